@@ -1,0 +1,135 @@
+"""Command line: `coalition-bot` (or `python -m bot`) runs the bot; subcommands for operators."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import discord
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import Database, DatabaseError, backup_file
+from bot.logs import setup_logging
+
+log = logging.getLogger("bot")
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, load settings, and run the chosen command."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level, settings.secrets())
+        return args.handler(settings, args)
+    except ConfigError as exc:
+        print(f"coalition-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseError as exc:
+        print(f"coalition-bot: database error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: run (default), sync-commands, db migrate, db backup PATH."""
+    parser = argparse.ArgumentParser(prog="coalition-bot", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"coalition-bot {__version__}")
+    parser.set_defaults(handler=_run_command)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+    sub.add_parser("run", help="run the bot (the default)").set_defaults(handler=_run_command)
+    sub.add_parser(
+        "sync-commands", help="log in, register the slash commands now even if unchanged, exit"
+    ).set_defaults(handler=_sync_command)
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(metavar="ACTION")
+    db.required = True
+    db.add_parser("migrate", help="apply pending migrations and exit").set_defaults(
+        handler=_migrate_command
+    )
+    backup = db.add_parser("backup", help="copy the database consistently, even while running")
+    backup.add_argument("path", type=Path, help="the new backup file (must not exist)")
+    backup.set_defaults(handler=_backup_command)
+    return parser
+
+
+def _run_command(settings: Settings, _args: argparse.Namespace) -> int:
+    token = settings.require_token()
+    return asyncio.run(_serve(settings, token, force_sync=False))
+
+
+def _sync_command(settings: Settings, _args: argparse.Namespace) -> int:
+    token = settings.require_token()
+    return asyncio.run(_serve(settings, token, force_sync=True, stay_connected=False))
+
+
+def _migrate_command(settings: Settings, _args: argparse.Namespace) -> int:
+    async def migrate() -> int:
+        db = await Database.open(settings.database_path)
+        try:
+            version = await db.schema_version()
+        finally:
+            await db.close()
+        print(f"{settings.database_path}: schema version {version}")
+        return EXIT_OK
+
+    return asyncio.run(migrate())
+
+
+def _backup_command(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(backup_file(settings.database_path, args.path))
+    print(f"Backed up {settings.database_path} to {args.path}")
+    return EXIT_OK
+
+
+async def _serve(
+    settings: Settings, token: str, *, force_sync: bool, stay_connected: bool = True
+) -> int:
+    from bot.app import CoalitionBot, point_discord_at
+
+    point_discord_at(settings)
+    bot = CoalitionBot(settings, force_sync=force_sync)
+    try:
+        async with bot:
+            if not stay_connected:
+                await bot.login(token)
+                return EXIT_OK
+            return await _run_until_signalled(bot, token)
+    except discord.LoginFailure:
+        print(
+            "coalition-bot: configuration error: DISCORD_TOKEN: Discord rejected this token; "
+            "reset it in the Developer Portal and update .env",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+
+
+async def _run_until_signalled(bot: discord.Client, token: str) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    runner = asyncio.create_task(bot.start(token), name="discord-client")
+    waiter = asyncio.create_task(stop.wait(), name="stop-signal")
+    try:
+        await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    if stop.is_set():
+        log.info("Stop signal received; shutting down")
+        await bot.close()
+    await runner
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

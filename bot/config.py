@@ -1,0 +1,155 @@
+"""Settings: read once from the environment and .env, validated, immutable."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from dotenv import dotenv_values
+
+T = TypeVar("T")
+
+DEFAULT_DATABASE_PATH = "data/coalition.db"
+DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
+DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{10,}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        self.variable = variable
+        self.problem = problem
+        super().__init__(
+            f"{variable}: {problem} (see config.example.env for every setting and its default)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting the bot reads, validated; the token never appears in repr()."""
+
+    discord_token: str | None = field(default=None, repr=False)
+    database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    log_level: str = "INFO"
+    discord_guild_ids: tuple[int, ...] = ()
+    discord_api_base_url: str = DEFAULT_API_BASE_URL
+    discord_gateway_url: str = DEFAULT_GATEWAY_URL
+    http_timeout_seconds: float = 15.0
+    http_contact: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping of variable names to raw strings."""
+        reader = _Reader(env)
+        return cls(
+            discord_token=reader.get("DISCORD_TOKEN", None, _parse_token),
+            database_path=reader.get("DATABASE_PATH", DEFAULT_DATABASE_PATH, _parse_path),
+            log_level=reader.get("LOG_LEVEL", "INFO", _parse_log_level),
+            discord_guild_ids=reader.get("DISCORD_GUILD_IDS", "", _parse_snowflakes),
+            discord_api_base_url=reader.get(
+                "DISCORD_API_BASE_URL", DEFAULT_API_BASE_URL, _url_parser(("http", "https"))
+            ),
+            discord_gateway_url=reader.get(
+                "DISCORD_GATEWAY_URL", DEFAULT_GATEWAY_URL, _url_parser(("ws", "wss"))
+            ),
+            http_timeout_seconds=reader.get("HTTP_TIMEOUT_SECONDS", "15", _parse_timeout),
+            http_contact=reader.get("HTTP_CONTACT", "", str.strip),
+        )
+
+    def require_token(self) -> str:
+        """Return the bot token, or fail with the setting's name when it is not set."""
+        if not self.discord_token:
+            raise ConfigError("DISCORD_TOKEN", "is required to run the bot; it is not set")
+        return self.discord_token
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach a log line."""
+        return tuple(s for s in (self.discord_token,) if s)
+
+
+def load_settings(
+    env_file: Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read .env (when present) under the process environment, which wins."""
+    env_file = env_file if env_file is not None else Path.cwd() / ".env"
+    merged: dict[str, str] = {}
+    if env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return Settings.from_env(merged)
+
+
+class _Reader:
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+
+    def get(self, name: str, default: str | None, parse: Callable[[str], T]) -> T:
+        raw = self._env.get(name)
+        if raw is None or raw.strip() == "":
+            if default is None:
+                return None  # type: ignore[return-value]
+            raw = default
+        try:
+            return parse(raw.strip())
+        except ValueError as exc:
+            raise ConfigError(name, str(exc)) from None
+
+
+def _parse_token(raw: str) -> str:
+    if raw.lower().startswith("bot "):
+        raise ValueError("put only the token itself, without the 'Bot ' prefix")
+    if not _TOKEN_RE.match(raw):
+        raise ValueError(
+            "does not look like a Discord bot token (three dot-separated parts); "
+            "copy it again from the Developer Portal, Bot page, Reset Token"
+        )
+    return raw
+
+
+def _parse_path(raw: str) -> Path:
+    return Path(raw).expanduser()
+
+
+def _parse_log_level(raw: str) -> str:
+    level = raw.upper()
+    if level not in _LOG_LEVELS:
+        raise ValueError(f"must be one of {', '.join(_LOG_LEVELS)}, not {raw!r}")
+    return level
+
+
+def _parse_snowflakes(raw: str) -> tuple[int, ...]:
+    ids: list[int] = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.isdigit() or not 15 <= len(part) <= 20:
+            raise ValueError(f"expected a comma-separated list of server ids, got {part!r}")
+        ids.append(int(part))
+    return tuple(dict.fromkeys(ids))
+
+
+def _url_parser(schemes: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        parts = urlsplit(raw)
+        if parts.scheme not in schemes or not parts.netloc:
+            raise ValueError(f"must be a {' or '.join(schemes)} URL, not {raw!r}")
+        return raw.rstrip("/") if parts.scheme.startswith("http") else raw
+
+    return parse
+
+
+def _parse_timeout(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number of seconds, not {raw!r}") from None
+    if not 0.5 <= value <= 300:
+        raise ValueError("must be between 0.5 and 300 seconds")
+    return value

@@ -1,0 +1,43 @@
+"""Logging set-up: one format, and secrets redacted from every line, tracebacks included."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+
+REDACTED = "[redacted]"
+
+
+class RedactingFormatter(logging.Formatter):
+    """A formatter that replaces every known secret in the finished line."""
+
+    def __init__(self, secrets: Iterable[str], fmt: str | None = None) -> None:
+        super().__init__(fmt or "%(asctime)s %(levelname)-8s %(name)s: %(message)s")
+        self._secrets = tuple(s for s in secrets if s)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self._secrets)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Replace each secret in text with a marker."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
+    """Send all logs to stderr through the redacting formatter."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter(secrets))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Library chatter at INFO is noise; aiosqlite logs every statement at DEBUG.
+    noisy = {"discord.http": logging.WARNING, "httpx": logging.WARNING, "aiosqlite": logging.INFO}
+    for name, floor in noisy.items():
+        logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))

@@ -1,0 +1,67 @@
+"""The command tree with the bot's one error funnel for application commands."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.ui.replies import reply_private
+
+log = logging.getLogger(__name__)
+
+
+def new_error_id() -> str:
+    """A short id the user can quote and the operator can find in the log."""
+    return secrets.token_hex(4)
+
+
+def friendly_message(error: app_commands.AppCommandError) -> str | None:
+    """The message for errors the user caused or can act on; None for bugs."""
+    original = getattr(error, "original", error)
+    if isinstance(original, UserFacingError):
+        return original.message
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command works only inside a server."
+    if isinstance(error, app_commands.MissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"You need the {needed} permission to use this command."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        needed = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+        return f"I am missing the {needed} permission here. A server admin can grant it."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} seconds."
+    if isinstance(error, app_commands.TransformerError):
+        return f"That value is not valid: {discord.utils.escape_markdown(str(error.value))[:100]}"
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+class CoalitionTree(app_commands.CommandTree):
+    """Turns every command error into a private, friendly reply; bugs get an error id."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        message = friendly_message(error)
+        if message is None:
+            error_id = new_error_id()
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error(
+                "Error %s in /%s",
+                error_id,
+                command,
+                exc_info=getattr(error, "original", error),
+            )
+            message = (
+                f"Something went wrong on our side (error id `{error_id}`). "
+                "Please try again; if it keeps happening, tell a server admin the error id."
+            )
+        try:
+            await reply_private(interaction, message)
+        except discord.HTTPException:
+            log.warning("Could not tell the user about an error in an interaction", exc_info=True)

@@ -1,0 +1,1 @@
+"""Everything user-facing: safe text, embeds, replies, default allowed mentions."""

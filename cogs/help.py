@@ -1,0 +1,39 @@
+"""/help and /about: what the bot does, built from the live command tree."""
+
+from __future__ import annotations
+
+import time
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import CoalitionBot
+from bot.catalog import command_entries
+from bot.ui.help import about_embed, help_embed
+from bot.ui.replies import reply
+
+
+class Help(commands.Cog):
+    """Explains the bot to the people using it."""
+
+    def __init__(self, bot: CoalitionBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="help")
+    async def help_command(self, interaction: discord.Interaction) -> None:
+        """See what this bot does and every command you can use."""
+        perms = interaction.permissions
+        embed = help_embed(command_entries(self.bot.tree), show_admin=perms.manage_guild)
+        await reply(interaction, embed=embed, ephemeral=True)
+
+    @app_commands.command(name="about")
+    async def about_command(self, interaction: discord.Interaction) -> None:
+        """Show the bot's version and how long it has been running."""
+        uptime = time.monotonic() - self.bot.started_at
+        embed = about_embed(self.bot.version, uptime, len(self.bot.guilds))
+        await reply(interaction, embed=embed, ephemeral=True)
+
+
+async def setup(bot: CoalitionBot) -> None:
+    await bot.add_cog(Help(bot))

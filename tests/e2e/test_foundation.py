@@ -1,0 +1,103 @@
+"""The bot starts, answers, survives a dropped gateway and 429s, and shuts down cleanly."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.fakediscord import CHANNEL_MESSAGE, BotProcess, FakeDiscord
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_bot_registers_commands_and_answers_help(fake: FakeDiscord, bot: BotProcess) -> None:
+    names = {c["name"] for c in fake.commands[None]}
+    assert {"help", "about"} <= names
+    result = await fake.invoke("help")
+    callback = await result.responded()
+    assert callback["type"] == CHANNEL_MESSAGE
+    assert result.response_time is not None and result.response_time < 3.0
+    message = await result.message()
+    assert result.ephemeral
+    listed = message["embeds"][0]["fields"][0]["value"]
+    assert "/help" in listed and "/about" in listed
+
+
+async def test_bot_resumes_after_a_dropped_gateway_and_still_answers(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    await fake.drop_gateway()
+    await fake.wait_for(lambda: fake.resume_count == 1, 15, "RESUME")
+    assert fake.identify_count == 1, "a dropped connection must resume, not identify again"
+    result = await fake.invoke("about")
+    await result.responded()
+    message = await result.message()
+    assert message["embeds"][0]["title"] == "About coalition-bot"
+
+
+async def test_bot_reconnects_when_discord_asks(fake: FakeDiscord, bot: BotProcess) -> None:
+    await fake.request_reconnect()
+    await fake.wait_for(lambda: fake.resume_count == 1, 15, "RESUME after opcode 7")
+    result = await fake.invoke("help")
+    assert (await result.responded())["type"] == CHANNEL_MESSAGE
+
+
+async def test_rate_limited_reply_is_retried_and_the_user_gets_the_answer(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    fake.fail_next("POST", r"^/interactions/\d+/[^/]+/callback$", status=429, retry_after=0.3)
+    result = await fake.invoke("help")
+    await result.responded()
+    statuses = [r.status for r in fake.requests if r.path.startswith("/interactions/")]
+    assert statuses == [429, 200]
+    assert result.response_time is not None and result.response_time < 3.0
+
+
+async def test_server_error_on_a_rest_call_is_retried(fake: FakeDiscord, tmp_path: Path) -> None:
+    fake.fail_next("PUT", r"^/applications/\d+/commands$", status=502)
+    async with BotProcess(fake, tmp_path) as bot:
+        await bot.until_ready()
+        puts = [r.status for r in fake.requests if r.method == "PUT"]
+        assert puts == [502, 200]
+
+
+async def test_restart_does_not_sync_unchanged_commands(fake: FakeDiscord, tmp_path: Path) -> None:
+    for _ in range(2):
+        async with BotProcess(fake, tmp_path) as bot:
+            await bot.until_ready()
+            result = await fake.invoke("help")
+            await result.responded()
+        assert bot.returncode == 0
+    puts = [r for r in fake.requests if r.method == "PUT" and "/commands" in r.path]
+    assert len(puts) == 1, "the second start found the same command set and must not re-sync"
+    assert fake.identify_count == 2
+
+
+async def test_guild_ids_sync_commands_to_those_guilds_only(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    env = {"DISCORD_GUILD_IDS": str(fake.guild.id)}
+    async with BotProcess(fake, tmp_path, env) as bot:
+        await bot.until_ready()
+        assert None not in fake.commands
+        assert {c["name"] for c in fake.commands[fake.guild.id]} >= {"help", "about"}
+        result = await fake.invoke("help")
+        assert (await result.responded())["type"] == CHANNEL_MESSAGE
+
+
+async def test_sigint_shuts_down_cleanly(fake: FakeDiscord, tmp_path: Path) -> None:
+    bot = await BotProcess(fake, tmp_path).start()
+    await bot.until_ready()
+    assert await bot.stop(signal.SIGINT) == 0
+    assert "Shut down cleanly" in bot.log()
+    assert bot.unclean_lines() == []
+
+
+async def test_a_rejected_token_exits_with_a_clear_error(fake: FakeDiscord, tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "MTIzNDU2Nzg5MDEyMzQ1Njc4.AbCdEf.wrong-token-0123456789"}
+    bot = await BotProcess(fake, tmp_path, env).start()
+    assert await bot.wait() == 2
+    assert "DISCORD_TOKEN: Discord rejected this token" in bot.log()
+    assert "wrong-token" not in bot.log()

@@ -1,0 +1,29 @@
+"""A local Discord emulator for end-to-end tests of the real bot; see README.md here."""
+
+from tests.fakediscord.model import Channel, Role, User
+from tests.fakediscord.process import BotProcess
+from tests.fakediscord.server import (
+    AUTOCOMPLETE_RESULT,
+    CHANNEL_MESSAGE,
+    DEFERRED_MESSAGE,
+    DEFERRED_UPDATE,
+    MODAL,
+    UPDATE_MESSAGE,
+    FakeDiscord,
+    InteractionRecord,
+)
+
+__all__ = [
+    "AUTOCOMPLETE_RESULT",
+    "CHANNEL_MESSAGE",
+    "DEFERRED_MESSAGE",
+    "DEFERRED_UPDATE",
+    "MODAL",
+    "UPDATE_MESSAGE",
+    "BotProcess",
+    "Channel",
+    "FakeDiscord",
+    "InteractionRecord",
+    "Role",
+    "User",
+]

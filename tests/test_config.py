@@ -1,0 +1,100 @@
+"""Settings: defaults, every malformed value named, the token kept out of repr and logs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.logs import RedactingFormatter
+
+TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.settings-test-token-0000000000"
+
+
+def test_defaults_apply_when_nothing_is_set() -> None:
+    settings = Settings.from_env({})
+    assert settings.discord_token is None
+    assert settings.database_path == Path("data/coalition.db")
+    assert settings.log_level == "INFO"
+    assert settings.discord_guild_ids == ()
+    assert settings.discord_api_base_url == "https://discord.com/api/v10"
+    assert settings.discord_gateway_url == "wss://gateway.discord.gg/"
+    assert settings.http_timeout_seconds == 15.0
+
+
+def test_values_are_parsed() -> None:
+    settings = Settings.from_env(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "DATABASE_PATH": "/srv/coalition/bot.db",
+            "LOG_LEVEL": "debug",
+            "DISCORD_GUILD_IDS": " 123456789012345678, 223456789012345678 ,123456789012345678",
+            "DISCORD_API_BASE_URL": "http://127.0.0.1:8080/api/v10/",
+            "DISCORD_GATEWAY_URL": "ws://127.0.0.1:8080/gateway",
+            "HTTP_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+    assert settings.discord_token == TOKEN
+    assert settings.database_path == Path("/srv/coalition/bot.db")
+    assert settings.log_level == "DEBUG"
+    assert settings.discord_guild_ids == (123456789012345678, 223456789012345678)
+    assert settings.discord_api_base_url == "http://127.0.0.1:8080/api/v10"
+    assert settings.http_timeout_seconds == 2.5
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "hint"),
+    [
+        ("DISCORD_TOKEN", "not a token", "does not look like a Discord bot token"),
+        ("DISCORD_TOKEN", f"Bot {TOKEN}", "without the 'Bot ' prefix"),
+        ("LOG_LEVEL", "LOUD", "must be one of"),
+        ("DISCORD_GUILD_IDS", "123, abc", "comma-separated list of server ids"),
+        ("DISCORD_API_BASE_URL", "discord.com/api", "http or https URL"),
+        ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg", "ws or wss URL"),
+        ("HTTP_TIMEOUT_SECONDS", "soon", "number of seconds"),
+        ("HTTP_TIMEOUT_SECONDS", "0", "between 0.5 and 300"),
+    ],
+)
+def test_malformed_values_name_the_variable(variable: str, value: str, hint: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env({variable: value})
+    message = str(caught.value)
+    assert message.startswith(f"{variable}: ")
+    assert hint in message
+    assert "config.example.env" in message
+
+
+def test_missing_token_is_reported_only_when_running() -> None:
+    settings = Settings.from_env({})
+    with pytest.raises(ConfigError, match="^DISCORD_TOKEN: is required"):
+        settings.require_token()
+
+
+def test_token_is_not_in_repr() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN})
+    assert TOKEN not in repr(settings)
+    assert settings.secrets() == (TOKEN,)
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"DISCORD_TOKEN={TOKEN}\nLOG_LEVEL=WARNING\n")
+    settings = load_settings(env_file, environ={"LOG_LEVEL": "ERROR"})
+    assert settings.discord_token == TOKEN
+    assert settings.log_level == "ERROR"
+
+
+def test_token_is_redacted_from_log_lines_and_tracebacks() -> None:
+    formatter = RedactingFormatter([TOKEN])
+    try:
+        raise RuntimeError(f"failed with {TOKEN}")
+    except RuntimeError:
+        record = logging.LogRecord("t", logging.ERROR, __file__, 1, "token=%s", (TOKEN,), None)
+        import sys
+
+        record.exc_info = sys.exc_info()
+    line = formatter.format(record)
+    assert TOKEN not in line
+    assert line.count("[redacted]") == 2

@@ -1,0 +1,112 @@
+"""Migrations apply in order once, a newer database is refused, backups are consistent copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database, DatabaseError, Migration, backup_file, bundled_migrations
+
+SAMPLE = [
+    Migration(1, "first", "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);"),
+    Migration(2, "second", "ALTER TABLE a ADD COLUMN w TEXT; CREATE INDEX a_v ON a (v);"),
+]
+
+
+async def test_fresh_database_gets_every_bundled_migration(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "nested" / "bot.db")
+    try:
+        assert await db.schema_version() == len(bundled_migrations())
+        mode = await db.fetchone("PRAGMA journal_mode")
+        assert mode[0] == "wal"
+        fk = await db.fetchone("PRAGMA foreign_keys")
+        assert fk[0] == 1
+    finally:
+        await db.close()
+
+
+async def test_rerunning_migrations_changes_nothing(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+    try:
+        await db.execute("INSERT INTO a (v, w) VALUES (?, ?)", ("x", "y"))
+        assert await db.migrate(SAMPLE) == []
+        assert await db.schema_version() == 2
+        assert [tuple(r) for r in await db.fetchall("SELECT v, w FROM a")] == [("x", "y")]
+    finally:
+        await db.close()
+
+
+async def test_only_pending_migrations_are_applied(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db", SAMPLE[:1])
+    try:
+        applied = await db.migrate(SAMPLE)
+        assert [m.number for m in applied] == [2]
+    finally:
+        await db.close()
+
+
+async def test_a_failing_migration_rolls_back_whole(tmp_path: Path) -> None:
+    broken = [*SAMPLE, Migration(3, "broken", "CREATE TABLE b (id INTEGER); SELECT nope FROM x;")]
+    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+    try:
+        with pytest.raises(DatabaseError, match="0003_broken failed"):
+            await db.migrate(broken)
+        assert await db.schema_version() == 2
+        assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'b'") is None
+    finally:
+        await db.close()
+
+
+async def test_a_database_from_the_future_is_refused(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+    await db.close()
+    with pytest.raises(DatabaseError, match="newer than this version"):
+        await Database.open(tmp_path / "bot.db", SAMPLE[:1])
+
+
+def test_migration_numbers_must_be_contiguous() -> None:
+    from bot.db import check_sequence
+
+    with pytest.raises(DatabaseError, match="out of sequence"):
+        check_sequence([SAMPLE[0], Migration(3, "gap", "")])
+
+
+async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+    try:
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO a (v) VALUES ('lost')")
+                raise RuntimeError("boom")
+        assert await db.fetchall("SELECT * FROM a") == []
+    finally:
+        await db.close()
+
+
+async def test_backup_of_a_live_database_has_the_same_rows(tmp_path: Path) -> None:
+    source = tmp_path / "bot.db"
+    db = await Database.open(source, SAMPLE)
+    try:
+        for i in range(500):
+            await db.execute("INSERT INTO a (v) VALUES (?)", (f"row {i}",))
+        # The bot keeps its connection open (and WAL uncheckpointed) while the backup runs.
+        await backup_file(source, tmp_path / "copy.db")
+    finally:
+        await db.close()
+    copy = await Database.open(tmp_path / "copy.db", SAMPLE)
+    try:
+        rows = await copy.fetchall("SELECT v FROM a ORDER BY id")
+        assert [r["v"] for r in rows] == [f"row {i}" for i in range(500)]
+        assert await copy.schema_version() == 2
+    finally:
+        await copy.close()
+
+
+async def test_backup_never_overwrites(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+    await db.close()
+    (tmp_path / "exists.db").write_text("keep me")
+    with pytest.raises(DatabaseError, match="already exists"):
+        await backup_file(tmp_path / "bot.db", tmp_path / "exists.db")
+    assert (tmp_path / "exists.db").read_text() == "keep me"
