@@ -16,6 +16,7 @@ from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, DatabaseError, backup_file
 from bot.logs import setup_logging
+from bot.standards.loader import StandardsError
 
 log = logging.getLogger("bot")
 
@@ -34,6 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     except DatabaseError as exc:
         print(f"coalition-bot: database error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except StandardsError as exc:
+        print(f"coalition-bot: the standards text is broken: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_OK

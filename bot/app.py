@@ -18,7 +18,12 @@ import cogs
 from bot import __version__
 from bot.config import Settings
 from bot.db import Database
-from bot.http import create_http_client
+from bot.errors import UserFacingError
+from bot.http import GuardedFetcher, create_http_client
+from bot.pledges.model import PledgeText
+from bot.pledges.service import PLEDGE_SECTION_ID, PledgeService, pledge_text_from
+from bot.standards.compose import ChatComposer
+from bot.standards.service import StandardsService
 from bot.state import BotState
 from bot.tree import CoalitionTree
 from bot.ui.text import NO_MENTIONS
@@ -81,15 +86,57 @@ class CoalitionBot(commands.Bot):
         self._db = await Database.open(self.settings.database_path)
         self._http_client = create_http_client(self.settings)
         self.state = BotState(self._db)
+        self.standards = StandardsService(
+            self._db,
+            self.settings.standards_path,
+            min_confidence=self.settings.standards_min_confidence,
+            base_url=self.settings.standards_base_url,
+            composer=self._composer(),
+        )
+        await self.standards.load()
+        self.pledges = PledgeService(
+            self._db,
+            self._pledge_text,
+            GuardedFetcher(
+                self.http_client,
+                allow_loopback=self.settings.pledge_allow_local_urls,
+                allow_http=self.settings.pledge_allow_local_urls,
+            ),
+            allow_local_urls=self.settings.pledge_allow_local_urls,
+        )
         for extension in cog_extensions():
             await self.load_extension(extension)
         await sync_commands(self, force=self.force_sync)
+
+    def _pledge_text(self) -> PledgeText:
+        document = self.standards.document
+        section = document.section(PLEDGE_SECTION_ID)
+        if section is None:
+            raise UserFacingError(
+                "The pledge text is missing from the standards (a section with id 'pledge'). "
+                "Please tell a server admin."
+            )
+        return pledge_text_from(section.body, document.version)
+
+    def _composer(self) -> ChatComposer | None:
+        settings = self.settings
+        if settings.llm_base_url is None:
+            return None
+        return ChatComposer(
+            self.http_client,
+            settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout_seconds,
+        )
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
 
     async def close(self) -> None:
         await super().close()
+        if hasattr(self, "standards"):
+            await self.standards.close()
         if self._http_client is not None:
             await self._http_client.aclose()
         if self._db is not None:

@@ -17,6 +17,8 @@ T = TypeVar("T")
 DEFAULT_DATABASE_PATH = "data/coalition.db"
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
+DEFAULT_STANDARDS_PATH = "content/standards"
+DEFAULT_MIN_CONFIDENCE = 0.5
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{10,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -45,6 +47,18 @@ class Settings:
     discord_gateway_url: str = DEFAULT_GATEWAY_URL
     http_timeout_seconds: float = 15.0
     http_contact: str = ""
+    standards_path: Path = Path(DEFAULT_STANDARDS_PATH)
+    standards_base_url: str | None = None
+    standards_min_confidence: float = DEFAULT_MIN_CONFIDENCE
+    standards_help_channel_id: int | None = None
+    llm_base_url: str | None = None
+    llm_model: str = "default"
+    llm_api_key: str | None = field(default=None, repr=False)
+    llm_timeout_seconds: float = 8.0
+    pledge_role_id: int | None = None
+    pledge_announce_channel_id: int | None = None
+    pledge_allow_local_urls: bool = False
+    admin_log_channel_id: int | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -63,6 +77,24 @@ class Settings:
             ),
             http_timeout_seconds=reader.get("HTTP_TIMEOUT_SECONDS", "15", _parse_timeout),
             http_contact=reader.get("HTTP_CONTACT", "", str.strip),
+            standards_path=reader.get("STANDARDS_PATH", DEFAULT_STANDARDS_PATH, _parse_path),
+            standards_base_url=reader.get("STANDARDS_BASE_URL", None, _url_parser(("https",))),
+            standards_min_confidence=reader.get(
+                "STANDARDS_MIN_CONFIDENCE", str(DEFAULT_MIN_CONFIDENCE), _parse_fraction
+            ),
+            standards_help_channel_id=reader.get(
+                "STANDARDS_HELP_CHANNEL_ID", None, _parse_snowflake
+            ),
+            llm_base_url=reader.get("LLM_BASE_URL", None, _url_parser(("http", "https"))),
+            llm_model=reader.get("LLM_MODEL", "default", str.strip),
+            llm_api_key=reader.get("LLM_API_KEY", None, str.strip),
+            llm_timeout_seconds=reader.get("LLM_TIMEOUT_SECONDS", "8", _parse_timeout),
+            pledge_role_id=reader.get("PLEDGE_ROLE_ID", None, _parse_snowflake),
+            pledge_announce_channel_id=reader.get(
+                "PLEDGE_ANNOUNCE_CHANNEL_ID", None, _parse_snowflake
+            ),
+            pledge_allow_local_urls=reader.get("PLEDGE_ALLOW_LOCAL_URLS", "false", _parse_bool),
+            admin_log_channel_id=reader.get("ADMIN_LOG_CHANNEL_ID", None, _parse_snowflake),
         )
 
     def require_token(self) -> str:
@@ -73,7 +105,7 @@ class Settings:
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line."""
-        return tuple(s for s in (self.discord_token,) if s)
+        return tuple(s for s in (self.discord_token, self.llm_api_key) if s)
 
 
 def load_settings(
@@ -130,9 +162,35 @@ def _parse_snowflakes(raw: str) -> tuple[int, ...]:
     ids: list[int] = []
     for part in filter(None, (p.strip() for p in raw.split(","))):
         if not part.isdigit() or not 15 <= len(part) <= 20:
-            raise ValueError(f"expected a comma-separated list of server ids, got {part!r}")
+            raise ValueError(f"expected a comma-separated list of Discord ids, got {part!r}")
         ids.append(int(part))
     return tuple(dict.fromkeys(ids))
+
+
+def _parse_snowflake(raw: str) -> int:
+    ids = _parse_snowflakes(raw)
+    if len(ids) != 1:
+        raise ValueError(f"expected one id, got {raw!r}")
+    return ids[0]
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"must be true or false, not {raw!r}")
+
+
+def _parse_fraction(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number between 0 and 1, not {raw!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise ValueError("must be between 0 and 1")
+    return value
 
 
 def _url_parser(schemes: tuple[str, ...]) -> Callable[[str], str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from discord import app_commands
+
 
 class UserFacingError(Exception):
     """Something the user can fix or should know; shown to them as it is, privately."""
@@ -11,5 +13,9 @@ class UserFacingError(Exception):
         self.message = message
 
 
-class NotAllowed(UserFacingError):
-    """The user may not do this here."""
+class NotAllowed(app_commands.CheckFailure):
+    """A run-time permission check failed; raised from checks so the tree's handler sees it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

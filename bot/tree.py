@@ -8,7 +8,7 @@ import secrets
 import discord
 from discord import app_commands
 
-from bot.errors import UserFacingError
+from bot.errors import NotAllowed, UserFacingError
 from bot.ui.replies import reply_private
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def new_error_id() -> str:
 def friendly_message(error: app_commands.AppCommandError) -> str | None:
     """The message for errors the user caused or can act on; None for bugs."""
     original = getattr(error, "original", error)
-    if isinstance(original, UserFacingError):
+    if isinstance(original, UserFacingError | NotAllowed):
         return original.message
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works only inside a server."
@@ -41,27 +41,36 @@ def friendly_message(error: app_commands.AppCommandError) -> str | None:
     return None
 
 
+async def report_error(interaction: discord.Interaction, error: Exception) -> None:
+    """The one error funnel: friendly private text, or an error id that is also in the log."""
+    message = friendly_message(error) if isinstance(error, app_commands.AppCommandError) else None
+    if message is None and isinstance(error, UserFacingError | NotAllowed):
+        message = error.message
+    if message is None:
+        error_id = new_error_id()
+        command = interaction.command.qualified_name if interaction.command else "?"
+        custom_id = (interaction.data or {}).get("custom_id", "") if interaction.data else ""
+        log.error(
+            "Error %s in /%s %s",
+            error_id,
+            command,
+            custom_id,
+            exc_info=getattr(error, "original", error),
+        )
+        message = (
+            f"Something went wrong on our side (error id `{error_id}`). "
+            "Please try again; if it keeps happening, tell a server admin the error id."
+        )
+    try:
+        await reply_private(interaction, message)
+    except Exception:  # noqa: BLE001 - the funnel itself must never raise (Discord down, shutdown)
+        log.warning("Could not tell the user about an error in an interaction", exc_info=True)
+
+
 class CoalitionTree(app_commands.CommandTree):
     """Turns every command error into a private, friendly reply; bugs get an error id."""
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        message = friendly_message(error)
-        if message is None:
-            error_id = new_error_id()
-            command = interaction.command.qualified_name if interaction.command else "?"
-            log.error(
-                "Error %s in /%s",
-                error_id,
-                command,
-                exc_info=getattr(error, "original", error),
-            )
-            message = (
-                f"Something went wrong on our side (error id `{error_id}`). "
-                "Please try again; if it keeps happening, tell a server admin the error id."
-            )
-        try:
-            await reply_private(interaction, message)
-        except discord.HTTPException:
-            log.warning("Could not tell the user about an error in an interaction", exc_info=True)
+        await report_error(interaction, error)

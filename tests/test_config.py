@@ -50,7 +50,7 @@ def test_values_are_parsed() -> None:
         ("DISCORD_TOKEN", "not a token", "does not look like a Discord bot token"),
         ("DISCORD_TOKEN", f"Bot {TOKEN}", "without the 'Bot ' prefix"),
         ("LOG_LEVEL", "LOUD", "must be one of"),
-        ("DISCORD_GUILD_IDS", "123, abc", "comma-separated list of server ids"),
+        ("DISCORD_GUILD_IDS", "123, abc", "comma-separated list of Discord ids"),
         ("DISCORD_API_BASE_URL", "discord.com/api", "http or https URL"),
         ("DISCORD_GATEWAY_URL", "https://gateway.discord.gg", "ws or wss URL"),
         ("HTTP_TIMEOUT_SECONDS", "soon", "number of seconds"),

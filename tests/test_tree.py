@@ -49,6 +49,7 @@ class _Response:
 class _Interaction:
     def __init__(self) -> None:
         self.response = _Response()
+        self.data = None
         self.command = type("C", (), {"qualified_name": "ask"})()
 
 

@@ -35,3 +35,8 @@ def plain(text: str, limit: int | None = None) -> str:
         "</", "<" + _ZERO_WIDTH_SPACE + "/"
     )
     return truncate(safe, limit) if limit is not None else safe
+
+
+def trusted(markdown: str) -> str:
+    """The coalition's own text: markdown kept, but never able to ping anyone."""
+    return discord.utils.escape_mentions(markdown)

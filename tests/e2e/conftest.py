@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -16,14 +17,21 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         yield emulator
 
 
-@pytest.fixture
-async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotProcess]:
-    """The bot, started and READY, stopped cleanly (exit 0, nothing leaked) after the test."""
-    process = await BotProcess(fake, tmp_path).start()
-    await process.until_ready()
-    yield process
-    code = await process.stop()
-    assert code == 0, process.log()
-    assert process.unclean_lines() == [], process.log()
+@asynccontextmanager
+async def running_bot(
+    fake: FakeDiscord, workdir: Path, env: dict[str, str] | None = None
+) -> AsyncIterator[BotProcess]:
+    """The bot, READY; afterwards it must exit 0, leak nothing, ping nobody, call no unknown route."""
+    async with BotProcess(fake, workdir, env) as process:
+        await process.until_ready()
+        yield process
+        assert await process.stop() == 0
+        assert process.unclean_lines() == [], process.log()
     assert fake.mention_violations == []
     assert fake.unhandled == []
+
+
+@pytest.fixture
+async def bot(fake: FakeDiscord, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    async with running_bot(fake, tmp_path) as process:
+        yield process

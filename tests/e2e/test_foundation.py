@@ -101,3 +101,22 @@ async def test_a_rejected_token_exits_with_a_clear_error(fake: FakeDiscord, tmp_
     assert await bot.wait() == 2
     assert "DISCORD_TOKEN: Discord rejected this token" in bot.log()
     assert "wrong-token" not in bot.log()
+
+
+async def test_an_answer_discord_refuses_is_logged_not_leaked(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    async with BotProcess(fake, tmp_path) as bot:
+        await bot.until_ready()
+        fake.fail_next("POST", r"/callback$", status=404, times=2)
+        result = await fake.invoke("about")
+        await fake.wait_for(
+            lambda: len([r for r in fake.requests if r.path.endswith("/callback")]) == 2,
+            5,
+            "two callbacks",
+        )
+        assert result.callback is None
+        assert await bot.stop() == 0
+    log = bot.log()
+    assert "Could not tell the user about an error" in log
+    assert "never retrieved" not in log

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from tests.fakediscord.server import FakeDiscord
 
+REPO = Path(__file__).resolve().parents[2]
+
 # Lines that mean the bot did not shut down (or run) cleanly.
 UNCLEAN_MARKERS = (
     "Task was destroyed but it is pending",
@@ -32,7 +34,12 @@ class BotProcess:
         workdir: Path,
         env: dict[str, str] | None = None,
         args: tuple[str, ...] = (),
+        *,
+        dev_mode: bool = True,
     ) -> None:
+        # Python's dev mode catches unawaited coroutines and leaks, but asyncio debug makes
+        # every task slower: load tests and benchmarks turn it off.
+        self.dev_mode = dev_mode
         self.fake = fake
         self.identified_before = 0
         self.workdir = workdir
@@ -51,14 +58,14 @@ class BotProcess:
             "PYTHONUNBUFFERED": "1",
             "DATABASE_PATH": str(self.workdir / "data" / "coalition.db"),
             "LOG_LEVEL": "INFO",
+            "STANDARDS_PATH": str(REPO / "content" / "standards"),
             **self.env,
         }
         log = self.log_path.open("ab")
         try:
             self.proc = await asyncio.create_subprocess_exec(
                 sys.executable,
-                "-X",
-                "dev",
+                *(("-X", "dev") if self.dev_mode else ()),
                 "-m",
                 "bot",
                 *self.args,

@@ -112,7 +112,7 @@ class InteractionRecord:
     async def responded(self, timeout: float = 3.0) -> dict[str, Any]:
         """Wait for the callback (Discord's window is 3 seconds) and return it."""
         await self.fake.wait_for(
-            lambda: self.callback is not None, timeout, f"a response to {self}"
+            lambda: self.callback is not None, timeout, f"a response to {self}", key=self.token
         )
         assert self.callback is not None
         return self.callback
@@ -129,14 +129,18 @@ class InteractionRecord:
                 return None
             return self.original
 
-        await self.fake.wait_for(lambda: visible() is not None, timeout, f"a message for {self}")
+        await self.fake.wait_for(
+            lambda: visible() is not None, timeout, f"a message for {self}", key=self.token
+        )
         result = visible()
         assert result is not None
         return result
 
     async def followup(self, index: int = 0, timeout: float = 5.0) -> dict[str, Any]:
         """Wait for the index-th followup message."""
-        await self.fake.wait_for(lambda: len(self.followups) > index, timeout, "a followup")
+        await self.fake.wait_for(
+            lambda: len(self.followups) > index, timeout, "a followup", key=self.token
+        )
         return self.followups[index]
 
     async def modal(self, timeout: float = 3.0) -> dict[str, Any]:
@@ -185,8 +189,10 @@ class FakeDiscord:
         self.modal_submit_delay = 0.15
         self._ws: web.WebSocketResponse | None = None
         self._session: Session | None = None
-        self._changed = asyncio.Condition()
+        # Waiters keyed by interaction token (None: anything may satisfy them).
+        self._waiters: dict[str | None, list[tuple[Callable[[], Any], asyncio.Future[Any]]]] = {}
         self._runner: web.AppRunner | None = None
+        self._route_table = self._routes()
         self.port = 0
 
     # ------------------------------------------------------------------ world set-up
@@ -269,17 +275,43 @@ class FakeDiscord:
         }
 
     # ------------------------------------------------------------------ waiting
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+    async def _notify(self, token: str | None = None) -> None:
+        # Check predicates here instead of waking every waiter, and only those that this
+        # change can concern: with a thousand interactions in flight, re-checking them all on
+        # every request would cost more than the bot under test.
+        for key in {token, None}:
+            still_waiting = []
+            for predicate, future in self._waiters.get(key, []):
+                if future.done():
+                    continue
+                result = predicate()
+                if result:
+                    future.set_result(result)
+                else:
+                    still_waiting.append((predicate, future))
+            self._waiters[key] = still_waiting
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float, what: str = "it") -> Any:
-        """Wait until predicate() is truthy; fail the test with `what` after timeout seconds."""
-        async with self._changed:
-            try:
-                return await asyncio.wait_for(self._changed.wait_for(predicate), timeout)
-            except TimeoutError:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
+    async def wait_for(
+        self,
+        predicate: Callable[[], Any],
+        timeout: float,
+        what: str = "it",
+        *,
+        key: str | None = None,
+    ) -> Any:
+        """Wait until predicate() is truthy; fail the test with `what` after timeout seconds.
+
+        `key` (an interaction token) limits re-checks to changes of that interaction.
+        """
+        result = predicate()
+        if result:
+            return result
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters.setdefault(key, []).append((predicate, future))
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
 
     async def wait_ready(self, timeout: float = 20.0, *, after: int = 0) -> None:
         """Wait until the bot has identified (more than `after` times) and has commands."""
@@ -416,7 +448,9 @@ class FakeDiscord:
         self.requests.append(record)
         response = await self._route(request, path, body, files, record)
         record.status = response.status
-        await self._notify()
+        parts = path.split("/")
+        token = parts[3] if len(parts) > 3 and parts[1] in ("interactions", "webhooks") else None
+        await self._notify(token)
         return response
 
     async def _route(
@@ -433,7 +467,7 @@ class FakeDiscord:
         public = path.startswith(("/interactions/", "/webhooks/"))
         if not public and request.headers.get("Authorization") != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")
-        for method, pattern, handler in self._routes():
+        for method, pattern, handler in self._route_table:
             match = pattern.fullmatch(path)
             if match and method == request.method:
                 return await handler(*match.groups(), body=body, files=files)
@@ -530,9 +564,12 @@ class FakeDiscord:
         registered = []
         old = {c["name"]: c["id"] for c in self.commands.get(scope, [])}
         for command in body:
+            perms = command.get("default_member_permissions")
             registered.append(
                 {
                     **command,
+                    # Discord answers with permissions as a string, whatever was sent.
+                    "default_member_permissions": None if perms is None else str(perms),
                     "id": old.get(command["name"], str(self.ids.next())),
                     "application_id": str(self.application_id),
                     "version": str(self.ids.next()),
@@ -544,7 +581,7 @@ class FakeDiscord:
 
     # interactions -----------------------------------------------------------
     async def _callback(
-        self, interaction_id: str, token: str, *, body: Any, **_: Any
+        self, interaction_id: str, token: str, *, body: Any, files: list[tuple[str, bytes]]
     ) -> web.Response:
         record = self.interactions.get(token)
         if record is None or record.id != int(interaction_id):
@@ -557,6 +594,7 @@ class FakeDiscord:
         problems = self._callback_problems(kind, data)
         if problems:
             return _invalid(problems)
+        self._attach(data, files)
         record.callback, record.callback_at = body, time.monotonic()
         resource: dict[str, Any] = {"type": kind}
         message = self._apply_callback(record, kind, data)
@@ -857,10 +895,19 @@ class FakeDiscord:
         raise AssertionError(f"no command /{name} is registered")
 
     async def invoke(
-        self, path: str, *, user: User | None = None, channel: Channel | None = None, **options: Any
+        self,
+        path: str,
+        *,
+        user: User | None = None,
+        channel: Channel | None = None,
+        options: dict[str, Any] | None = None,
+        **more_options: Any,
     ) -> InteractionRecord:
-        """Run a slash command as a user: `await fake.invoke("standards show", section="x")`."""
-        data = self._command_data(path, options, focused=None)
+        """Run a slash command as `user`: `await fake.invoke("standards show", section="x")`.
+
+        Options named like the keyword arguments (user, channel) go in `options={...}`.
+        """
+        data = self._command_data(path, {**(options or {}), **more_options}, focused=None)
         return await self._send_interaction(APPLICATION_COMMAND, data, user, channel)
 
     async def autocomplete(
@@ -900,30 +947,24 @@ class FakeDiscord:
         return await self._send_interaction(MESSAGE_COMPONENT, data, user, None, message)
 
     async def submit_modal(
-        self, opened: InteractionRecord, values: dict[str, str], *, user: User | None = None
+        self, opened: InteractionRecord, values: dict[str, Any], *, user: User | None = None
     ) -> InteractionRecord:
         """Fill in and submit the modal the bot opened in answer to `opened`."""
         modal = await opened.modal()
         # discord.py registers the modal only after its callback request returns; a person
         # takes far longer than this to type, so wait a moment as Discord's client would.
         await asyncio.sleep(self.modal_submit_delay)
+        unknown = set(values) - _custom_ids(modal["components"])
+        if unknown:
+            raise AssertionError(f"the modal has no field(s) {sorted(unknown)}")
         rows = []
         for row in modal["components"]:
-            children = row.get("components") or [row.get("component")]
-            filled = [
-                {
-                    "type": c["type"],
-                    "custom_id": c["custom_id"],
-                    "value": values.get(c["custom_id"], ""),
-                }
-                for c in children
-                if c
-            ]
-            rows.append(
-                {"type": 1, "components": filled}
-                if row["type"] == 1
-                else {"type": row["type"], "component": filled[0]}
-            )
+            if row["type"] == 1:
+                rows.append(
+                    {"type": 1, "components": [_filled(c, values) for c in row["components"]]}
+                )
+            elif row["type"] == 18:
+                rows.append({"type": 18, "component": _filled(row["component"], values)})
         data = {"custom_id": modal["custom_id"], "components": rows}
         channel = self._find_channel(opened.channel_id)
         return await self._send_interaction(
@@ -1070,6 +1111,29 @@ def _find_component(message: dict[str, Any], custom_id: str) -> dict[str, Any]:
                     raise AssertionError(f"component {custom_id!r} is disabled")
                 return component
     raise AssertionError(f"no component {custom_id!r} on message {message['id']}")
+
+
+def _custom_ids(components: list[dict[str, Any]]) -> set[str]:
+    found = set()
+    for item in components:
+        children = item.get("components") or ([item["component"]] if "component" in item else [])
+        found |= _custom_ids(children)
+        if "custom_id" in item:
+            found.add(item["custom_id"])
+    return found
+
+
+def _filled(component: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A modal field as Discord submits it: text as value, selects as values, checkbox as bool."""
+    custom_id = component["custom_id"]
+    given = values.get(custom_id)
+    kind = component["type"]
+    if kind in (3, 5, 6, 7, 8, 22):
+        chosen = given if given is not None else []
+        return {"type": kind, "custom_id": custom_id, "values": list(chosen)}
+    if kind == 23:
+        return {"type": kind, "custom_id": custom_id, "value": bool(given)}
+    return {"type": kind, "custom_id": custom_id, "value": "" if given is None else str(given)}
 
 
 def _user_of(record: InteractionRecord, fake: FakeDiscord) -> User:

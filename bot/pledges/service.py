@@ -1,0 +1,330 @@
+"""Pledges: sign, verify, review, count, wall, export, withdraw. Owns the pledge tables."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.http import GuardedFetcher
+from bot.pledges.model import (
+    Counts,
+    Pledge,
+    PledgeForm,
+    PledgeStatus,
+    PledgeText,
+    SignResult,
+    VerifyResult,
+    next_milestone_reached,
+)
+from bot.pledges.urls import normalize_channel_url
+from bot.ratelimit import SlidingWindow
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PLEDGE_SECTION_ID = "pledge"
+
+_BY_USER = "SELECT * FROM pledges WHERE user_id = ?"
+_BY_ID = "SELECT * FROM pledges WHERE id = ?"
+_CLAIMED_BY_OTHER = """
+SELECT user_id FROM pledges WHERE channel_key = ? AND user_id != ? AND status != 'rejected' LIMIT 1
+"""
+_INSERT = """
+INSERT INTO pledges (user_id, guild_id, creator_type, public_name, channel_url, channel_key,
+    audience, show_on_wall, status, review_reason, verify_code, pledge_version, pledge_text_hash,
+    signed_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+_UPDATE = """
+UPDATE pledges SET guild_id = ?, creator_type = ?, public_name = ?, channel_url = ?,
+    channel_key = ?, audience = ?, show_on_wall = ?, status = ?, review_reason = ?,
+    verify_code = ?, pledge_version = ?, pledge_text_hash = ?, signed_at = ?, updated_at = ?,
+    verified_at = ?, verified_by = ?
+WHERE user_id = ?
+"""
+_SET_STATUS = """
+UPDATE pledges SET status = ?, review_reason = ?, verified_at = ?, verified_by = ?, updated_at = ?
+WHERE id = ?
+"""
+_DELETE = "DELETE FROM pledges WHERE id = ?"
+_EVENT = "INSERT INTO pledge_events (event, creator_type, at) VALUES (?, ?, ?)"
+_VERIFIED_COUNT = "SELECT COUNT(*) FROM pledges WHERE status = 'verified'"
+_MILESTONE = (
+    "INSERT INTO pledge_milestones (milestone, reached_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+)
+_COUNTS = "SELECT creator_type, status, COUNT(*) AS n FROM pledges GROUP BY creator_type, status"
+_REVIEW_QUEUE = "SELECT * FROM pledges WHERE status = 'review' ORDER BY signed_at, id LIMIT ?"
+_WALL = """
+SELECT * FROM pledges WHERE status = 'verified' AND show_on_wall = 1
+ORDER BY verified_at, id LIMIT ? OFFSET ?
+"""
+_WALL_COUNT = "SELECT COUNT(*) FROM pledges WHERE status = 'verified' AND show_on_wall = 1"
+_ALL = "SELECT * FROM pledges ORDER BY signed_at, id"
+_TIMELINE = """
+SELECT substr(signed_at, 1, 10) AS day, creator_type, COUNT(*) AS n FROM pledges
+WHERE status IN ('verified', 'pending', 'review') GROUP BY day, creator_type ORDER BY day
+"""
+
+EXPORT_COLUMNS = (
+    "user_id",
+    "creator_type",
+    "public_name",
+    "channel_url",
+    "audience",
+    "show_on_wall",
+    "status",
+    "review_reason",
+    "pledge_version",
+    "pledge_text_hash",
+    "signed_at",
+    "verified_at",
+    "verified_by",
+)
+
+
+_WAITING = "Your pledge is waiting for a person to review it; you'll get the role once approved."
+_NOT_APPROVED = "Your pledge was not approved. Ask the organisers, or sign again with another link."
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def new_code() -> str:
+    """A short one-time code that is easy to copy and hard to guess."""
+    return "CCAI-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+class PledgeService:
+    """Everything about pledges; cogs call this and render what it returns."""
+
+    def __init__(
+        self,
+        db: Database,
+        pledge_text: Callable[[], PledgeText],
+        fetcher: GuardedFetcher,
+        *,
+        allow_local_urls: bool = False,
+        verify_limit: SlidingWindow | None = None,
+    ) -> None:
+        self._db = db
+        self._pledge_text = pledge_text
+        self._fetcher = fetcher
+        self._allow_local = allow_local_urls
+        self._verify_limit = verify_limit or SlidingWindow(limit=3, window=600)
+
+    def pledge_text(self) -> PledgeText:
+        """The text a signer agrees to now."""
+        return self._pledge_text()
+
+    # ------------------------------------------------------------------ signing
+    async def sign(self, user_id: int, guild_id: int | None, form: PledgeForm) -> SignResult:
+        """Store or update the signer's pledge; a channel someone else claimed goes to review."""
+        channel = normalize_channel_url(form.channel_url, form.creator_type, self._allow_local)
+        text = self.pledge_text()
+        now = _now()
+        async with self._db.transaction() as conn:
+            async with conn.execute(_BY_USER, (user_id,)) as cursor:
+                existing_row = await cursor.fetchone()
+            existing = Pledge.from_row(existing_row) if existing_row else None
+            async with conn.execute(_CLAIMED_BY_OTHER, (channel.key, user_id)) as cursor:
+                claimed = await cursor.fetchone() is not None
+            same_channel = existing is not None and existing.channel_key == channel.key
+            if claimed:
+                status, reason = PledgeStatus.REVIEW, "channel already claimed by another signer"
+            elif same_channel and existing.status is PledgeStatus.VERIFIED:
+                status, reason = PledgeStatus.VERIFIED, None
+            else:
+                status, reason = PledgeStatus.PENDING, None
+            keep_verified = status is PledgeStatus.VERIFIED and existing is not None
+            code = existing.verify_code if same_channel and existing else new_code()
+            values = (
+                guild_id,
+                form.creator_type.value,
+                form.public_name,
+                channel.url,
+                channel.key,
+                form.audience,
+                int(form.show_on_wall),
+                status.value,
+                reason,
+                code,
+                text.version,
+                text.sha256,
+                now,
+                now,
+            )
+            if existing is None:
+                await conn.execute(_INSERT, (user_id, *values))
+            else:
+                verified = (
+                    (existing.verified_at, existing.verified_by) if keep_verified else (None, None)
+                )
+                await conn.execute(_UPDATE, (*values, *verified, user_id))
+            event = "updated" if existing else "signed"
+            await conn.execute(_EVENT, (event, form.creator_type.value, now))
+            if status is PledgeStatus.REVIEW:
+                await conn.execute(_EVENT, ("review", form.creator_type.value, now))
+            async with conn.execute(_BY_USER, (user_id,)) as cursor:
+                stored = Pledge.from_row(await cursor.fetchone())
+        return SignResult(stored, updated=existing is not None)
+
+    async def get(self, user_id: int) -> Pledge | None:
+        """The signer's pledge, or None."""
+        row = await self._db.fetchone(_BY_USER, (user_id,))
+        return Pledge.from_row(row) if row else None
+
+    async def require(self, user_id: int) -> Pledge:
+        pledge = await self.get(user_id)
+        if pledge is None:
+            raise UserFacingError("You haven't signed the pledge yet. Use `/pledge sign` first.")
+        return pledge
+
+    # ------------------------------------------------------------------ verifying
+    async def verify(self, user_id: int) -> VerifyResult:
+        """Look for the signer's code on their public page or feed; mark verified when found."""
+        pledge = await self.require(user_id)
+        if pledge.status is PledgeStatus.VERIFIED:
+            return VerifyResult(pledge, verified=True)
+        if pledge.status is not PledgeStatus.PENDING:
+            raise UserFacingError(
+                _WAITING if pledge.status is PledgeStatus.REVIEW else _NOT_APPROVED
+            )
+        wait = self._verify_limit.hit(user_id)
+        if wait:
+            raise UserFacingError(
+                f"Please wait {wait / 60:.0f} more minute(s) before checking again."
+            )
+        page = await self._fetcher.fetch(verification_url(pledge.channel_url))
+        if page.status >= 400:
+            raise UserFacingError(
+                f"Your page answered with an error ({page.status}). Check that it is public."
+            )
+        if pledge.verify_code not in page.text:
+            return VerifyResult(pledge, verified=False)
+        return await self._mark_verified(pledge, "automatic")
+
+    async def _mark_verified(self, pledge: Pledge, by: str) -> VerifyResult:
+        now = _now()
+        async with self._db.transaction() as conn:
+            before = await _scalar(conn, _VERIFIED_COUNT)
+            await conn.execute(_SET_STATUS, ("verified", None, now, by, now, pledge.id))
+            await conn.execute(_EVENT, ("verified", pledge.creator_type.value, now))
+            after = before + 1
+            milestone = next_milestone_reached(before, after)
+            if milestone is not None:
+                cursor = await conn.execute(_MILESTONE, (milestone, now))
+                milestone = milestone if cursor.rowcount else None
+            async with conn.execute(_BY_ID, (pledge.id,)) as cursor:
+                stored = Pledge.from_row(await cursor.fetchone())
+        return VerifyResult(stored, verified=True, milestone=milestone)
+
+    async def request_review(self, user_id: int) -> Pledge:
+        """Send a pledge that can't be verified automatically to the admins' queue."""
+        pledge = await self.require(user_id)
+        if pledge.status is not PledgeStatus.PENDING:
+            return pledge
+        await self._set_status(pledge, PledgeStatus.REVIEW, "asked for a manual review")
+        return await self.require(user_id)
+
+    # ------------------------------------------------------------------ admins
+    async def review_queue(self, limit: int = 25) -> list[Pledge]:
+        rows = await self._db.fetchall(_REVIEW_QUEUE, (limit,))
+        return [Pledge.from_row(r) for r in rows]
+
+    async def approve(self, pledge_id: int) -> VerifyResult:
+        pledge = await self._by_id(pledge_id)
+        if pledge.status is PledgeStatus.VERIFIED:
+            return VerifyResult(pledge, verified=True)
+        return await self._mark_verified(pledge, "admin")
+
+    async def reject(self, pledge_id: int) -> Pledge:
+        pledge = await self._by_id(pledge_id)
+        await self._set_status(pledge, PledgeStatus.REJECTED, "rejected by an admin")
+        return await self._by_id(pledge_id)
+
+    async def _by_id(self, pledge_id: int) -> Pledge:
+        row = await self._db.fetchone(_BY_ID, (pledge_id,))
+        if row is None:
+            raise UserFacingError("That pledge no longer exists (it may have been withdrawn).")
+        return Pledge.from_row(row)
+
+    async def _set_status(self, pledge: Pledge, status: PledgeStatus, reason: str | None) -> None:
+        now = _now()
+        async with self._db.transaction() as conn:
+            await conn.execute(_SET_STATUS, (status.value, reason, None, None, now, pledge.id))
+            await conn.execute(_EVENT, (status.value, pledge.creator_type.value, now))
+
+    async def withdraw(self, user_id: int, *, event: str = "withdrawn") -> Pledge:
+        """Delete a pledge and its personal data; only an anonymous event remains."""
+        pledge = await self.require(user_id)
+        async with self._db.transaction() as conn:
+            await conn.execute(_DELETE, (pledge.id,))
+            await conn.execute(_EVENT, (event, pledge.creator_type.value, _now()))
+        return pledge
+
+    # ------------------------------------------------------------------ public numbers
+    async def counts(self) -> Counts:
+        by_type: dict[str, list[int]] = {}
+        for row in await self._db.fetchall(_COUNTS):
+            slot = by_type.setdefault(row["creator_type"], [0, 0])
+            if row["status"] == "verified":
+                slot[0] += row["n"]
+            elif row["status"] in ("pending", "review"):
+                slot[1] += row["n"]
+        verified = sum(v for v, _ in by_type.values())
+        pending = sum(p for _, p in by_type.values())
+        return Counts(verified, pending, {k: (v[0], v[1]) for k, v in sorted(by_type.items())})
+
+    async def timeline(self) -> list[tuple[str, str, int]]:
+        """(day, creator type, pledges signed that day) for the chart."""
+        rows = await self._db.fetchall(_TIMELINE)
+        return [(r["day"], r["creator_type"], r["n"]) for r in rows]
+
+    async def wall(self, offset: int, limit: int) -> tuple[list[Pledge], int]:
+        """Verified signatories who opted in, and how many there are."""
+        rows = await self._db.fetchall(_WALL, (limit, offset))
+        total = await self._db.fetchone(_WALL_COUNT)
+        return [Pledge.from_row(r) for r in rows], int(total[0]) if total else 0
+
+    async def export_csv(self) -> str:
+        """Every pledge as CSV (for admins; personal data)."""
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(EXPORT_COLUMNS)
+        for row in await self._db.fetchall(_ALL):
+            writer.writerow([csv_cell(row[c]) for c in EXPORT_COLUMNS])
+        return out.getvalue()
+
+
+def pledge_text_from(section_body: str, version: str) -> PledgeText:
+    """Fingerprint the pledge text so the consent record says exactly what was agreed."""
+    digest = hashlib.sha256(section_body.encode()).hexdigest()
+    return PledgeText(version, section_body, digest)
+
+
+def verification_url(channel_url: str) -> str:
+    """Where the code is expected: a YouTube channel's about page, else the page or feed itself."""
+    if channel_url.startswith("https://www.youtube.com/"):
+        return channel_url + "/about"
+    return channel_url
+
+
+def csv_cell(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+async def _scalar(conn, sql: str) -> int:  # noqa: ANN001
+    async with conn.execute(sql) as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0

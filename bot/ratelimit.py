@@ -1,0 +1,30 @@
+"""A small in-memory sliding-window limiter, per key (for example per user)."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+
+class SlidingWindow:
+    """At most `limit` events per key within `window` seconds."""
+
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self._clock = clock
+        self._events: dict[object, deque[float]] = {}
+
+    def hit(self, key: object) -> float:
+        """Record an event; return 0 when allowed, else the seconds until it would be."""
+        now = self._clock()
+        events = self._events.setdefault(key, deque())
+        while events and now - events[0] >= self.window:
+            events.popleft()
+        if len(events) >= self.limit:
+            return self.window - (now - events[0])
+        events.append(now)
+        return 0.0

@@ -1,0 +1,1 @@
+"""The coalition's standards: load the text, index it, answer questions with citations."""

@@ -1,0 +1,132 @@
+"""Read the standards markdown: front matter, one section per `## Title {#id}` heading."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.standards.model import Section, StandardsDocument
+
+_HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*\{#(?P<id>[^}]*)\}\s*$")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_META = re.compile(r"^(Keywords|Sources):\s*(.*)$")
+_REQUIRED = ("version", "date")
+_MAX_ID = 40
+
+
+class StandardsError(Exception):
+    """The standards text is broken; the message names the file and line."""
+
+    def __init__(self, file: str, line: int, problem: str) -> None:
+        super().__init__(f"{file}:{line}: {problem}")
+        self.file, self.line, self.problem = file, line, problem
+
+
+def load_standards(folder: Path) -> StandardsDocument:
+    """Load every .md file in folder (sorted by name) as one document; raise on any defect."""
+    files = sorted(folder.glob("*.md"))
+    if not files:
+        raise StandardsError(str(folder), 0, "no standards files (*.md) here")
+    parsed = [parse_file(f.name, f.read_text(encoding="utf-8")) for f in files]
+    first_meta = parsed[0][0]
+    for (meta, _), path in zip(parsed[1:], files[1:], strict=True):
+        if meta["version"] != first_meta["version"]:
+            raise StandardsError(
+                path.name, 1, f"version {meta['version']} differs from {first_meta['version']}"
+            )
+    sections = [s for _, secs in parsed for s in secs]
+    _check_unique(sections)
+    return StandardsDocument(
+        title=first_meta.get("title", "Standards"),
+        version=first_meta["version"],
+        date=first_meta["date"],
+        example=first_meta.get("example", "false").lower() == "true",
+        sections=tuple(sections),
+    )
+
+
+def parse_file(name: str, text: str) -> tuple[dict[str, str], list[Section]]:
+    """Parse one file into its front matter and sections."""
+    lines = text.splitlines()
+    meta, start = _front_matter(name, lines)
+    sections: list[Section] = []
+    current: tuple[int, str, str] | None = None
+    body: list[str] = []
+    for number, line in enumerate(lines[start:], start=start + 1):
+        heading = _HEADING.match(line)
+        if heading is None and line.startswith("## "):
+            raise StandardsError(name, number, "a section heading needs an id: ## Title {#id}")
+        if heading:
+            if current:
+                sections.append(_section(name, current, body))
+            current, body = (number, heading["title"], heading["id"]), []
+        elif line.startswith("# ") and current is not None:
+            raise StandardsError(name, number, "only one # title, before the first section")
+        elif current is not None:
+            body.append(line)
+    if current:
+        sections.append(_section(name, current, body))
+    if not sections:
+        raise StandardsError(name, len(lines), "no sections (## Title {#id} headings) found")
+    return meta, sections
+
+
+def _front_matter(name: str, lines: list[str]) -> tuple[dict[str, str], int]:
+    if not lines or lines[0].strip() != "---":
+        raise StandardsError(name, 1, "the file must start with front matter (a --- line)")
+    meta: dict[str, str] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() == "---":
+            missing = [k for k in _REQUIRED if not meta.get(k)]
+            if missing:
+                raise StandardsError(name, number, f"front matter lacks {', '.join(missing)}")
+            if not _DATE.match(meta["date"]):
+                raise StandardsError(name, number, "front matter date must be YYYY-MM-DD")
+            return meta, number
+        key, sep, value = line.partition(":")
+        if not sep or not key.strip().isidentifier():
+            raise StandardsError(name, number, f"front matter line is not 'key: value': {line!r}")
+        meta[key.strip()] = value.strip().strip("\"'")
+    raise StandardsError(name, len(lines), "front matter is not closed with a --- line")
+
+
+def _section(name: str, head: tuple[int, str, str], lines: list[str]) -> Section:
+    number, title, section_id = head
+    if not _ID.match(section_id) or len(section_id) > _MAX_ID:
+        raise StandardsError(
+            name, number, f"section id {section_id!r} must be lowercase-kebab-case, ≤ {_MAX_ID}"
+        )
+    meta: dict[str, tuple[str, ...]] = {}
+    while lines and (not lines[0].strip() or _META.match(lines[0])):
+        match = _META.match(lines.pop(0))
+        if match:
+            meta[match[1]] = tuple(p.strip() for p in match[2].split(",") if p.strip())
+    body = "\n".join(lines).strip()
+    if not body:
+        raise StandardsError(name, number, f"section {section_id!r} is empty")
+    for url in meta.get("Sources", ()):
+        if not url.startswith("https://"):
+            raise StandardsError(name, number, f"source {url!r} must be an https URL")
+    return Section(
+        id=section_id,
+        title=title,
+        body=body,
+        keywords=meta.get("Keywords", ()),
+        sources=meta.get("Sources", ()),
+        file=name,
+        line=number,
+    )
+
+
+def _check_unique(sections: list[Section]) -> None:
+    seen: dict[str, Section] = {}
+    for section in sections:
+        if section.id in seen:
+            first = seen[section.id]
+            raise StandardsError(
+                section.file,
+                section.line,
+                f"duplicate section id {section.id!r} (first at {first.file}:{first.line})",
+            )
+        seen[section.id] = section

@@ -1,0 +1,422 @@
+"""Turn a question in a creator's own words into search concepts: stems, synonyms, typo fixes."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+from rapidfuzz import fuzz, process
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
+_STEMMER = snowballstemmer.stemmer("english")
+
+STOP_WORDS = frozenset(
+    [
+        "a",
+        "about",
+        "above",
+        "after",
+        "again",
+        "against",
+        "all",
+        "am",
+        "an",
+        "and",
+        "any",
+        "are",
+        "aren't",
+        "as",
+        "at",
+        "be",
+        "because",
+        "been",
+        "before",
+        "being",
+        "below",
+        "between",
+        "both",
+        "but",
+        "by",
+        "can",
+        "can't",
+        "could",
+        "couldn't",
+        "did",
+        "didn't",
+        "do",
+        "does",
+        "doesn't",
+        "doing",
+        "don't",
+        "down",
+        "during",
+        "each",
+        "few",
+        "for",
+        "from",
+        "further",
+        "had",
+        "hadn't",
+        "has",
+        "hasn't",
+        "have",
+        "haven't",
+        "having",
+        "he",
+        "he'd",
+        "he'll",
+        "he's",
+        "her",
+        "here",
+        "here's",
+        "hers",
+        "herself",
+        "him",
+        "himself",
+        "his",
+        "how",
+        "how's",
+        "i",
+        "i'd",
+        "i'll",
+        "i'm",
+        "i've",
+        "if",
+        "in",
+        "into",
+        "is",
+        "isn't",
+        "it",
+        "it's",
+        "its",
+        "itself",
+        "let's",
+        "me",
+        "more",
+        "most",
+        "mustn't",
+        "my",
+        "myself",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "off",
+        "on",
+        "once",
+        "only",
+        "or",
+        "other",
+        "ought",
+        "our",
+        "ours",
+        "ourselves",
+        "out",
+        "over",
+        "own",
+        "same",
+        "shan't",
+        "she",
+        "she'd",
+        "she'll",
+        "she's",
+        "should",
+        "shouldn't",
+        "so",
+        "some",
+        "such",
+        "than",
+        "that",
+        "that's",
+        "the",
+        "their",
+        "theirs",
+        "them",
+        "themselves",
+        "then",
+        "there",
+        "there's",
+        "these",
+        "they",
+        "they'd",
+        "they'll",
+        "they're",
+        "they've",
+        "this",
+        "those",
+        "through",
+        "to",
+        "too",
+        "under",
+        "until",
+        "up",
+        "very",
+        "was",
+        "wasn't",
+        "we",
+        "we'd",
+        "we'll",
+        "we're",
+        "we've",
+        "were",
+        "weren't",
+        "what",
+        "what's",
+        "when",
+        "when's",
+        "where",
+        "where's",
+        "which",
+        "while",
+        "who",
+        "who's",
+        "whom",
+        "why",
+        "why's",
+        "will",
+        "with",
+        "won't",
+        "would",
+        "wouldn't",
+        "you",
+        "you'd",
+        "you'll",
+        "you're",
+        "you've",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "also",
+        "just",
+        "really",
+        "actually",
+        "basically",
+        "like",
+        "get",
+        "got",
+        "gets",
+        "getting",
+        "know",
+        "want",
+        "wants",
+        "tell",
+        "told",
+        "say",
+        "says",
+        "said",
+        "thing",
+        "things",
+        "stuff",
+        "someone",
+        "anyone",
+        "somebody",
+        "anybody",
+        "something",
+        "anything",
+        "hey",
+        "hi",
+        "hello",
+        "please",
+        "thanks",
+        "thank",
+        "pls",
+        "plz",
+        "ok",
+        "okay",
+        "yeah",
+        "yes",
+        "guys",
+        "lol",
+        "u",
+        "ur",
+        "im",
+        "dont",
+        "cant",
+        "wont",
+        "doesnt",
+        "isnt",
+        "whats",
+        "hows",
+        "thats",
+        "theyre",
+        "youre",
+        "ive",
+        "id",
+        "ill",
+        "mean",
+        "means",
+        "go",
+        "going",
+        "gonna",
+        "wanna",
+        "gotta",
+        "even",
+        "still",
+        "much",
+        "many",
+        "lot",
+        "lots",
+        "way",
+        "kind",
+        "sort",
+        "happen",
+        "happens",
+        "happened",
+        "one",
+        "ones",
+        "us",
+        "let",
+        "lets",
+        "does",
+        "did",
+        "make",
+    ]
+)
+
+# Words creators use for the same idea; each group counts as one concept when scoring.
+SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
+    (
+        "deepfake",
+        "deepfakes",
+        "deep fake",
+        "digital replica",
+        "voice clone",
+        "cloned voice",
+        "ai double",
+        "digital double",
+        "impersonation",
+        "impersonate",
+        "fake video",
+    ),
+    ("replica", "replicas", "clone", "cloned", "cloning", "double", "likeness", "avatar"),
+    ("train", "training", "trained", "scrape", "scraped", "scraping", "dataset", "datasets"),
+    (
+        "pay",
+        "paid",
+        "payment",
+        "compensation",
+        "compensate",
+        "compensated",
+        "royalty",
+        "royalties",
+        "money",
+        "fee",
+    ),
+    ("label", "labels", "labelling", "labeling", "disclose", "disclosure", "disclosing"),
+    ("credit", "credited", "attribution", "attribute", "byline"),
+    ("dead", "death", "died", "deceased", "estate", "posthumous"),
+    ("job", "jobs", "livelihood", "layoffs", "laid off", "career", "careers"),
+    ("provenance", "content credentials", "c2pa", "watermark", "watermarks"),
+    ("authorship", "author", "authored", "copyrightable"),
+    ("lawsuit", "lawsuits", "sue", "suing", "litigation", "court"),
+    ("transparency", "transparent", "which data", "what data"),
+    ("pledge", "pledges", "sign", "signing", "signature"),
+    ("union", "unions", "guild"),
+)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The English (Porter2) stem of a lowercase word."""
+    return _STEMMER.stemWord(word)
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words of text, apostrophes normalised."""
+    return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
+
+
+def stems_of(text: str) -> list[str]:
+    """The stems of every word in text, in order."""
+    return [stem(w) for w in words(text)]
+
+
+# A phrase as written (for FTS5, which stems it itself) and as stems (for scoring).
+Phrase = tuple[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class Concept:
+    """One idea from the question: the user's word and the phrases that also express it."""
+
+    word: str
+    alternatives: tuple[Phrase, ...]
+
+    def matches(self, stem_set: frozenset[str], stem_text: str) -> bool:
+        """Whether a section's stems (and stem text, for phrases) contain this concept."""
+        for _, phrase in self.alternatives:
+            if len(phrase) == 1:
+                if phrase[0] in stem_set:
+                    return True
+            elif f" {' '.join(phrase)} " in stem_text:
+                return True
+        return False
+
+
+def _synonym_index() -> dict[tuple[str, ...], tuple[Phrase, ...]]:
+    index: dict[tuple[str, ...], tuple[Phrase, ...]] = {}
+    for group in SYNONYM_GROUPS:
+        phrases = tuple({tuple(stems_of(p)): (p, tuple(stems_of(p))) for p in group}.values())
+        for _, stems in phrases:
+            index[stems] = phrases
+    return index
+
+
+_SYNONYMS = _synonym_index()
+
+
+class QueryParser:
+    """Builds concepts from a question against the vocabulary of the loaded standards."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        # Synonym words count as known, so a typo can be corrected towards them too.
+        synonyms = {w for group in SYNONYM_GROUPS for phrase in group for w in phrase.split()}
+        self._vocabulary = frozenset(vocabulary) | synonyms
+        self._candidates = sorted(w for w in self._vocabulary if len(w) >= 4)
+
+    def concepts(self, question: str) -> list[Concept]:
+        """The concepts of a question, typos corrected, synonyms attached, duplicates dropped."""
+        tokens = [self._correct(w) for w in words(question) if w not in STOP_WORDS]
+        tokens = [t for t in tokens if len(t) > 1 or t.isdigit()]
+        stems = [stem(t) for t in tokens]
+        concepts: list[Concept] = []
+        seen: set[tuple[str, ...]] = set()
+        i = 0
+        while i < len(stems):
+            pair = tuple(stems[i : i + 2])
+            if len(pair) == 2 and pair in _SYNONYMS:
+                key, word, i = pair, " ".join(tokens[i : i + 2]), i + 2
+            else:
+                key, word, i = (stems[i],), tokens[i], i + 1
+            alternatives = _SYNONYMS.get(key, ((word, key),))
+            if alternatives[0][1] not in seen:
+                seen.add(alternatives[0][1])
+                concepts.append(Concept(word, alternatives))
+        return concepts
+
+    def _correct(self, word: str) -> str:
+        if word in self._vocabulary or len(word) < 5 or not self._candidates:
+            return word
+        # Longer words need a closer match: "stable" must not become "able".
+        cutoff = 80 if len(word) <= 5 else 86
+        found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        return found[0] if found else word
+
+
+def fts_query(concepts: Iterable[Concept]) -> str:
+    """An FTS5 query that ORs every alternative as a quoted phrase (no syntax from user text)."""
+    parts = []
+    for concept in concepts:
+        for text, _ in concept.alternatives:
+            parts.append('"' + text.replace('"', "") + '"')
+    return " OR ".join(dict.fromkeys(parts))
+
+
+def idf(document_frequency: int, documents: int) -> float:
+    """Inverse document frequency; a word in no section weighs the most."""
+    return math.log((documents + 1) / (document_frequency + 0.5)) + 1.0

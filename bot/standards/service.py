@@ -1,0 +1,227 @@
+"""The standards service: load and reload the text, answer questions, sections, feedback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.standards.compose import Composer
+from bot.standards.engine import Engine, Ranked
+from bot.standards.loader import load_standards
+from bot.standards.model import Answer, Citation, Section, StandardsDocument
+from bot.standards.store import Gap, QuestionStore
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_LENGTH = 300
+MAX_RELATED = 2
+MAX_SUGGESTIONS = 3
+AUTOCOMPLETE_LIMIT = 25
+PASSAGE_LIMIT = 1500
+# Related sections must cover at least this share of what the best one covers.
+RELATED_SHARE = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class ReloadResult:
+    """What a reload changed."""
+
+    version: str
+    previous_version: str
+    sections: int
+
+
+class StandardsService:
+    """Answers from the loaded standards; a failed reload keeps the last good copy."""
+
+    def __init__(
+        self,
+        db: Database,
+        folder: Path,
+        *,
+        min_confidence: float,
+        base_url: str | None = None,
+        composer: Composer | None = None,
+    ) -> None:
+        self._folder = folder
+        self._min_confidence = min_confidence
+        self._base_url = base_url.rstrip("/") if base_url else None
+        self._composer = composer
+        self._store = QuestionStore(db)
+        self._engine: Engine | None = None
+        self._reload_lock = asyncio.Lock()
+        self._votes: OrderedDict[tuple[int, int], None] = OrderedDict()
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("standards are loaded in setup_hook")
+        return self._engine
+
+    @property
+    def document(self) -> StandardsDocument:
+        """The standards currently answering questions."""
+        return self.engine.document
+
+    @property
+    def generates_answers(self) -> bool:
+        """Whether answers are composed by a language model (slower: defer first)."""
+        return self._composer is not None
+
+    async def load(self) -> StandardsDocument:
+        """Load (or reload) the text; on any error the previous copy stays in use."""
+        async with self._reload_lock:
+            document = await asyncio.to_thread(load_standards, self._folder)
+            engine = await Engine.build(document)
+            old, self._engine = self._engine, engine
+            if old is not None:
+                await old.close()
+        log.info("Loaded standards %s (%d sections)", document.version, len(document.sections))
+        return document
+
+    async def reload(self) -> ReloadResult:
+        """Reload from disk for /admin standards reload."""
+        previous = self.document.version
+        document = await self.load()
+        return ReloadResult(document.version, previous, len(document.sections))
+
+    async def close(self) -> None:
+        if self._engine is not None:
+            await self._engine.close()
+
+    # ------------------------------------------------------------------ answering
+    async def answer(self, question: str) -> Answer:
+        """Answer a question from the standards, or decline with the closest sections."""
+        question = validate_question(question)
+        engine = self.engine
+        concepts = engine.parser.concepts(question)
+        ranked = await engine.rank(concepts) if concepts else []
+        top = ranked[0] if ranked else None
+        if top is None or top.coverage < self._min_confidence:
+            answer = Answer(
+                question=question,
+                covered=False,
+                confidence=top.coverage if top else 0.0,
+                suggestions=tuple(self.citation(r.section) for r in ranked[:MAX_SUGGESTIONS]),
+            )
+        else:
+            related = [r for r in ranked[1:] if r.coverage >= top.coverage * RELATED_SHARE]
+            cited = [top, *related[:MAX_RELATED]]
+            answer = Answer(
+                question=question,
+                covered=True,
+                confidence=top.coverage,
+                passage=_cap(engine.best_passage(top.section, concepts)),
+                citations=tuple(self.citation(r.section) for r in cited),
+            )
+            answer = await self._maybe_compose(answer, cited, concepts)
+        question_id = await self._store.record(answer, self.document.version)
+        return _with_id(answer, question_id)
+
+    async def _maybe_compose(self, answer: Answer, cited: list[Ranked], concepts: list) -> Answer:
+        if self._composer is None:
+            return answer
+        passages = [
+            (r.section.id, r.section.title, self.engine.best_passage(r.section, concepts))
+            for r in cited
+        ]
+        composed = await self._composer.compose(answer.question, passages)
+        if composed is None:
+            return answer
+        text, cited_ids = composed
+        keep = tuple(c for c in answer.citations if c.section_id in cited_ids)
+        return Answer(
+            question=answer.question,
+            covered=True,
+            confidence=answer.confidence,
+            passage=_cap(text),
+            citations=keep,
+            generated=True,
+        )
+
+    def citation(self, section: Section) -> Citation:
+        """How an answer points at a section."""
+        url = f"{self._base_url}#{section.id}" if self._base_url else None
+        return Citation(section.id, section.title, self.document.version, url)
+
+    # ------------------------------------------------------------------ browsing
+    def sections(self) -> tuple[Section, ...]:
+        return self.document.sections
+
+    def section(self, section_id: str) -> Section:
+        """The section with this id, or a friendly error."""
+        section = self.document.section(section_id.strip().lower())
+        if section is None:
+            raise UserFacingError(
+                "There is no section with that id. Start typing in the `section` option "
+                "to pick one, or use `/standards list`."
+            )
+        return section
+
+    def autocomplete(self, current: str) -> list[tuple[str, str]]:
+        """Up to 25 (label, id) pairs matching what the user typed, fuzzily."""
+        sections = self.document.sections
+        labels = {s.id: f"{s.title} ({s.id})"[:100] for s in sections}
+        current = current.strip().lower()
+        if not current:
+            return [(labels[s.id], s.id) for s in sections[:AUTOCOMPLETE_LIMIT]]
+        found = process.extract(
+            current,
+            {s.id: f"{s.id} {s.title}".lower() for s in sections},
+            scorer=fuzz.WRatio,
+            limit=AUTOCOMPLETE_LIMIT,
+            score_cutoff=50,
+        )
+        return [(labels[key], key) for _, _, key in found]
+
+    # ------------------------------------------------------------------ feedback
+    async def feedback(self, question_id: int, user_id: int, helpful: bool) -> bool:
+        """Count one vote per person per answer (who voted is kept in memory only)."""
+        key = (question_id, user_id)
+        if key in self._votes:
+            return False
+        if not await self._store.feedback(question_id, helpful):
+            raise UserFacingError("That answer is too old to rate.")
+        self._votes[key] = None
+        if len(self._votes) > 10_000:
+            self._votes.popitem(last=False)
+        return True
+
+    async def gaps(self, limit: int = 100) -> list[Gap]:
+        return await self._store.gaps(limit)
+
+
+def validate_question(question: str) -> str:
+    """A question's text, or a friendly error when it is empty or too long."""
+    question = " ".join(question.split())
+    if not question:
+        raise UserFacingError(
+            "Please type a question, for example: *Can a company train AI on "
+            "my videos without asking?*"
+        )
+    if len(question) > MAX_QUESTION_LENGTH:
+        raise UserFacingError(
+            f"Questions can be at most {MAX_QUESTION_LENGTH} characters; yours has "
+            f"{len(question)}. Try asking about one thing at a time."
+        )
+    return question
+
+
+def _cap(text: str) -> str:
+    if len(text) <= PASSAGE_LIMIT:
+        return text
+    cut = text[:PASSAGE_LIMIT].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def _with_id(answer: Answer, question_id: int) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, question_id=question_id)

@@ -1,0 +1,125 @@
+"""Embeds and text for pledges; every name and link a signer typed is escaped."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.pledges.model import Counts, Pledge, PledgeStatus
+from bot.pledges.urls import CreatorType
+from bot.ui.help import COLOUR
+from bot.ui.paginator import chunk
+from bot.ui.text import plain, truncate
+
+WALL_PAGE_SIZE = 10
+
+WHERE_TO_PUT_THE_CODE = {
+    CreatorType.YOUTUBER: "your channel description (YouTube Studio → Customization → Description)",
+    CreatorType.PODCASTER: "your podcast feed: the show description, or a `podcast:txt` tag",
+    CreatorType.NEWSLETTER: "your newsletter's about page or home page",
+    CreatorType.OTHER: "the public page you linked",
+}
+STATUS_TEXT = {
+    PledgeStatus.PENDING: "signed — waiting for you to verify your channel",
+    PledgeStatus.REVIEW: "signed — waiting for a person to review it",
+    PledgeStatus.VERIFIED: "verified",
+    PledgeStatus.REJECTED: "not approved",
+}
+
+
+def signed_text(pledge: Pledge, updated: bool) -> str:
+    """What the signer sees right after signing."""
+    head = "Your pledge is updated." if updated else "Thank you for signing the creators' pledge!"
+    if pledge.status is PledgeStatus.REVIEW:
+        return (
+            f"{head} That channel is already linked to another signer, so a person will review "
+            "your pledge. You'll get the role once it's approved."
+        )
+    if pledge.status is PledgeStatus.VERIFIED:
+        return f"{head} Your channel is already verified."
+    return f"{head}\n\n{verify_instructions(pledge)}"
+
+
+def verify_instructions(pledge: Pledge) -> str:
+    where = WHERE_TO_PUT_THE_CODE[pledge.creator_type]
+    return (
+        f"To prove the channel is yours, put this code in {where}:\n"
+        f"```\n{pledge.verify_code}\n```\n"
+        f"Then run `/pledge verify`. You can remove the code once you're verified."
+    )
+
+
+def status_embed(pledge: Pledge) -> discord.Embed:
+    """Exactly what is stored about the signer."""
+    embed = discord.Embed(title="Your pledge", colour=COLOUR)
+    fields = [
+        ("Status", STATUS_TEXT[pledge.status]),
+        ("Creator type", pledge.creator_type.value),
+        ("Public name", plain(pledge.public_name, 100)),
+        ("Link", plain(pledge.channel_url, 300)),
+        ("Audience size", pledge.audience or "not given"),
+        ("On the public wall", "yes" if pledge.show_on_wall else "no"),
+        ("Verification code", f"`{pledge.verify_code}`"),
+        (
+            "Pledge text",
+            f"version {pledge.pledge_version}, sha256 `{pledge.pledge_text_hash[:16]}…`",
+        ),
+        ("Signed", pledge.signed_at[:19].replace("T", " ") + " UTC"),
+    ]
+    if pledge.verified_at:
+        fields.append(
+            ("Verified", pledge.verified_at[:19].replace("T", " ") + f" UTC ({pledge.verified_by})")
+        )
+    if pledge.review_reason:
+        fields.append(("Review", pledge.review_reason))
+    for name, value in fields:
+        embed.add_field(name=name, value=value, inline=name not in ("Link", "Pledge text"))
+    embed.set_footer(text="Only you can see this. /pledge withdraw deletes it.")
+    return embed
+
+
+def counts_embed(counts: Counts) -> discord.Embed:
+    embed = discord.Embed(
+        title="Creators' pledge",
+        description=f"**{counts.verified}** verified creators · {counts.pending} waiting to verify",
+        colour=COLOUR,
+    )
+    for kind, (verified, pending) in counts.by_type.items():
+        embed.add_field(name=kind.title(), value=f"{verified} verified · {pending} pending")
+    return embed
+
+
+def wall_pages(pledges: list[Pledge], total: int) -> list[discord.Embed]:
+    """Verified signers who chose to be listed, ten to a page."""
+    pages = []
+    groups = chunk(pledges, WALL_PAGE_SIZE)
+    for number, group in enumerate(groups, start=1):
+        lines = [f"**{plain(p.public_name, 80)}** · {p.creator_type.value}" for p in group]
+        embed = discord.Embed(
+            title="The pledge wall",
+            description="\n".join(lines) or "Nobody is on the wall yet.",
+            colour=COLOUR,
+        )
+        embed.set_footer(
+            text=f"{total} verified creators chose to be listed · page {number} of {len(groups)}"
+        )
+        pages.append(embed)
+    return pages
+
+
+def review_embed(pledge: Pledge, waiting: int) -> discord.Embed:
+    embed = discord.Embed(title="Pledge to review", colour=COLOUR)
+    embed.add_field(name="Signer", value=f"<@{pledge.user_id}>")
+    embed.add_field(name="Public name", value=plain(pledge.public_name, 100))
+    embed.add_field(name="Type", value=pledge.creator_type.value)
+    embed.add_field(name="Link", value=plain(pledge.channel_url, 300), inline=False)
+    embed.add_field(name="Why", value=pledge.review_reason or "—", inline=False)
+    embed.set_footer(text=f"{waiting} waiting for review")
+    return embed
+
+
+def milestone_text(milestone: int) -> str:
+    return f"🎉 **{milestone:,}** creators have now verified the creators' pledge. Thank you all!"
+
+
+def pledge_modal_intro(version: str, text: str) -> str:
+    return truncate(f"**The creators' pledge (v{version})**\n{text}", 1800)

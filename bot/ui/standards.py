@@ -1,0 +1,111 @@
+"""Embeds for answers, sections and the section list."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.standards.model import Answer, Citation, Section, StandardsDocument
+from bot.ui.help import COLOUR
+from bot.ui.paginator import chunk
+from bot.ui.text import (
+    EMBED_DESCRIPTION_LIMIT,
+    EMBED_FIELD_VALUE_LIMIT,
+    EMBED_TITLE_LIMIT,
+    plain,
+    truncate,
+    trusted,
+)
+
+DISCLAIMER = "The coalition's position, not legal advice."
+DECLINED_COLOUR = discord.Colour.light_grey()
+SECTIONS_PER_PAGE = 10
+
+
+def answer_embed(
+    answer: Answer, document: StandardsDocument, help_channel_id: int | None
+) -> discord.Embed:
+    """An answer with its citations, or an honest decline with the closest sections."""
+    if not answer.covered:
+        return _declined_embed(answer, document, help_channel_id)
+    top = answer.citations[0] if answer.citations else None
+    embed = discord.Embed(
+        title=truncate(top.title if top else "From the standards", EMBED_TITLE_LIMIT),
+        description=truncate(trusted(answer.passage), EMBED_DESCRIPTION_LIMIT),
+        colour=COLOUR,
+    )
+    embed.set_author(name=truncate(f"Q: {answer.question}", 256))
+    embed.add_field(name="From the standards", value=_citations(answer.citations), inline=False)
+    footer = f"{DISCLAIMER} Standards {document.version} ({document.date})."
+    if answer.generated:
+        footer += " Summary written by a language model from the cited sections."
+    embed.set_footer(text=footer)
+    return embed
+
+
+def _declined_embed(
+    answer: Answer, document: StandardsDocument, help_channel_id: int | None
+) -> discord.Embed:
+    people = (
+        f"Ask the people who can help in <#{help_channel_id}>."
+        if help_channel_id
+        else "Ask the organisers in this server."
+    )
+    description = (
+        f"The coalition's standards don't cover **{plain(answer.question, 200)}**. {people}"
+    )
+    embed = discord.Embed(
+        title="The standards don't cover that",
+        description=description,
+        colour=DECLINED_COLOUR,
+    )
+    if answer.suggestions:
+        embed.add_field(name="Closest sections", value=_citations(answer.suggestions), inline=False)
+    embed.set_footer(text=f"{DISCLAIMER} Standards {document.version} ({document.date}).")
+    return embed
+
+
+def _citations(citations: tuple[Citation, ...]) -> str:
+    lines = []
+    for c in citations:
+        title = f"[{c.title}]({c.url})" if c.url else f"**{c.title}**"
+        lines.append(f"§ {title} · `{c.section_id}` · v{c.version}")
+    return truncate("\n".join(lines), EMBED_FIELD_VALUE_LIMIT)
+
+
+def section_embed(
+    section: Section, citation: Citation, document: StandardsDocument
+) -> discord.Embed:
+    """A whole section, for /standards show and Show full section."""
+    embed = discord.Embed(
+        title=truncate(section.title, EMBED_TITLE_LIMIT),
+        description=truncate(trusted(section.body), EMBED_DESCRIPTION_LIMIT),
+        colour=COLOUR,
+        url=citation.url,
+    )
+    if section.sources:
+        sources = "\n".join(f"<{url}>" for url in section.sources)
+        embed.add_field(
+            name="Sources", value=truncate(sources, EMBED_FIELD_VALUE_LIMIT), inline=False
+        )
+    embed.set_footer(
+        text=f"§ {section.id} · Standards {document.version} ({document.date}). {DISCLAIMER}"
+    )
+    return embed
+
+
+def section_list_pages(document: StandardsDocument) -> list[discord.Embed]:
+    """Every section id and title, ten to a page."""
+    pages = []
+    groups = chunk(list(document.sections), SECTIONS_PER_PAGE)
+    for number, group in enumerate(groups, start=1):
+        lines = "\n".join(f"`{s.id}` — {s.title}" for s in group)
+        embed = discord.Embed(
+            title=truncate(document.title, EMBED_TITLE_LIMIT), description=lines, colour=COLOUR
+        )
+        note = " This is example text for the coalition to replace." if document.example else ""
+        embed.set_footer(
+            text=f"Standards {document.version} ({document.date}) · page {number} of {len(groups)}."
+            f" Open one with /standards show.{note}"
+        )
+        pages.append(embed)
+    return pages

@@ -1,0 +1,226 @@
+"""/pledge: creators sign, verify their channel, see or withdraw what is stored, and count."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import CoalitionBot
+from bot.pledges.model import AUDIENCE_RANGES, Pledge, PledgeForm
+from bot.pledges.service import PledgeService
+from bot.ui.actions import announce_milestone, grant_pledge_role, remove_pledge_role
+from bot.ui.chart import pledges_chart
+from bot.ui.paginator import Paginator
+from bot.ui.pledges import (
+    counts_embed,
+    pledge_modal_intro,
+    signed_text,
+    status_embed,
+    verify_instructions,
+    wall_pages,
+)
+from bot.ui.replies import reply, reply_private
+from bot.ui.text import NO_MENTIONS
+from bot.ui.views import SafeModal, SafeView
+
+WALL_LIMIT = 2500
+URL_HINTS = {
+    "youtuber": "https://www.youtube.com/@yourhandle",
+    "podcaster": "Your show's RSS feed, Apple Podcasts or Spotify link",
+    "newsletter": "https://yourname.substack.com",
+    "other": "https://your-public-page.example",
+}
+
+
+class PledgeModal(SafeModal):
+    """The signing form: the pledge text, then the signer's details."""
+
+    def __init__(self, cog: Pledges, creator_type: str, existing: Pledge | None) -> None:
+        super().__init__(title="Sign the creators' pledge", timeout=900)
+        self.cog, self.creator_type = cog, creator_type
+        text = cog.service.pledge_text()
+        self.add_item(discord.ui.TextDisplay(pledge_modal_intro(text.version, text.text)))
+        self.name = discord.ui.TextInput(
+            custom_id="pledge:name",
+            max_length=80,
+            placeholder="The name you create under",
+            default=existing.public_name if existing else None,
+        )
+        self.url = discord.ui.TextInput(
+            custom_id="pledge:url",
+            max_length=300,
+            placeholder=URL_HINTS[creator_type],
+            default=existing.channel_url if existing else None,
+        )
+        self.audience = discord.ui.Select(
+            custom_id="pledge:audience",
+            required=False,
+            min_values=0,
+            max_values=1,
+            placeholder="Optional",
+            options=[discord.SelectOption(label=r, value=r) for r in AUDIENCE_RANGES],
+        )
+        self.wall = discord.ui.Checkbox(custom_id="pledge:wall", default=False)
+        self.add_item(discord.ui.Label(text="Public name", component=self.name))
+        self.add_item(discord.ui.Label(text="Channel, show or newsletter link", component=self.url))
+        self.add_item(discord.ui.Label(text="Audience size", component=self.audience))
+        self.add_item(
+            discord.ui.Label(
+                text="Show my name on the public wall",
+                description="Off by default. You can change this by signing again.",
+                component=self.wall,
+            )
+        )
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        form = PledgeForm.validate(
+            self.creator_type,
+            self.name.value,
+            self.url.value,
+            self.audience.values[0] if self.audience.values else None,
+            bool(self.wall.value),
+        )
+        result = await self.cog.service.sign(interaction.user.id, interaction.guild_id, form)
+        await reply_private(interaction, signed_text(result.pledge, result.updated))
+
+
+class ConfirmWithdraw(SafeView):
+    """Withdraw only after the signer confirms."""
+
+    def __init__(self, cog: Pledges, owner_id: int) -> None:
+        super().__init__(timeout=120)
+        self.cog, self.owner_id = cog, owner_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return interaction.user.id == self.owner_id
+
+    @discord.ui.button(
+        label="Yes, withdraw and delete my data",
+        style=discord.ButtonStyle.danger,
+        custom_id="pledge:withdraw:confirm",
+    )
+    async def confirm(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        pledge = await self.cog.service.withdraw(interaction.user.id)
+        bot = self.cog.bot
+        await remove_pledge_role(bot, bot.settings, interaction.guild, pledge.user_id)
+        self.stop()
+        await interaction.response.edit_message(
+            content="Your pledge is withdrawn and your details are deleted.", view=None
+        )
+
+    @discord.ui.button(
+        label="Keep my pledge",
+        style=discord.ButtonStyle.secondary,
+        custom_id="pledge:withdraw:cancel",
+    )
+    async def cancel(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        self.stop()
+        await interaction.response.edit_message(content="Nothing changed.", view=None)
+
+
+class AskReview(SafeView):
+    """Offered after a failed check: let a person look instead."""
+
+    def __init__(self, cog: Pledges) -> None:
+        super().__init__(timeout=600)
+        self.cog = cog
+
+    @discord.ui.button(
+        label="Ask a person to review it",
+        style=discord.ButtonStyle.secondary,
+        custom_id="pledge:ask-review",
+    )
+    async def ask(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self.cog.service.request_review(interaction.user.id)
+        await interaction.response.edit_message(
+            content="Sent to the server's reviewers. You'll get the role once it's approved.",
+            view=None,
+        )
+
+
+class Pledges(commands.Cog):
+    """The creators' pledge."""
+
+    pledge = app_commands.Group(name="pledge", description="The creators' pledge on AI")
+
+    def __init__(self, bot: CoalitionBot) -> None:
+        self.bot = bot
+        self.service: PledgeService = bot.pledges
+
+    @pledge.command(name="sign")
+    async def sign_command(
+        self,
+        interaction: discord.Interaction,
+        type: Literal["youtuber", "podcaster", "newsletter", "other"],  # noqa: A002
+    ) -> None:
+        """Sign the creators' pledge (or update your signature).
+
+        Args:
+            type: What you create.
+        """
+        existing = await self.service.get(interaction.user.id)
+        await interaction.response.send_modal(PledgeModal(self, type, existing))
+
+    @pledge.command(name="verify")
+    async def verify_command(self, interaction: discord.Interaction) -> None:
+        """Check that your verification code is on your channel, show or newsletter."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await self.service.verify(interaction.user.id)
+        if not result.verified:
+            text = "I couldn't find your code there yet.\n\n" + verify_instructions(result.pledge)
+            await reply(interaction, text, view=AskReview(self), ephemeral=True)
+            return
+        settings = self.bot.settings
+        note = await grant_pledge_role(self.bot, settings, interaction.guild, interaction.user.id)
+        await reply_private(interaction, "Your channel is verified. Thank you for pledging!" + note)
+        await announce_milestone(self.bot, settings, result.milestone)
+
+    @pledge.command(name="status")
+    async def status_command(self, interaction: discord.Interaction) -> None:
+        """See exactly what is stored about your pledge (only you see it)."""
+        pledge = await self.service.require(interaction.user.id)
+        await reply(interaction, embed=status_embed(pledge), ephemeral=True)
+
+    @pledge.command(name="withdraw")
+    async def withdraw_command(self, interaction: discord.Interaction) -> None:
+        """Withdraw your pledge and delete your details."""
+        await self.service.require(interaction.user.id)
+        await reply(
+            interaction,
+            "Withdraw your pledge? Your details are deleted; only an anonymous count remains.",
+            view=ConfirmWithdraw(self, interaction.user.id),
+            ephemeral=True,
+        )
+
+    @pledge.command(name="count")
+    async def count_command(self, interaction: discord.Interaction) -> None:
+        """How many creators have pledged, by type, with a chart."""
+        counts = await self.service.counts()
+        timeline = await self.service.timeline()
+        embed = counts_embed(counts)
+        if not timeline:
+            await reply(interaction, embed=embed)
+            return
+        png = await asyncio.to_thread(pledges_chart, timeline)
+        embed.set_image(url="attachment://pledges.png")
+        file = discord.File(io.BytesIO(png), filename="pledges.png")
+        await interaction.response.send_message(
+            embed=embed, file=file, allowed_mentions=NO_MENTIONS
+        )
+
+    @pledge.command(name="wall")
+    async def wall_command(self, interaction: discord.Interaction) -> None:
+        """The verified creators who chose to be listed."""
+        pledges, total = await self.service.wall(0, WALL_LIMIT)
+        pages = wall_pages(pledges, total)
+        view = Paginator(pages, interaction.user.id) if len(pages) > 1 else None
+        await reply(interaction, embed=pages[0], view=view)
+
+
+async def setup(bot: CoalitionBot) -> None:
+    await bot.add_cog(Pledges(bot))

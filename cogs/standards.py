@@ -1,0 +1,138 @@
+"""/ask and /standards: the coalition's standards, answered and cited."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, cast
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import CoalitionBot
+from bot.standards.model import Answer
+from bot.standards.service import StandardsService
+from bot.ui.paginator import Paginator
+from bot.ui.replies import reply, reply_private
+from bot.ui.standards import answer_embed, section_embed, section_list_pages
+from bot.ui.views import funnel_errors
+
+
+def _service(interaction: discord.Interaction) -> StandardsService:
+    return cast(CoalitionBot, interaction.client).standards
+
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"std:(?P<action>up|down|full):(?P<qid>\d+):(?P<sid>[a-z0-9-]+)",
+):
+    """Helpful / Not helpful / Show full section under an answer; survives restarts."""
+
+    LABELS = {"up": "Helpful", "down": "Not helpful", "full": "Show full section"}
+
+    def __init__(self, action: str, question_id: int, section_id: str) -> None:
+        style = discord.ButtonStyle.primary if action == "full" else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=self.LABELS[action],
+                style=style,
+                custom_id=f"std:{action}:{question_id}:{section_id}",
+            )
+        )
+        self.action, self.question_id, self.section_id = action, question_id, section_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> AnswerButton:
+        return cls(match["action"], int(match["qid"]), match["sid"])
+
+    @funnel_errors
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        service = _service(interaction)
+        if self.action == "full":
+            section = service.section(self.section_id)
+            embed = section_embed(section, service.citation(section), service.document)
+            await reply(interaction, embed=embed, ephemeral=True)
+            return
+        counted = await service.feedback(self.question_id, interaction.user.id, self.action == "up")
+        text = "Thanks, noted." if counted else "You already rated this answer."
+        if self.action == "down" and counted:
+            text += " The organisers review unanswered and unhelpful questions."
+        await reply_private(interaction, text)
+
+
+def answer_view(answer: Answer) -> discord.ui.View | None:
+    """The buttons under an answer (none under a decline: it is already counted as a gap)."""
+    if not answer.covered or answer.question_id is None or answer.top_section_id is None:
+        return None
+    view = discord.ui.View(timeout=None)
+    for action in ("full", "up", "down"):
+        view.add_item(AnswerButton(action, answer.question_id, answer.top_section_id))
+    return view
+
+
+class Standards(commands.Cog):
+    """Answers questions from the coalition's standards text."""
+
+    standards = app_commands.Group(name="standards", description="Browse the coalition's standards")
+
+    def __init__(self, bot: CoalitionBot) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(AnswerButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(AnswerButton)
+
+    @app_commands.command(name="ask")
+    @app_commands.checks.cooldown(4, 60.0, key=lambda i: i.user.id)
+    async def ask_command(
+        self, interaction: discord.Interaction, question: str, private: bool = False
+    ) -> None:
+        """Ask what the coalition's standards say, in your own words.
+
+        Args:
+            question: Your question, up to 300 characters.
+            private: Show the answer only to you.
+        """
+        service = self.bot.standards
+        if service.generates_answers:
+            await interaction.response.defer(ephemeral=private, thinking=True)
+        answer = await service.answer(question)
+        embed = answer_embed(answer, service.document, self.bot.settings.standards_help_channel_id)
+        await reply(interaction, embed=embed, view=answer_view(answer), ephemeral=private)
+
+    @standards.command(name="list")
+    async def list_command(self, interaction: discord.Interaction) -> None:
+        """List every section of the standards."""
+        pages = section_list_pages(self.bot.standards.document)
+        view = Paginator(pages, interaction.user.id) if len(pages) > 1 else None
+        await reply(interaction, embed=pages[0], view=view, ephemeral=True)
+
+    @standards.command(name="show")
+    async def show_command(self, interaction: discord.Interaction, section: str) -> None:
+        """Show one section of the standards in full.
+
+        Args:
+            section: Start typing a topic or section id.
+        """
+        service = self.bot.standards
+        found = service.section(section)
+        await reply(
+            interaction, embed=section_embed(found, service.citation(found), service.document)
+        )
+
+    @show_command.autocomplete("section")
+    async def section_autocomplete(
+        self, _interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label, value=sid)
+            for label, sid in self.bot.standards.autocomplete(current)
+        ]
+
+
+async def setup(bot: CoalitionBot) -> None:
+    await bot.add_cog(Standards(bot))

@@ -1,0 +1,138 @@
+"""The guard for user-supplied URLs: every refusal, redirects re-checked, size and time capped."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from aiohttp import web
+
+from bot.http import GuardedFetcher, RefusedUrl
+from tests.localserver import LocalServer
+
+
+def _respond(make: Callable[[], web.StreamResponse]):  # noqa: ANN202
+    async def handler(_request: web.Request) -> web.StreamResponse:
+        return make()
+
+    return handler
+
+
+class Pages(LocalServer):
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/ok", _respond(lambda: web.Response(text="hello code-123")))
+        app.router.add_get("/big", _respond(lambda: web.Response(body=b"x" * 3_000_000)))
+        app.router.add_get("/slow", self._slow)
+        app.router.add_get("/hop/{n}", self._hop)
+        app.router.add_get("/to-private", self._to_private)
+
+    async def _slow(self, _request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.Response(text="late")
+
+    async def _to_private(self, _request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://private.test/ok")
+
+    async def _hop(self, request: web.Request) -> web.Response:
+        n = int(request.match_info["n"])
+        if n == 0:
+            return web.Response(text="arrived")
+        raise web.HTTPFound(f"/hop/{n - 1}")
+
+
+HOSTS = {
+    "localhost": ["127.0.0.1"],
+    "private.test": ["10.1.2.3"],
+    "metadata.test": ["169.254.169.254"],
+    "multicast.test": ["224.0.0.1"],
+    "reserved.test": ["240.0.0.1"],
+    "cgnat.test": ["100.64.0.1"],
+    "v6-loopback.test": ["::1"],
+    "v6-private.test": ["fd00::1"],
+    "mapped.test": ["::ffff:10.0.0.1"],
+    "mixed.test": ["93.184.216.34", "192.168.1.1"],
+    "public.test": ["93.184.216.34"],
+}
+
+
+async def fake_resolver(host: str, _port: int) -> list[str]:
+    if host not in HOSTS:
+        raise OSError("no such host")
+    return HOSTS[host]
+
+
+@pytest.fixture
+async def pages() -> AsyncIterator[Pages]:
+    async with Pages() as server:
+        yield server
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as http:
+        yield http
+
+
+def fetcher(client: httpx.AsyncClient, **kwargs: object) -> GuardedFetcher:
+    options = {"allow_loopback": True, "allow_http": True, "resolver": fake_resolver, **kwargs}
+    return GuardedFetcher(client, **options)  # type: ignore[arg-type]
+
+
+async def test_fetches_an_allowed_page(client: httpx.AsyncClient, pages: Pages) -> None:
+    page = await fetcher(client).fetch(f"http://localhost:{pages.port}/ok")
+    assert page.status == 200 and "code-123" in page.text
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "private.test",
+        "metadata.test",
+        "multicast.test",
+        "reserved.test",
+        "cgnat.test",
+        "v6-private.test",
+        "mapped.test",
+        "mixed.test",
+    ],
+)
+async def test_non_public_addresses_are_refused(client: httpx.AsyncClient, host: str) -> None:
+    with pytest.raises(RefusedUrl, match="private or reserved"):
+        await fetcher(client).fetch(f"http://{host}/page")
+
+
+async def test_loopback_is_refused_unless_allowed(client: httpx.AsyncClient, pages: Pages) -> None:
+    strict = fetcher(client, allow_loopback=False)
+    for host in ("localhost", "v6-loopback.test"):
+        with pytest.raises(RefusedUrl, match="private or reserved"):
+            await strict.fetch(f"http://{host}:{pages.port}/ok")
+
+
+async def test_plain_http_is_refused_by_default(client: httpx.AsyncClient) -> None:
+    with pytest.raises(RefusedUrl, match="Only https"):
+        await fetcher(client, allow_http=False).fetch("http://public.test/")
+    with pytest.raises(RefusedUrl, match="Only https"):
+        await fetcher(client).fetch("ftp://public.test/")
+
+
+async def test_unknown_host(client: httpx.AsyncClient) -> None:
+    with pytest.raises(RefusedUrl, match="could not be found"):
+        await fetcher(client).fetch("https://nowhere.test/")
+
+
+async def test_redirects_are_rechecked_and_capped(client: httpx.AsyncClient, pages: Pages) -> None:
+    guard = fetcher(client)
+    assert (await guard.fetch(f"http://localhost:{pages.port}/hop/5")).text == "arrived"
+    with pytest.raises(RefusedUrl, match="more than 5 times"):
+        await guard.fetch(f"http://localhost:{pages.port}/hop/6")
+    with pytest.raises(RefusedUrl, match="private or reserved"):
+        await guard.fetch(f"http://localhost:{pages.port}/to-private")
+
+
+async def test_size_and_time_are_capped(client: httpx.AsyncClient, pages: Pages) -> None:
+    with pytest.raises(RefusedUrl, match="too large"):
+        await fetcher(client).fetch(f"http://localhost:{pages.port}/big")
+    with pytest.raises(RefusedUrl, match="too long to answer"):
+        await fetcher(client, timeout=0.3).fetch(f"http://localhost:{pages.port}/slow")

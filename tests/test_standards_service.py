@@ -1,0 +1,123 @@
+"""The standards service on a small fixture: answers, declines, citations, reload, feedback."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.standards.loader import StandardsError
+from bot.standards.service import StandardsService
+from bot.standards.store import gaps_csv
+
+FIXTURE = Path(__file__).parent / "fixtures" / "standards"
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[StandardsService]:
+    folder = tmp_path / "standards"
+    shutil.copytree(FIXTURE, folder)
+    db = await Database.open(tmp_path / "bot.db")
+    svc = StandardsService(
+        db, folder, min_confidence=0.6, base_url="https://example.org/standards/"
+    )
+    await svc.load()
+    yield svc
+    await svc.close()
+    await db.close()
+
+
+async def test_answer_cites_the_section_and_quotes_a_passage(service: StandardsService) -> None:
+    answer = await service.answer("Can a company train AI on my videos without asking?")
+    assert answer.covered
+    assert answer.citations[0].section_id == "consent-training"
+    assert answer.citations[0].url == "https://example.org/standards#consent-training"
+    assert answer.citations[0].version == "9.9.9-test"
+    assert "train" in answer.passage
+    assert answer.passage != service.section("consent-training").body, "a passage, not the file"
+    assert answer.question_id is not None
+
+
+async def test_synonyms_and_typos_still_find_the_section(service: StandardsService) -> None:
+    deepfake = await service.answer("someone made a deepfake of me")
+    assert deepfake.top_section_id == "digital-replicas"
+    typo = await service.answer("do I have to lable AI stuff?")
+    assert typo.covered and typo.top_section_id == "disclosure-labelling"
+
+
+async def test_out_of_scope_is_declined_with_suggestions(service: StandardsService) -> None:
+    answer = await service.answer("what's the best microphone for podcasting")
+    assert not answer.covered
+    assert answer.passage == ""
+    nothing = await service.answer("hello?")
+    assert not nothing.covered and nothing.suggestions == ()
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 301])
+async def test_bad_questions_get_a_clear_error_and_nothing_is_stored(
+    service: StandardsService, question: str
+) -> None:
+    with pytest.raises(UserFacingError):
+        await service.answer(question)
+    assert await service.gaps() == []
+
+
+async def test_fts_syntax_in_questions_is_harmless(service: StandardsService) -> None:
+    answer = await service.answer('consent" OR title:* NEAR(( -- training AND NOT')
+    assert answer.top_section_id == "consent-training"
+
+
+async def test_autocomplete_is_fuzzy_and_capped(service: StandardsService) -> None:
+    assert service.autocomplete("cons")[0][1] == "consent-training"
+    assert service.autocomplete("voice")[0][1] == "digital-replicas"
+    assert len(service.autocomplete("")) == 4
+    with pytest.raises(UserFacingError):
+        service.section("no-such-section")
+
+
+async def test_failed_reload_keeps_the_last_good_copy(
+    service: StandardsService, tmp_path: Path
+) -> None:
+    broken = tmp_path / "standards" / "mini.md"
+    broken.write_text(broken.read_text() + "\n## Consent again {#consent-training}\nbody\n")
+    with pytest.raises(StandardsError, match="duplicate section id"):
+        await service.reload()
+    assert service.document.version == "9.9.9-test"
+    assert (await service.answer("train on my work without consent")).covered
+    broken.write_text(
+        broken.read_text().replace("9.9.9-test", "10.0.0").split("## Consent again")[0]
+    )
+    result = await service.reload()
+    assert (result.previous_version, result.version) == ("9.9.9-test", "10.0.0")
+
+
+async def test_feedback_counts_once_per_person_and_feeds_the_gaps(
+    service: StandardsService,
+) -> None:
+    answer = await service.answer("Should AI material be labelled for audiences?")
+    assert answer.question_id is not None
+    assert await service.feedback(answer.question_id, user_id=1, helpful=False)
+    assert not await service.feedback(answer.question_id, user_id=1, helpful=False)
+    assert await service.feedback(answer.question_id, user_id=2, helpful=True)
+    await service.answer("What's the best microphone for podcasting?")
+    await service.answer("what's the BEST microphone   for podcasting")
+    gaps = await service.gaps()
+    assert [(g.question, g.declined, g.not_helpful) for g in gaps] == [
+        ("what's the best microphone for podcasting", 2, 0),
+        ("should ai material be labelled for audiences", 0, 1),
+    ]
+    csv_text = gaps_csv(gaps)
+    assert csv_text.splitlines()[0] == "question,declined,not_helpful,closest_section,last_asked"
+    with pytest.raises(UserFacingError):
+        await service.feedback(999_999, user_id=1, helpful=True)
+
+
+def test_gaps_csv_defuses_spreadsheet_formulas() -> None:
+    from bot.standards.store import Gap
+
+    text = gaps_csv([Gap('=HYPERLINK("x")', 1, 0, None, "2026-01-01")])
+    assert "'=HYPERLINK" in text
