@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import logging
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.csvfile import to_csv
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
@@ -296,12 +295,8 @@ class PledgeService:
 
     async def export_csv(self) -> str:
         """Every pledge as CSV (for admins; personal data)."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(EXPORT_COLUMNS)
-        for row in await self._db.fetchall(_ALL):
-            writer.writerow([csv_cell(row[c]) for c in EXPORT_COLUMNS])
-        return out.getvalue()
+        rows = await self._db.fetchall(_ALL)
+        return to_csv(EXPORT_COLUMNS, ([row[c] for c in EXPORT_COLUMNS] for row in rows))
 
 
 def pledge_text_from(section_body: str, version: str) -> PledgeText:
@@ -315,13 +310,6 @@ def verification_url(channel_url: str) -> str:
     if channel_url.startswith("https://www.youtube.com/"):
         return channel_url + "/about"
     return channel_url
-
-
-def csv_cell(value: object) -> object:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 async def _scalar(conn, sql: str) -> int:  # noqa: ANN001

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from bot.csvfile import to_csv
 from bot.db import Database
 from bot.standards.model import Answer
 
@@ -101,22 +100,8 @@ class QuestionStore:
 
 def gaps_csv(gaps: list[Gap]) -> str:
     """The gaps report as CSV text."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["question", "declined", "not_helpful", "closest_section", "last_asked"])
-    for gap in gaps:
-        writer.writerow(
-            [
-                _csv_safe(gap.question),
-                gap.declined,
-                gap.not_helpful,
-                gap.closest_section or "",
-                gap.last_asked,
-            ]
-        )
-    return out.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ runs as a formula in spreadsheet programs.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    header = ("question", "declined", "not_helpful", "closest_section", "last_asked")
+    rows = (
+        (g.question, g.declined, g.not_helpful, g.closest_section or "", g.last_asked) for g in gaps
+    )
+    return to_csv(header, rows)
