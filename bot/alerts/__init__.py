@@ -1,0 +1,1 @@
+"""Alerts on AI bills, rules and lawsuits: sources, matching, storage, delivery."""

@@ -1,0 +1,92 @@
+"""The topic matcher on real bill, rule and case titles, and on look-alikes it must pass over."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.alerts.matcher import match_topic
+
+RELEVANT = [
+    # Federal bills, including titles that never say "artificial intelligence".
+    "To protect intellectual property rights in the voice and visual likeness of individuals, and for other purposes.",
+    "Nurture Originals, Foster Art, and Keep Entertainment Safe Act of 2025",
+    "Content Origin Protection and Integrity from Edited and Deepfaked Media Act of 2024",
+    "Transparency and Responsibility for Artificial Intelligence Networks Act",
+    "Tools to Address Known Exploitation by Immobilizing Technological Deepfakes on Websites and Networks Act",
+    "Generative AI Copyright Disclosure Act of 2024",
+    "To improve rights to relief for individuals affected by non-consensual activities involving intimate digital forgeries, and for other purposes.",
+    "Protect Elections from Deceptive AI Act",
+    "AI Labeling Act of 2023",
+    "Preventing Deepfakes of Intimate Images Act",
+    # State bills.
+    "Ensuring Likeness, Voice, and Image Security Act of 2024",
+    "Employment: use of likeness: digital replica.",
+    "Use of likeness: digital replica.",
+    "Generative artificial intelligence: training data transparency.",
+    "California AI Transparency Act.",
+    # Court cases.
+    "Andersen v. Stability AI Ltd.",
+    "Bartz v. Anthropic PBC",
+    "In re: OpenAI, Inc. Copyright Infringement Litigation",
+]
+
+IRRELEVANT = [
+    "Student Athlete Level Playing Field Act",
+    "To amend the Higher Education Act of 1965 to protect the name, image, and likeness rights of college athletes.",
+    "Intercollegiate athletics: student athlete compensation for use of name, image, and likeness.",
+    "FAIR Act",
+    "Fair Access to Insurance Requirements Reauthorization Act",
+    "Voice of America Modernization Act",
+    "Wireless telecommunications: 911 voice services.",
+    "To amend title 17, United States Code, to clarify copyright protection for architectural works.",
+    "Artificial insemination: licensing of facilities.",
+    "Protecting Americans' Data from Foreign Adversaries Act of 2024",
+    "Hawaii Volcanoes National Park Boundary Adjustment Act",
+]
+
+
+@pytest.mark.parametrize("title", RELEVANT)
+def test_relevant_titles_match(title: str) -> None:
+    result = match_topic(title)
+    assert result.relevant, title
+    assert result.reasons
+
+
+@pytest.mark.parametrize("title", IRRELEVANT)
+def test_look_alikes_do_not_match(title: str) -> None:
+    assert not match_topic(title).relevant, title
+
+
+def test_voice_vote_in_an_action_is_not_a_voice() -> None:
+    assert not match_topic(
+        "Veterans Housing Act", "Passed Senate without amendment by Voice Vote."
+    ).relevant
+    assert not match_topic(
+        "Copyright Small Claims Fix", "Agreed to by voice vote; consent request"
+    ).relevant
+
+
+def test_ai_inside_words_never_counts() -> None:
+    for text in ("MAID program", "OHAI grant", "RAIN Act", "Hai Phong trade", "the AIM Act"):
+        assert not match_topic(text).relevant, text
+    assert match_topic("Rules for A.I. in schools").relevant
+
+
+@pytest.mark.parametrize(
+    ("title", "tags"),
+    [
+        (
+            "To protect intellectual property rights in the voice and visual likeness of individuals",
+            {"likeness"},
+        ),
+        (
+            "Tools to Address Known Exploitation by Immobilizing Technological Deepfakes on Websites and Networks Act",
+            {"deepfake", "ncii"},
+        ),
+        ("Protect Elections from Deceptive AI Act", {"elections"}),
+        ("Generative AI Copyright Disclosure Act of 2024", {"copyright", "training-data"}),
+        ("Generative artificial intelligence: training data transparency.", {"training-data"}),
+    ],
+)
+def test_tags(title: str, tags: set[str]) -> None:
+    assert tags <= set(match_topic(title).tags)
