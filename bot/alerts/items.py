@@ -1,0 +1,43 @@
+"""A normalized alert item, the same shape whatever source it came from."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DEFAULT_HASH_FIELDS = ("title", "status", "status_date", "url")
+
+
+class ItemKind(StrEnum):
+    BILL = "bill"
+    REGULATION = "regulation"
+    CASE = "case"
+    FILING = "filing"
+    NEWS = "news"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertItem:
+    """One bill, rule, case, filing or news item, as a person would want it posted."""
+
+    source: str
+    external_id: str
+    kind: ItemKind
+    jurisdiction: str  # "US", "US-CA", …
+    identifier: str  # "S.1367", "CA AB 412", "1:23-cv-11195"
+    title: str
+    url: str  # a page a person can read, never an API URL
+    status: str | None = None  # latest action or docket entry
+    status_date: str | None = None
+    published_at: str | None = None  # ISO 8601, UTC
+    tags: tuple[str, ...] = ()
+    attribution: str | None = None
+    # Items of tracked dockets concern creators by definition; others go through the matcher.
+    always_relevant: bool = field(default=False, compare=False)
+
+    def content_hash(self, fields: tuple[str, ...] = DEFAULT_HASH_FIELDS) -> str:
+        """A fingerprint of the fields whose change is worth an update."""
+        values = {name: getattr(self, name) for name in fields}
+        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,173 @@
+"""Alert items: new, updated, unchanged; silent seeding; max age; one outbox row per delivery."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.alerts.items import AlertItem, ItemKind
+from bot.alerts.store import AlertStore
+from bot.alerts.subscriptions import parse_jurisdictions, parse_kinds, parse_terms
+from bot.db import Database
+from bot.errors import UserFacingError
+
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+NO_FAKES = AlertItem(
+    source="govinfo",
+    external_id="BILLS-119s1367is",
+    kind=ItemKind.BILL,
+    jurisdiction="US",
+    identifier="S.1367",
+    title="NO FAKES Act of 2025",
+    url="https://www.govinfo.gov/app/details/BILLS-119s1367is",
+    status="Read twice and referred to the Committee on the Judiciary.",
+    status_date="2026-11-19",
+    published_at="2026-11-19T00:00:00+00:00",
+    tags=("likeness",),
+)
+CA_BILL = replace(
+    NO_FAKES,
+    source="openstates",
+    external_id="ca-ab-412",
+    jurisdiction="US-CA",
+    identifier="CA AB 412",
+    title="AI Copyright Transparency Act",
+    tags=("copyright",),
+)
+POST_OFFICE = replace(
+    NO_FAKES,
+    external_id="BILLS-119hr9",
+    identifier="H.R.9",
+    title="To designate the facility of the United States Postal Service",
+)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[AlertStore]:
+    db = await Database.open(tmp_path / "bot.db")
+    yield AlertStore(db)
+    await db.close()
+
+
+async def outbox(store: AlertStore) -> list[tuple[int, str, int, str | None]]:
+    rows = await store._db.fetchall(
+        "SELECT subscription_id, change, item_version, previous_status FROM alert_outbox ORDER BY id"
+    )
+    return [tuple(r) for r in rows]
+
+
+async def seeded(store: AlertStore) -> None:
+    """Subscriptions exist and the source has been polled once (silently)."""
+    first = await store.ingest("govinfo", [], now=T0)
+    assert first.seeded
+
+
+async def test_first_poll_of_a_source_seeds_silently(store: AlertStore) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    result = await store.ingest("govinfo", [NO_FAKES], now=T0)
+    assert (result.new, result.queued, result.seeded) == (1, 0, True)
+    assert await outbox(store) == []
+
+
+async def test_new_then_updated_then_unchanged(store: AlertStore) -> None:
+    sub = await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    new = await store.ingest("govinfo", [NO_FAKES], now=T0 + timedelta(hours=1))
+    assert (new.new, new.queued) == (1, 1)
+    moved = replace(NO_FAKES, status="Committee hearing held.", status_date="2026-11-21")
+    updated = await store.ingest("govinfo", [moved], now=T0 + timedelta(hours=2))
+    assert (updated.updated, updated.queued) == (1, 1)
+    same = await store.ingest("govinfo", [moved], now=T0 + timedelta(hours=3))
+    assert (same.unchanged, same.queued) == (1, 0)
+    assert await outbox(store) == [
+        (sub.id, "new", 1, None),
+        (sub.id, "updated", 2, "Read twice and referred to the Committee on the Judiciary."),
+    ]
+
+
+async def test_overlap_window_never_queues_twice(store: AlertStore) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    for hour in (1, 2, 3):  # the same item comes back in every overlapping poll
+        await store.ingest("govinfo", [NO_FAKES], now=T0 + timedelta(hours=hour))
+    assert len(await outbox(store)) == 1
+
+
+async def test_late_item_in_the_overlap_window_is_caught(store: AlertStore) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    await store.ingest("govinfo", [NO_FAKES], now=T0 + timedelta(hours=1))
+    late = replace(
+        NO_FAKES,
+        external_id="BILLS-119s1368is",
+        identifier="S.1368",
+        published_at="2026-11-18T00:00:00+00:00",
+        title="Generative AI Copyright Disclosure Act",
+    )
+    result = await store.ingest("govinfo", [NO_FAKES, late], now=T0 + timedelta(hours=2))
+    assert (result.new, result.unchanged, result.queued) == (1, 1, 1)
+
+
+async def test_old_and_off_topic_items_are_stored_but_not_posted(store: AlertStore) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    old = replace(NO_FAKES, external_id="old", published_at="2026-10-01T00:00:00+00:00")
+    result = await store.ingest("govinfo", [old, POST_OFFICE], now=T0 + timedelta(hours=1))
+    assert (result.new, result.queued) == (2, 0)
+    tracked = replace(POST_OFFICE, external_id="docket-1", always_relevant=True)
+    assert (await store.ingest("govinfo", [tracked], now=T0 + timedelta(hours=2))).queued == 1
+
+
+async def test_a_new_subscription_hears_only_of_later_changes(store: AlertStore) -> None:
+    await seeded(store)
+    await store.ingest("govinfo", [NO_FAKES], now=T0 + timedelta(hours=1))
+    late_sub = await store.subscribe(1, 11, now=T0 + timedelta(hours=2))
+    assert (await store.ingest("govinfo", [NO_FAKES], now=T0 + timedelta(hours=3))).queued == 0
+    moved = replace(NO_FAKES, status="Passed Senate.")
+    await store.ingest("govinfo", [moved], now=T0 + timedelta(hours=4))
+    assert [row[0] for row in await outbox(store)] == [late_sub.id]
+
+
+async def test_subscription_filters(store: AlertStore) -> None:
+    federal = await store.subscribe(1, 10, jurisdictions=("US",), now=T0 - timedelta(days=1))
+    states = await store.subscribe(1, 11, jurisdictions=("US-*",), now=T0 - timedelta(days=1))
+    copyright_only = await store.subscribe(1, 12, tags=("copyright",), now=T0 - timedelta(days=1))
+    no_fakes_out = await store.subscribe(
+        1, 13, exclude_terms=("no fakes",), now=T0 - timedelta(days=1)
+    )
+    cases = await store.subscribe(1, 14, kinds=("case",), now=T0 - timedelta(days=1))
+    for source in ("govinfo", "openstates"):
+        await store.ingest(source, [], now=T0)
+    await store.ingest("govinfo", [NO_FAKES], now=T0 + timedelta(hours=1))
+    await store.ingest("openstates", [CA_BILL], now=T0 + timedelta(hours=1))
+    delivered = {row[0] for row in await outbox(store)}
+    assert federal.id in delivered and states.id in delivered and copyright_only.id in delivered
+    assert no_fakes_out.id in delivered  # it still gets the CA bill
+    assert cases.id not in delivered
+    rows = await store._db.fetchall("SELECT subscription_id, item_id FROM alert_outbox")
+    assert (no_fakes_out.id, 1) not in {tuple(r) for r in rows}
+
+
+async def test_a_failing_poll_stores_nothing(store: AlertStore) -> None:
+    await seeded(store)
+    broken = replace(NO_FAKES, external_id="broken", published_at="not a date")
+    with pytest.raises(ValueError):
+        await store.ingest("govinfo", [NO_FAKES, broken], now=T0 + timedelta(hours=1))
+    assert await store._db.fetchall("SELECT * FROM alert_items") == []
+
+
+def test_filter_parsing() -> None:
+    assert parse_kinds("") == ("all",)
+    assert parse_kinds("Bill, case") == ("bill", "case")
+    assert parse_jurisdictions("us, us-ca, US-*") == ("US", "US-CA", "US-*")
+    assert parse_terms(" Voice , likeness,voice") == ("voice", "likeness")
+    with pytest.raises(UserFacingError, match="Unknown kind"):
+        parse_kinds("tweet")
+    with pytest.raises(UserFacingError, match="Unknown jurisdiction"):
+        parse_jurisdictions("California")
+    with pytest.raises(UserFacingError, match="at most 10"):
+        parse_terms(",".join(f"t{i}" for i in range(11)))
