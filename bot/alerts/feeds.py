@@ -1,0 +1,69 @@
+"""RSS/Atom parsing with feedparser, hardened: entity declarations are refused (defusedxml)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from xml.sax import SAXParseException
+
+import feedparser
+import feedparser.api
+import httpx
+from defusedxml import DefusedXmlException
+
+from bot.alerts.sources import SourceError
+
+# defusedxml's expat reader refuses entity declarations (billion laughs, external entities).
+# feedparser falls back to its loose parser for such feeds, which never resolves them.
+if "defusedxml.expatreader" not in feedparser.api.PREFERRED_XML_PARSERS:
+    feedparser.api.PREFERRED_XML_PARSERS.insert(0, "defusedxml.expatreader")
+
+MAX_FEED_BYTES = 5_000_000
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def parse_feed(body: bytes) -> Any:
+    """Parse a feed; raise SourceError when it is not a feed at all."""
+    if len(body) > MAX_FEED_BYTES:
+        raise SourceError("feed larger than 5 MB")
+    try:
+        parsed = feedparser.parse(body)
+    except DefusedXmlException as exc:
+        raise SourceError(f"feed refused: it declares XML entities ({type(exc).__name__})") from exc
+    if isinstance(parsed.get("bozo_exception"), SAXParseException):
+        # Not well-formed XML: a half-read or broken feed; never guess items from it.
+        raise SourceError(f"malformed feed: {parsed['bozo_exception']}")
+    if not parsed.get("version") and not parsed.get("entries"):
+        raise SourceError("not an RSS or Atom feed")
+    return parsed
+
+
+def strip_html(text: str | None) -> str:
+    """Plain text from feed HTML, whitespace collapsed."""
+    return " ".join(_TAGS.sub(" ", text or "").split())
+
+
+async def conditional_get(
+    client: httpx.AsyncClient, url: str, cursor: str | None
+) -> tuple[bytes | None, str | None]:
+    """GET with ETag / Last-Modified from the cursor; (None, cursor) when not modified."""
+    validators = json.loads(cursor) if cursor else {}
+    headers = {}
+    if validators.get("etag"):
+        headers["If-None-Match"] = validators["etag"]
+    if validators.get("last_modified"):
+        headers["If-Modified-Since"] = validators["last_modified"]
+    try:
+        response = await client.get(url, headers=headers)
+    except httpx.HTTPError as exc:
+        raise SourceError(f"request failed: {type(exc).__name__}") from exc
+    if response.status_code == 304:
+        return None, cursor
+    if response.status_code >= 400:
+        raise SourceError(f"HTTP {response.status_code} from {url}")
+    new_cursor = {
+        "etag": response.headers.get("etag"),
+        "last_modified": response.headers.get("last-modified"),
+    }
+    return response.content, json.dumps(new_cursor)

@@ -1,0 +1,108 @@
+"""GovInfo congressional bills RSS: every new bill version published by the GPO (keyless).
+
+Each feed entry is one package, one version of a bill (BILLS-119s1367is). Items are keyed by
+the bill (BILLS-119s1367), so a new version ("Reported in Senate") is an update of the same item.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bot.alerts.feeds import conditional_get, parse_feed, strip_html
+from bot.alerts.items import AlertItem, ItemKind
+from bot.alerts.sources import Budget, Page
+
+DEFAULT_URL = "https://www.govinfo.gov/rss/bills.xml"
+_PACKAGE = re.compile(
+    r"BILLS-(?P<congress>\d{2,3})(?P<type>hr|s|hjres|sjres|hconres|sconres|hres|sres)"
+    r"(?P<number>\d+)(?P<version>[a-z]+)\b"
+)
+_TYPES = {
+    "hr": "H.R.",
+    "s": "S.",
+    "hjres": "H.J.Res.",
+    "sjres": "S.J.Res.",
+    "hconres": "H.Con.Res.",
+    "sconres": "S.Con.Res.",
+    "hres": "H.Res.",
+    "sres": "S.Res.",
+}
+_VERSIONS = {
+    "ih": "Introduced in House",
+    "is": "Introduced in Senate",
+    "rh": "Reported in House",
+    "rs": "Reported in Senate",
+    "rfh": "Referred in House",
+    "rfs": "Referred in Senate",
+    "eh": "Engrossed in House",
+    "es": "Engrossed in Senate",
+    "eah": "Engrossed amendment House",
+    "eas": "Engrossed amendment Senate",
+    "enr": "Enrolled (passed both chambers)",
+    "pcs": "Placed on Calendar Senate",
+    "pch": "Placed on Calendar House",
+    "ath": "Agreed to House",
+    "ats": "Agreed to Senate",
+    "pp": "Public print",
+}
+_TITLE_PREFIX = re.compile(r"^\s*[HS][.\w ]*?\d+\s*\([A-Z]+\)\s*[-–—:]\s*")
+
+
+class GovInfoBills:
+    """The GovInfo bills feed as a source."""
+
+    name = "govinfo-bills"
+    hash_fields = ("title", "status", "url")
+    poll_interval = timedelta(hours=1)
+    budget = Budget(per_hour=4, per_day=48)
+
+    def __init__(self, url: str = DEFAULT_URL) -> None:
+        self.url = url
+
+    async def fetch(self, client: httpx.AsyncClient, cursor: str | None) -> Page:
+        body, next_cursor = await conditional_get(client, self.url, cursor)
+        if body is None:
+            return Page(cursor=next_cursor, not_modified=True)
+        feed = parse_feed(body)
+        items = [item for entry in feed.entries if (item := self._item(entry)) is not None]
+        return Page(items=items, cursor=next_cursor)
+
+    def _item(self, entry: Any) -> AlertItem | None:
+        link = entry.get("link") or ""
+        match = _PACKAGE.search(link) or _PACKAGE.search(entry.get("id") or "")
+        if match is None:
+            return None
+        bill_type, number = match["type"], match["number"]
+        title = _TITLE_PREFIX.sub("", strip_html(entry.get("title"))) or strip_html(
+            entry.get("summary")
+        )
+        return AlertItem(
+            source=self.name,
+            external_id=f"BILLS-{match['congress']}{bill_type}{number}",
+            kind=ItemKind.BILL,
+            jurisdiction="US",
+            identifier=f"{_TYPES[bill_type]}{number}",
+            title=title[:500],
+            url=f"https://www.govinfo.gov/app/details/{match.group(0)}",
+            status=_VERSIONS.get(match["version"], match["version"].upper()),
+            status_date=_date(entry),
+            published_at=_published(entry),
+            attribution="GovInfo, U.S. Government Publishing Office",
+        )
+
+
+def _published(entry: Any) -> str | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    return datetime.fromtimestamp(time.mktime(parsed) - time.timezone, UTC).isoformat()
+
+
+def _date(entry: Any) -> str | None:
+    published = _published(entry)
+    return published[:10] if published else None
