@@ -34,6 +34,8 @@ class AlertItem:
     published_at: str | None = None  # ISO 8601, UTC
     tags: tuple[str, ...] = ()
     attribution: str | None = None
+    # Abstract or description: read by the topic matcher, not stored or posted.
+    summary: str | None = field(default=None, compare=False)
     # Items of tracked dockets concern creators by definition; others go through the matcher.
     always_relevant: bool = field(default=False, compare=False)
 

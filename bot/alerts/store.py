@@ -148,7 +148,7 @@ class AlertStore:
                 published = published.replace(tzinfo=UTC)
             if now - published > self._max_age:
                 return False
-        return item.always_relevant or match_topic(item.title, item.status).relevant
+        return item.always_relevant or match_topic(item.title, item.summary, item.status).relevant
 
     async def subscribe(
         self,
