@@ -9,10 +9,9 @@ from xml.sax import SAXParseException
 
 import feedparser
 import feedparser.api
-import httpx
 from defusedxml import DefusedXmlException
 
-from bot.alerts.sources import SourceError
+from bot.alerts.sources import HttpGetter, SourceError, get
 
 # defusedxml's expat reader refuses entity declarations (billion laughs, external entities).
 # feedparser falls back to its loose parser for such feeds, which never resolves them.
@@ -45,7 +44,7 @@ def strip_html(text: str | None) -> str:
 
 
 async def conditional_get(
-    client: httpx.AsyncClient, url: str, cursor: str | None
+    client: HttpGetter, url: str, cursor: str | None, *, what: str = "feed"
 ) -> tuple[bytes | None, str | None]:
     """GET with ETag / Last-Modified from the cursor; (None, cursor) when not modified."""
     validators = json.loads(cursor) if cursor else {}
@@ -54,14 +53,9 @@ async def conditional_get(
         headers["If-None-Match"] = validators["etag"]
     if validators.get("last_modified"):
         headers["If-Modified-Since"] = validators["last_modified"]
-    try:
-        response = await client.get(url, headers=headers)
-    except httpx.HTTPError as exc:
-        raise SourceError(f"request failed: {type(exc).__name__}") from exc
+    response = await get(client, url, what=what, headers=headers, ok=(200, 304))
     if response.status_code == 304:
         return None, cursor
-    if response.status_code >= 400:
-        raise SourceError(f"HTTP {response.status_code} from {url}")
     new_cursor = {
         "etag": response.headers.get("etag"),
         "last_modified": response.headers.get("last-modified"),

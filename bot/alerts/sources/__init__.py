@@ -2,14 +2,18 @@
 
 An adapter fetches since a cursor and returns normalized items and the next cursor. It declares
 the fields that make its content hash, its default poll interval and its request budget, which
-the scheduler enforces. Adding a source touches no other source.
+the scheduler enforces (it hands adapters a client that counts every request). Adding a source
+touches no other source. Adapters make requests through `get`, which turns transport errors and
+error statuses into `SourceError` (with the server's Retry-After, when it sent one) and never
+puts a URL in a message, since keyed APIs carry their key in the query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
 
 import httpx
 
@@ -17,7 +21,14 @@ from bot.alerts.items import AlertItem
 
 
 class SourceError(Exception):
-    """A poll failed (network, HTTP status, malformed data); the scheduler backs off."""
+    """A poll failed (network, HTTP status, malformed data); the scheduler backs off.
+
+    `retry_after` is the wait in seconds the server asked for (429 / 503 Retry-After), if any.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +48,70 @@ class Page:
     not_modified: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class TrackedCase:
+    """A court docket admins follow (CourtListener docket id); its filings are always posted."""
+
+    docket_id: int
+    name: str
+
+
+class HttpGetter(Protocol):
+    """The part of httpx.AsyncClient adapters use; the scheduler's metered client has it too."""
+
+    async def get(self, url: str, **kwargs: Any) -> httpx.Response: ...
+
+
 class Source(Protocol):
     name: str
     hash_fields: tuple[str, ...]
     poll_interval: timedelta
     budget: Budget
 
-    async def fetch(self, client: httpx.AsyncClient, cursor: str | None) -> Page:
+    async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
         """Fetch what is new since cursor."""
         ...
+
+
+async def get(
+    client: HttpGetter,
+    url: str,
+    *,
+    what: str,
+    params: Any = None,
+    headers: dict[str, str] | None = None,
+    ok: tuple[int, ...] = (200,),
+) -> httpx.Response:
+    """GET url; any status outside `ok` or a transport error becomes a SourceError about `what`."""
+    try:
+        response = await client.get(url, params=params, headers=headers or {})
+    except httpx.HTTPError as exc:
+        raise SourceError(f"{what}: request failed ({type(exc).__name__})") from exc
+    if response.status_code not in ok:
+        raise SourceError(f"{what}: HTTP {response.status_code}", retry_after=retry_after(response))
+    return response
+
+
+def json_body(response: httpx.Response, what: str) -> Any:
+    """The response's JSON, or a SourceError when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise SourceError(f"{what}: the response is not JSON") from exc
+
+
+def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if present."""
+    raw = response.headers.get("retry-after")
+    if not raw:
+        return None
+    raw = raw.strip()
+    if raw.isdigit():
+        return float(raw)
+    try:
+        when = parsedate_to_datetime(raw)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

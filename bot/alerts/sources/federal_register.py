@@ -11,11 +11,9 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from bot.alerts.feeds import strip_html
 from bot.alerts.items import AlertItem, ItemKind
-from bot.alerts.sources import Budget, Page, SourceError
+from bot.alerts.sources import Budget, HttpGetter, Page, SourceError, get, json_body
 
 DEFAULT_BASE_URL = "https://www.federalregister.gov/api/v1"
 DEFAULT_TERM = (
@@ -49,7 +47,7 @@ class FederalRegister:
         self.term = term
 
     async def fetch(
-        self, client: httpx.AsyncClient, cursor: str | None, *, today: date | None = None
+        self, client: HttpGetter, cursor: str | None, *, today: date | None = None
     ) -> Page:
         today = today or datetime.now(UTC).date()
         since = _since(cursor, today)
@@ -60,14 +58,11 @@ class FederalRegister:
             ("per_page", "100"),
             *(("fields[]", f) for f in FIELDS),
         ]
+        response = await get(
+            client, f"{self.base_url}/documents.json", what="Federal Register", params=params
+        )
         try:
-            response = await client.get(f"{self.base_url}/documents.json", params=params)
-        except httpx.HTTPError as exc:
-            raise SourceError(f"request failed: {type(exc).__name__}") from exc
-        if response.status_code >= 400:
-            raise SourceError(f"HTTP {response.status_code} from the Federal Register")
-        try:
-            results = response.json().get("results") or []
+            results = json_body(response, "Federal Register").get("results") or []
             items = [self._item(doc) for doc in results]
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise SourceError(f"unexpected response: {type(exc).__name__}: {exc}") from exc

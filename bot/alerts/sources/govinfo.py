@@ -11,11 +11,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
-
 from bot.alerts.feeds import conditional_get, parse_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
-from bot.alerts.sources import Budget, Page
+from bot.alerts.sources import Budget, HttpGetter, Page
 
 DEFAULT_URL = "https://www.govinfo.gov/rss/bills.xml"
 _PACKAGE = re.compile(
@@ -64,8 +62,10 @@ class GovInfoBills:
     def __init__(self, url: str = DEFAULT_URL) -> None:
         self.url = url
 
-    async def fetch(self, client: httpx.AsyncClient, cursor: str | None) -> Page:
-        body, next_cursor = await conditional_get(client, self.url, cursor)
+    async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
+        body, next_cursor = await conditional_get(
+            client, self.url, cursor, what="GovInfo bills feed"
+        )
         if body is None:
             return Page(cursor=next_cursor, not_modified=True)
         feed = parse_feed(body)
