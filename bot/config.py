@@ -19,6 +19,14 @@ DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 DEFAULT_STANDARDS_PATH = "content/standards"
 DEFAULT_MIN_CONFIDENCE = 0.5
+# The public sources alerts read; each is a setting so tests and proxies can redirect it.
+DEFAULT_GOVINFO_BILLS_URL = "https://www.govinfo.gov/rss/bills.xml"
+DEFAULT_FEDERAL_REGISTER_API_URL = "https://www.federalregister.gov/api/v1"
+DEFAULT_COURTLISTENER_URL = "https://www.courtlistener.com"
+DEFAULT_COURTLISTENER_API_URL = "https://www.courtlistener.com/api/rest/v4"
+DEFAULT_CONGRESS_API_URL = "https://api.congress.gov/v3"
+DEFAULT_OPENSTATES_API_URL = "https://v3.openstates.org"
+DEFAULT_LEGISCAN_API_URL = "https://api.legiscan.com/"
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{10,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -59,6 +67,23 @@ class Settings:
     pledge_announce_channel_id: int | None = None
     pledge_allow_local_urls: bool = False
     admin_log_channel_id: int | None = None
+    alerts_poll: bool = True
+    alerts_sources: tuple[str, ...] = ()
+    alerts_max_age_days: int = 14
+    alerts_digest_hour: int = 15
+    alerts_post_rate: float = 40.0
+    alerts_allow_local_feeds: bool = False
+    govinfo_bills_url: str = DEFAULT_GOVINFO_BILLS_URL
+    federal_register_api_url: str = DEFAULT_FEDERAL_REGISTER_API_URL
+    courtlistener_url: str = DEFAULT_COURTLISTENER_URL
+    courtlistener_api_url: str = DEFAULT_COURTLISTENER_API_URL
+    courtlistener_token: str | None = field(default=None, repr=False)
+    congress_api_url: str = DEFAULT_CONGRESS_API_URL
+    congress_api_key: str | None = field(default=None, repr=False)
+    openstates_api_url: str = DEFAULT_OPENSTATES_API_URL
+    openstates_api_key: str | None = field(default=None, repr=False)
+    legiscan_api_url: str = DEFAULT_LEGISCAN_API_URL
+    legiscan_api_key: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -95,6 +120,7 @@ class Settings:
             ),
             pledge_allow_local_urls=reader.get("PLEDGE_ALLOW_LOCAL_URLS", "false", _parse_bool),
             admin_log_channel_id=reader.get("ADMIN_LOG_CHANNEL_ID", None, _parse_snowflake),
+            **_alert_settings(reader),
         )
 
     def require_token(self) -> str:
@@ -105,7 +131,42 @@ class Settings:
 
     def secrets(self) -> tuple[str, ...]:
         """Values that must never reach a log line."""
-        return tuple(s for s in (self.discord_token, self.llm_api_key) if s)
+        keys = (
+            self.discord_token,
+            self.llm_api_key,
+            self.courtlistener_token,
+            self.congress_api_key,
+            self.openstates_api_key,
+            self.legiscan_api_key,
+        )
+        return tuple(s for s in keys if s)
+
+
+def _alert_settings(reader: _Reader) -> dict[str, object]:
+    web = _url_parser(("http", "https"))
+    return {
+        "alerts_poll": reader.get("ALERTS_POLL", "true", _parse_bool),
+        "alerts_sources": reader.get("ALERTS_SOURCES", "", _parse_names),
+        "alerts_max_age_days": reader.get("ALERTS_MAX_AGE_DAYS", "14", _int_parser(1, 365)),
+        "alerts_digest_hour": reader.get("ALERTS_DIGEST_HOUR", "15", _int_parser(0, 23)),
+        "alerts_post_rate": reader.get("ALERTS_POST_RATE", "40", _parse_rate),
+        "alerts_allow_local_feeds": reader.get("ALERTS_ALLOW_LOCAL_FEEDS", "false", _parse_bool),
+        "govinfo_bills_url": reader.get("GOVINFO_BILLS_URL", DEFAULT_GOVINFO_BILLS_URL, web),
+        "federal_register_api_url": reader.get(
+            "FEDERAL_REGISTER_API_URL", DEFAULT_FEDERAL_REGISTER_API_URL, web
+        ),
+        "courtlistener_url": reader.get("COURTLISTENER_URL", DEFAULT_COURTLISTENER_URL, web),
+        "courtlistener_api_url": reader.get(
+            "COURTLISTENER_API_URL", DEFAULT_COURTLISTENER_API_URL, web
+        ),
+        "courtlistener_token": reader.get("COURTLISTENER_TOKEN", None, str.strip),
+        "congress_api_url": reader.get("CONGRESS_API_URL", DEFAULT_CONGRESS_API_URL, web),
+        "congress_api_key": reader.get("CONGRESS_API_KEY", None, str.strip),
+        "openstates_api_url": reader.get("OPENSTATES_API_URL", DEFAULT_OPENSTATES_API_URL, web),
+        "openstates_api_key": reader.get("OPENSTATES_API_KEY", None, str.strip),
+        "legiscan_api_url": reader.get("LEGISCAN_API_URL", DEFAULT_LEGISCAN_API_URL, web),
+        "legiscan_api_key": reader.get("LEGISCAN_API_KEY", None, str.strip),
+    }
 
 
 def load_settings(
@@ -201,6 +262,33 @@ def _url_parser(schemes: tuple[str, ...]) -> Callable[[str], str]:
         return raw.rstrip("/") if parts.scheme.startswith("http") else raw
 
     return parse
+
+
+def _parse_names(raw: str) -> tuple[str, ...]:
+    names = tuple(dict.fromkeys(p.strip().lower() for p in raw.split(",") if p.strip()))
+    for name in names:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9:-]{0,60}", name):
+            raise ValueError(f"expected comma-separated source names, got {name!r}")
+    return names
+
+
+def _int_parser(low: int, high: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        if not raw.lstrip("-").isdigit() or not low <= int(raw) <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}, not {raw!r}")
+        return int(raw)
+
+    return parse
+
+
+def _parse_rate(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"must be a number of messages per second, not {raw!r}") from None
+    if not 0.1 <= value <= 50:
+        raise ValueError("must be between 0.1 and 50 (Discord's global limit)")
+    return value
 
 
 def _parse_timeout(raw: str) -> float:

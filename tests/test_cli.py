@@ -58,7 +58,7 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     env = {"DATABASE_PATH": str(tmp_path / "data" / "bot.db")}
     migrated = run_cli(tmp_path, "db", "migrate", **env)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schema version 4" in migrated.stdout
+    assert "schema version 5" in migrated.stdout
     backup = run_cli(tmp_path, "db", "backup", str(tmp_path / "backup.db"), **env)
     assert backup.returncode == 0, backup.stderr
     assert (tmp_path / "backup.db").stat().st_size > 0

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 DEFAULT_HASH_FIELDS = ("title", "status", "status_date", "url")
 
@@ -43,3 +44,32 @@ class AlertItem:
         """A fingerprint of the fields whose change is worth an update."""
         values = {name: getattr(self, name) for name in fields}
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item as stored: with its row id, version and when it was first seen and changed."""
+
+    id: int
+    item: AlertItem
+    version: int
+    first_seen_at: str
+    updated_at: str
+
+    @classmethod
+    def from_row(cls, row: Any) -> StoredItem:
+        item = AlertItem(
+            source=row["source"],
+            external_id=row["external_id"],
+            kind=ItemKind(row["kind"]),
+            jurisdiction=row["jurisdiction"],
+            identifier=row["identifier"],
+            title=row["title"],
+            url=row["url"],
+            status=row["status"],
+            status_date=row["status_date"],
+            published_at=row["published_at"],
+            tags=tuple(t for t in row["tags"].split(",") if t),
+            attribution=row["attribution"],
+        )
+        return cls(row["id"], item, row["version"], row["first_seen_at"], row["updated_at"])

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
+import regex
+
 from bot.alerts.items import AlertItem, ItemKind
+from bot.alerts.matcher import TAG_RULES
 from bot.errors import UserFacingError
 
 ALL = "all"
 MODES = ("immediate", "daily")
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 60
+MAX_PATTERN_LENGTH = 200
+# A pattern that takes longer than this on one item is treated as not matching: the `regex`
+# package can stop a runaway (catastrophically backtracking) pattern; `re` cannot.
+PATTERN_TIMEOUT_SECONDS = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,8 @@ class Subscription:
     mention_role_id: int | None
     paused_reason: str | None
     created_at: str
+    pattern: str | None = None
+    last_digest_on: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Subscription:
@@ -46,6 +56,8 @@ class Subscription:
             mention_role_id=row["mention_role_id"],
             paused_reason=row["paused_reason"],
             created_at=row["created_at"],
+            pattern=row["pattern"],
+            last_digest_on=row["last_digest_on"],
         )
 
     def matches(self, item: AlertItem) -> bool:
@@ -58,10 +70,40 @@ class Subscription:
             return False
         if self.tags and not set(self.tags) & set(item.tags):
             return False
-        text = f"{item.title}\n{item.status or ''}\n{item.identifier}".lower()
-        if self.include_terms and not any(term in text for term in self.include_terms):
+        text = f"{item.title}\n{item.status or ''}\n{item.identifier}"
+        lowered = text.lower()
+        if self.include_terms and not any(term in lowered for term in self.include_terms):
             return False
-        return not any(term in text for term in self.exclude_terms)
+        if any(term in lowered for term in self.exclude_terms):
+            return False
+        return self.pattern is None or pattern_matches(self.pattern, text)
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern, regex.IGNORECASE | regex.V1)
+
+
+def pattern_matches(pattern: str, text: str) -> bool:
+    """Search text for an admin's pattern, giving up (no match) after the time limit."""
+    try:
+        return _compiled(pattern).search(text, timeout=PATTERN_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        return False
+
+
+def parse_pattern(raw: str | None) -> str | None:
+    """Validate an optional regular expression filter."""
+    if not raw or not raw.strip():
+        return None
+    pattern = raw.strip()
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise UserFacingError(f"The pattern can be at most {MAX_PATTERN_LENGTH} characters.")
+    try:
+        _compiled(pattern)
+    except regex.error as exc:
+        raise UserFacingError(f"That pattern is not a valid regular expression: {exc}.") from None
+    return pattern
 
 
 def _jurisdiction_matches(wanted: str, actual: str) -> bool:
@@ -114,3 +156,12 @@ def _terms(raw: str | None, *, lower: bool) -> tuple[str, ...]:
     parts = (p.strip() for p in (raw or "").replace("\n", ",").split(","))
     cleaned = (p.lower() if lower else p for p in parts if p)
     return tuple(dict.fromkeys(cleaned))
+
+
+def parse_tags(raw: str | None) -> tuple[str, ...]:
+    """Validate topic tags against the matcher's tag set."""
+    tags = parse_terms(raw)
+    unknown = [t for t in tags if t not in TAG_RULES]
+    if unknown:
+        raise UserFacingError(f"Unknown tag {unknown[0]!r}. Tags: {', '.join(TAG_RULES)}.")
+    return tags

@@ -59,6 +59,8 @@ class BotProcess:
             "DATABASE_PATH": str(self.workdir / "data" / "coalition.db"),
             "LOG_LEVEL": "INFO",
             "STANDARDS_PATH": str(REPO / "content" / "standards"),
+            # Tests never reach the real public sources; alert tests point them at local ones.
+            "ALERTS_POLL": "false",
             **self.env,
         }
         log = self.log_path.open("ab")

@@ -1,0 +1,164 @@
+"""The delivery outbox: what is due, delivered, retried, dropped, and which subscriptions pause.
+
+Rows are written by the store in the same transaction as the item version they announce; this
+module only moves them on. A row is marked delivered only after Discord accepted the message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.alerts.items import StoredItem
+from bot.alerts.subscriptions import Subscription
+from bot.db import Database
+
+_ITEM_COLUMNS = """
+    i.id, i.source, i.external_id, i.kind, i.jurisdiction, i.identifier, i.title, i.status,
+    i.status_date, i.url, i.published_at, i.tags, i.attribution, i.version, i.first_seen_at,
+    i.updated_at
+"""
+_DUE = f"""
+SELECT o.id AS outbox_id, o.change, o.previous_status, o.nonce, o.attempts, o.subscription_id,
+    {_ITEM_COLUMNS}
+FROM alert_outbox o
+JOIN alert_subscriptions s ON s.id = o.subscription_id
+JOIN alert_items i ON i.id = o.item_id
+WHERE o.delivered_at IS NULL AND o.dropped_at IS NULL AND o.next_attempt_at <= ?
+    AND s.paused_reason IS NULL AND s.mode = 'immediate'
+ORDER BY o.id LIMIT ?
+"""  # noqa: S608 - a constant column list, no values
+_DIGEST_ROWS = f"""
+SELECT o.id AS outbox_id, o.change, o.previous_status, o.nonce, o.attempts, o.subscription_id,
+    {_ITEM_COLUMNS}
+FROM alert_outbox o JOIN alert_items i ON i.id = o.item_id
+WHERE o.subscription_id = ? AND o.delivered_at IS NULL AND o.dropped_at IS NULL
+ORDER BY o.id
+"""  # noqa: S608 - a constant column list, no values
+_DAILY_SUBSCRIPTIONS = """
+SELECT * FROM alert_subscriptions s
+WHERE s.mode = 'daily' AND s.paused_reason IS NULL
+    AND (s.last_digest_on IS NULL OR s.last_digest_on < ?)
+    AND EXISTS (SELECT 1 FROM alert_outbox o WHERE o.subscription_id = s.id
+        AND o.delivered_at IS NULL AND o.dropped_at IS NULL)
+"""
+_SUBSCRIPTIONS_BY_ID = "SELECT * FROM alert_subscriptions WHERE id = ?"
+_DELIVERED = (
+    "UPDATE alert_outbox SET delivered_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?"
+)
+_RETRY = """
+UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?
+"""
+_DROP = """
+UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?, dropped_at = ? WHERE id = ?
+"""
+_PAUSE_CHANNEL = """
+UPDATE alert_subscriptions SET paused_reason = ?, paused_at = ?
+WHERE channel_id = ? AND paused_reason IS NULL
+"""
+_DIGESTED = "UPDATE alert_subscriptions SET last_digest_on = ? WHERE id = ?"
+_PENDING_COUNT = """
+SELECT COUNT(*) FROM alert_outbox WHERE subscription_id = ? AND delivered_at IS NULL
+    AND dropped_at IS NULL
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One alert to post: an item version for a subscription, with its fixed nonce."""
+
+    outbox_id: int
+    subscription: Subscription
+    item: StoredItem
+    change: str  # "new" or "updated"
+    previous_status: str | None
+    nonce: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A daily subscription's pending alerts, posted as one message."""
+
+    subscription: Subscription
+    deliveries: tuple[Delivery, ...]
+    day: str
+
+    @property
+    def nonce(self) -> str:
+        # Discord nonces are at most 25 characters: "d" + subscription id + the day.
+        return f"d{self.subscription.id}-{self.day.replace('-', '')}"[:25]
+
+
+class Outbox:
+    """Owns the movement of alert_outbox rows after they are queued."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._subscriptions: dict[int, Subscription] = {}
+
+    async def due(self, now: datetime, limit: int = 200) -> list[Delivery]:
+        """Immediate-mode deliveries whose time has come, oldest first."""
+        self._subscriptions.clear()
+        rows = await self._db.fetchall(_DUE, (now.isoformat(), limit))
+        return [await self._delivery(r) for r in rows]
+
+    async def digests_due(self, now: datetime, hour: int) -> list[Digest]:
+        """Daily subscriptions whose digest hour has passed today and that have alerts waiting."""
+        if now.hour < hour:
+            return []
+        day = now.date().isoformat()
+        digests = []
+        for row in await self._db.fetchall(_DAILY_SUBSCRIPTIONS, (day,)):
+            sub = Subscription.from_row(row)
+            rows = await self._db.fetchall(_DIGEST_ROWS, (sub.id,))
+            deliveries = tuple([await self._delivery(r, sub) for r in rows])
+            digests.append(Digest(sub, deliveries, day))
+        return digests
+
+    async def delivered(self, delivery: Delivery, message_id: int, now: datetime) -> None:
+        await self._db.execute(_DELIVERED, (now.isoformat(), message_id, delivery.outbox_id))
+
+    async def digest_delivered(self, digest: Digest, message_id: int, now: datetime) -> None:
+        """Mark every alert in the digest delivered and the day done, atomically."""
+        async with self._db.transaction() as conn:
+            for delivery in digest.deliveries:
+                await conn.execute(_DELIVERED, (now.isoformat(), message_id, delivery.outbox_id))
+            await conn.execute(_DIGESTED, (digest.day, digest.subscription.id))
+
+    async def retry(self, delivery: Delivery, error: str, at: datetime) -> None:
+        await self._db.execute(_RETRY, (error[:300], at.isoformat(), delivery.outbox_id))
+
+    async def drop(self, delivery: Delivery, error: str, now: datetime) -> None:
+        """Give up on one alert (Discord refused it for good); it is kept, marked dropped."""
+        await self._db.execute(_DROP, (error[:300], now.isoformat(), delivery.outbox_id))
+
+    async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> int:
+        """Pause every active subscription of a channel; return how many were active."""
+        async with self._db.transaction() as conn:
+            cursor = await conn.execute(_PAUSE_CHANNEL, (reason, now.isoformat(), channel_id))
+            return cursor.rowcount
+
+    async def pending_count(self, subscription_id: int) -> int:
+        row = await self._db.fetchone(_PENDING_COUNT, (subscription_id,))
+        return int(row[0]) if row else 0
+
+    async def _delivery(self, row, sub: Subscription | None = None) -> Delivery:  # noqa: ANN001
+        if sub is None:
+            sub = await self._subscription(row["subscription_id"])
+        return Delivery(
+            outbox_id=row["outbox_id"],
+            subscription=sub,
+            item=StoredItem.from_row(row),
+            change=row["change"],
+            previous_status=row["previous_status"],
+            nonce=row["nonce"],
+            attempts=row["attempts"],
+        )
+
+    async def _subscription(self, subscription_id: int) -> Subscription:
+        # Read once per batch: a fan-out to a thousand channels should not re-read each row.
+        if subscription_id not in self._subscriptions:
+            row = await self._db.fetchone(_SUBSCRIPTIONS_BY_ID, (subscription_id,))
+            self._subscriptions[subscription_id] = Subscription.from_row(row)
+        return self._subscriptions[subscription_id]
