@@ -16,6 +16,7 @@ from discord.gateway import DiscordWebSocket
 
 import cogs
 from bot import __version__
+from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import UserFacingError
@@ -104,6 +105,8 @@ class CoalitionBot(commands.Bot):
             ),
             allow_local_urls=self.settings.pledge_allow_local_urls,
         )
+        self.alerts = AlertService(self._db, self.http_client, self.settings)
+        await self.alerts.load()
         for extension in cog_extensions():
             await self.load_extension(extension)
         await sync_commands(self, force=self.force_sync)
@@ -135,6 +138,8 @@ class CoalitionBot(commands.Bot):
 
     async def close(self) -> None:
         await super().close()
+        if hasattr(self, "alerts"):
+            await self.alerts.stop()
         if hasattr(self, "standards"):
             await self.standards.close()
         if self._http_client is not None:

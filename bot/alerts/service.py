@@ -1,0 +1,246 @@
+"""The alerts service the cogs and the CLI call: subscriptions, sources, polling, delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from bot.alerts.feeds import parse_feed, strip_html
+from bot.alerts.health import SourceState, SourceStates
+from bot.alerts.items import StoredItem
+from bot.alerts.outbox import Outbox
+from bot.alerts.poster import DrainResult, Poster, Sender
+from bot.alerts.registry import build_sources
+from bot.alerts.scheduler import Poller, PollOutcome, Scheduler
+from bot.alerts.sources import Source, TrackedCase
+from bot.alerts.sources.rss import validate_feed_url
+from bot.alerts.store import AlertStore
+from bot.alerts.subscriptions import (
+    MODES,
+    Subscription,
+    parse_jurisdictions,
+    parse_kinds,
+    parse_pattern,
+    parse_tags,
+    parse_terms,
+)
+from bot.alerts.watchlist import Feed, Watchlist
+from bot.config import Settings
+from bot.db import Database
+from bot.errors import UserFacingError
+from bot.http import GuardedFetcher
+
+log = logging.getLogger(__name__)
+
+Notify = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRequest:
+    """A subscribe command's raw options, as the admin typed them."""
+
+    kinds: str | None = None
+    jurisdictions: str | None = None
+    tags: str | None = None
+    include: str | None = None
+    exclude: str | None = None
+    pattern: str | None = None
+    mode: str = "immediate"
+    mention_role_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """One source as /admin alerts sources shows it."""
+
+    name: str
+    state: SourceState
+    interval: timedelta
+    hour_left: int
+    day_left: int
+
+
+class AlertService:
+    """Owns the alert store, sources, polling loops and the poster."""
+
+    def __init__(self, db: Database, client: httpx.AsyncClient, settings: Settings) -> None:
+        self._settings = settings
+        self._client = client
+        self.store = AlertStore(db, max_age=timedelta(days=settings.alerts_max_age_days))
+        self.states = SourceStates(db)
+        self.outbox = Outbox(db)
+        self.watchlist = Watchlist(db)
+        self.poller = Poller(self.store, self.states, client)
+        self._sources: dict[str, Source] = {}
+        self._poster: Poster | None = None
+        self._scheduler: Scheduler | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        local = settings.alerts_allow_local_feeds
+        self._guard = GuardedFetcher(client, allow_loopback=local, allow_http=local)
+
+    async def load(self) -> None:
+        """Read tracked cases and feeds, and build the sources."""
+        await self.watchlist.load()
+        self._rebuild_sources()
+
+    def sources(self) -> dict[str, Source]:
+        return self._sources
+
+    def _rebuild_sources(self) -> None:
+        self._sources = build_sources(self._settings, self.watchlist.tracked, self.watchlist.feeds)
+        if self._scheduler is not None:
+            self._scheduler.sync()
+
+    # -- running ---------------------------------------------------------------------------
+    def start(
+        self, sender: Sender, notify: Notify, *, ready: Callable[[], Awaitable[object]]
+    ) -> None:
+        """Once `ready` returns, start the poster and (unless ALERTS_POLL is off) the polls."""
+        self._poster = Poster(
+            self.outbox,
+            sender,
+            rate=self._settings.alerts_post_rate,
+            digest_hour=self._settings.alerts_digest_hour,
+            notify=notify,
+        )
+        self._scheduler = Scheduler(
+            self.poller, self.states, self.sources, notify=notify, on_queued=self._poster.wake
+        )
+        self._tasks.append(asyncio.create_task(self._run(ready), name="alerts:start"))
+
+    async def _run(self, ready: Callable[[], Awaitable[object]]) -> None:
+        await ready()
+        poster, scheduler = self._poster, self._scheduler
+        if poster is None or scheduler is None:
+            return
+        if self._settings.alerts_poll:
+            scheduler.sync()
+        poster.wake()  # deliver whatever a previous run left in the outbox
+        await poster.run()
+
+    async def stop(self) -> None:
+        if self._scheduler is not None:
+            await self._scheduler.stop()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    async def drain(self) -> DrainResult:
+        """Deliver what is due now (tests and the poll command use it)."""
+        if self._poster is None:
+            raise RuntimeError("the poster starts with start()")
+        return await self._poster.drain()
+
+    async def poll_now(self, name: str) -> PollOutcome:
+        """Poll one source at once, as an admin asked."""
+        source = self._source(name)
+        outcome = await self.poller.poll(source)
+        if self._scheduler is not None:
+            await self._scheduler.report(outcome)
+        return outcome
+
+    async def dry_run(self, names: list[str] | None = None) -> list[PollOutcome]:
+        """Poll sources without storing anything; outcomes list what would be posted."""
+        chosen = [self._source(n) for n in names] if names else list(self._sources.values())
+        return [await self.poller.poll(source, dry_run=True) for source in chosen]
+
+    def _source(self, name: str) -> Source:
+        source = self._sources.get(name)
+        if source is None:
+            known = ", ".join(sorted(self._sources)) or "none"
+            raise UserFacingError(f"There is no alert source named {name!r}. Sources: {known}.")
+        return source
+
+    # -- subscriptions -------------------------------------------------------------------
+    async def subscribe(
+        self, guild_id: int, channel_id: int, request: SubscriptionRequest
+    ) -> Subscription:
+        if request.mode not in MODES:
+            raise UserFacingError(f"Mode must be one of: {', '.join(MODES)}.")
+        return await self.store.subscribe(
+            guild_id,
+            channel_id,
+            kinds=parse_kinds(request.kinds),
+            jurisdictions=parse_jurisdictions(request.jurisdictions),
+            tags=parse_tags(request.tags),
+            include_terms=parse_terms(request.include),
+            exclude_terms=parse_terms(request.exclude),
+            pattern=parse_pattern(request.pattern),
+            mode=request.mode,
+            mention_role_id=request.mention_role_id,
+        )
+
+    async def subscriptions(self, guild_id: int) -> list[tuple[Subscription, int]]:
+        """A server's subscriptions with how many alerts each has waiting."""
+        subs = await self.store.subscriptions(guild_id)
+        return [(sub, await self.outbox.pending_count(sub.id)) for sub in subs]
+
+    async def unsubscribe(self, guild_id: int, subscription_id: int) -> Subscription:
+        return await self.store.unsubscribe(subscription_id, guild_id)
+
+    async def resume(self, guild_id: int, subscription_id: int) -> Subscription:
+        sub = await self.store.resume(subscription_id, guild_id)
+        if self._poster is not None:
+            self._poster.wake()
+        return sub
+
+    async def preview(self, guild_id: int, subscription_id: int) -> list[StoredItem]:
+        sub = await self.store.subscription(subscription_id, guild_id)
+        return await self.store.preview(sub)
+
+    async def latest(
+        self, kind: str | None = None, jurisdiction: str | None = None
+    ) -> list[StoredItem]:
+        if kind:
+            kind = parse_kinds(kind)[0]
+            kind = None if kind == "all" else kind
+        if jurisdiction:
+            jurisdiction = parse_jurisdictions(jurisdiction)[0]
+            jurisdiction = None if jurisdiction == "all" else jurisdiction
+        return await self.store.latest(kind=kind, jurisdiction=jurisdiction)
+
+    # -- sources, cases and feeds --------------------------------------------------------
+    async def health(self, now: datetime | None = None) -> list[SourceHealth]:
+        now = now or datetime.now(UTC)
+        found = []
+        for name, source in sorted(self._sources.items()):
+            state = await self.states.load(name)
+            hour_left, day_left = state.budget_left(source.budget, now)
+            found.append(SourceHealth(name, state, source.poll_interval, hour_left, day_left))
+        return found
+
+    async def track(self, docket_id: int, name: str | None, user_id: int) -> TrackedCase:
+        return await self.watchlist.track(docket_id, name or "", user_id)
+
+    async def untrack(self, docket_id: int) -> TrackedCase:
+        return await self.watchlist.untrack(docket_id)
+
+    async def add_feed(self, raw_url: str, user_id: int) -> Feed:
+        """Check that the URL is a public RSS/Atom feed, then watch it (seeded silently)."""
+        url = (
+            raw_url.strip()
+            if self._settings.alerts_allow_local_feeds
+            else validate_feed_url(raw_url)
+        )
+        fetched = await self._guard.fetch(url)
+        if fetched.status != 200:
+            raise UserFacingError(f"That feed answered with HTTP {fetched.status}.")
+        try:
+            parsed = parse_feed(fetched.text.encode())
+        except Exception as exc:  # noqa: BLE001 - any parse failure means "not a feed"
+            raise UserFacingError("That address is not an RSS or Atom feed.") from exc
+        title = strip_html(parsed.feed.get("title")) or httpx.URL(url).host
+        feed = await self.watchlist.add_feed(url, title, user_id)
+        self._rebuild_sources()
+        return feed
+
+    async def remove_feed(self, feed_id: int) -> Feed:
+        feed = await self.watchlist.remove_feed(feed_id)
+        self._rebuild_sources()
+        return feed

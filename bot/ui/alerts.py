@@ -1,0 +1,217 @@
+"""Alerts as Discord shows them: the alert embed, digests, lists, and the sender that posts them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiohttp
+import discord
+
+from bot.alerts.items import AlertItem, ItemKind, StoredItem
+from bot.alerts.outbox import Delivery, Digest
+from bot.alerts.poster import DeliveryError, Failure
+from bot.alerts.scheduler import PollOutcome
+from bot.alerts.service import SourceHealth
+from bot.alerts.subscriptions import Subscription
+from bot.ui.paginator import chunk
+from bot.ui.text import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, NO_MENTIONS, plain, truncate
+
+KIND_LABELS = {
+    ItemKind.BILL: "Bill",
+    ItemKind.REGULATION: "Federal rule or notice",
+    ItemKind.CASE: "Court case",
+    ItemKind.FILING: "Court filing",
+    ItemKind.NEWS: "News",
+}
+KIND_COLOURS = {
+    ItemKind.BILL: 0x2B6CB0,
+    ItemKind.REGULATION: 0x6B46C1,
+    ItemKind.CASE: 0xC05621,
+    ItemKind.FILING: 0xC05621,
+    ItemKind.NEWS: 0x2F855A,
+}
+DIGEST_LINES = 20
+
+
+def _link(url: str) -> str | None:
+    return url if url.startswith(("https://", "http://")) and len(url) <= 1000 else None
+
+
+def alert_embed(
+    item: AlertItem, *, change: str = "new", previous_status: str | None = None
+) -> discord.Embed:
+    """One alert: kind, jurisdiction and identifier, title, latest action, link, credit."""
+    heading = f"{KIND_LABELS[item.kind]} · {item.jurisdiction} · {item.identifier}"
+    if change == "updated":
+        heading = "Update: " + heading
+    embed = discord.Embed(
+        title=plain(heading, 256),
+        url=_link(item.url),
+        description=plain(item.title, 1000),
+        colour=KIND_COLOURS[item.kind],
+    )
+    if item.status:
+        when = f" ({plain(item.status_date, 20)})" if item.status_date else ""
+        embed.add_field(name="Latest", value=plain(item.status, 900) + when, inline=False)
+    if change == "updated":
+        was = plain(previous_status, 900) if previous_status else "(no earlier status)"
+        embed.add_field(name="What changed", value=f"Was: {was}", inline=False)
+    if item.tags:
+        embed.add_field(name="Topics", value=", ".join(item.tags), inline=False)
+    if _link(item.url):
+        embed.add_field(name="Read it", value=plain(item.url, 1000), inline=False)
+    credit = item.attribution or item.source
+    embed.set_footer(text=truncate(f"Source: {credit}", 2048))
+    if item.published_at:
+        embed.timestamp = datetime.fromisoformat(item.published_at.replace("Z", "+00:00"))
+    return embed
+
+
+def digest_embed(digest: Digest) -> discord.Embed:
+    """A daily subscription's alerts, one line each, the rest counted."""
+    lines = []
+    for delivery in digest.deliveries[:DIGEST_LINES]:
+        item = delivery.item.item
+        mark = "Update · " if delivery.change == "updated" else ""
+        label = plain(f"{item.jurisdiction} {item.identifier}", 60)
+        title = plain(item.title, 140)
+        status = f" — {plain(item.status, 100)}" if item.status else ""
+        link = f"[{label}]({item.url})" if _link(item.url) else label
+        lines.append(f"- {mark}{link}: {title}{status}")
+    more = len(digest.deliveries) - DIGEST_LINES
+    if more > 0:
+        lines.append(f"…and {more} more: see `/alerts latest`.")
+    return discord.Embed(
+        title=f"Daily alerts digest · {digest.day}",
+        description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+        colour=0x4A5568,
+    ).set_footer(text="Sources credited in each item's page; LegiScan data is CC BY 4.0.")
+
+
+def latest_pages(items: list[StoredItem]) -> list[discord.Embed]:
+    """The newest items, five to a page."""
+    if not items:
+        return [discord.Embed(title="Latest alerts", description="Nothing matching yet.")]
+    pages = []
+    for group in chunk(items, 5):
+        embed = discord.Embed(title="Latest alerts", colour=0x4A5568)
+        for stored in group:
+            item = stored.item
+            name = plain(f"{KIND_LABELS[item.kind]} · {item.jurisdiction} · {item.identifier}", 250)
+            status = f"\n{plain(item.status, 200)}" if item.status else ""
+            link = f"\n{_link(item.url) or ''}"
+            embed.add_field(name=name, value=plain(item.title, 400) + status + link, inline=False)
+        pages.append(embed)
+    return pages
+
+
+def subscription_line(sub: Subscription, pending: int | None = None) -> str:
+    """One subscription, as an admin reads it."""
+    parts = [
+        f"**#{sub.id}** <#{sub.channel_id}>",
+        f"kinds {', '.join(sub.kinds)}",
+        f"jurisdictions {', '.join(sub.jurisdictions)}",
+    ]
+    if sub.tags:
+        parts.append(f"tags {', '.join(sub.tags)}")
+    if sub.include_terms:
+        parts.append(f"include {plain(', '.join(sub.include_terms), 200)}")
+    if sub.exclude_terms:
+        parts.append(f"exclude {plain(', '.join(sub.exclude_terms), 200)}")
+    if sub.pattern:
+        parts.append(f"pattern `{sub.pattern.replace('`', '')[:100]}`")
+    parts.append(sub.mode)
+    if sub.mention_role_id:
+        parts.append(f"mentions <@&{sub.mention_role_id}>")
+    if pending:
+        parts.append(f"{pending} waiting")
+    if sub.paused_reason:
+        parts.append(f"**paused**: {sub.paused_reason}")
+    return " · ".join(parts)
+
+
+def subscriptions_text(subs: list[tuple[Subscription, int]]) -> str:
+    if not subs:
+        return "No alert subscriptions in this server yet. Add one with `/admin alerts subscribe`."
+    lines = ["**Alert subscriptions**"] + [subscription_line(s, n) for s, n in subs]
+    return truncate("\n".join(lines), CONTENT_LIMIT)
+
+
+def _when(stamp: str | None) -> str:
+    if not stamp:
+        return "never"
+    return discord.utils.format_dt(datetime.fromisoformat(stamp), "R")
+
+
+def health_text(sources: list[SourceHealth], feeds: dict[str, str]) -> str:
+    """Each source: healthy or failing, last success and error, next poll, budget left."""
+    lines = ["**Alert sources**"]
+    for health in sources:
+        state = health.state
+        mark = "🔴" if state.unhealthy_since else ("🟠" if state.failures else "🟢")
+        name = health.name
+        if name in feeds:
+            name += f" ({plain(feeds[name], 60)})"
+        line = (
+            f"{mark} **{name}** · last success {_when(state.last_success_at)} · "
+            f"next poll {_when(state.next_poll_at)} · budget left {health.hour_left}/h, "
+            f"{health.day_left}/day"
+        )
+        if state.last_error:
+            error = state.last_error.replace("`", "")[:150]
+            line += f"\n  last error {_when(state.last_error_at)}: `{error}`"
+        lines.append(line)
+    if len(lines) == 1:
+        lines.append("No sources are on (see ALERTS_SOURCES).")
+    return truncate("\n".join(lines), CONTENT_LIMIT)
+
+
+def poll_text(outcome: PollOutcome) -> str:
+    if not outcome.ok or outcome.result is None:
+        error = (outcome.error or "").replace("`", "")[:300]
+        return f"Polling **{outcome.source}** failed: `{error}`."
+    r = outcome.result
+    seeded = " This was its first poll: what it found was stored, not posted." if r.seeded else ""
+    return (
+        f"Polled **{outcome.source}**: {r.new} new, {r.updated} updated, {r.unchanged} unchanged; "
+        f"{r.queued} alert(s) queued.{seeded}"
+    )
+
+
+class DiscordSender:
+    """Posts alerts with discord.py; maps Discord's answers to what the poster should do."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send_alert(self, delivery: Delivery) -> int:
+        embed = alert_embed(
+            delivery.item.item,
+            change=delivery.change,
+            previous_status=delivery.previous_status,
+        )
+        return await self._send(delivery.subscription, embed, delivery.nonce)
+
+    async def send_digest(self, digest: Digest) -> int:
+        return await self._send(digest.subscription, digest_embed(digest), digest.nonce)
+
+    async def _send(self, sub: Subscription, embed: discord.Embed, nonce: str) -> int:
+        channel = self._client.get_partial_messageable(sub.channel_id, guild_id=sub.guild_id)
+        role = sub.mention_role_id
+        # Only the subscription's chosen role may be pinged; feed text never can.
+        content = f"<@&{role}>" if role else None
+        mentions = discord.AllowedMentions(roles=[discord.Object(role)]) if role else NO_MENTIONS
+        try:
+            message = await channel.send(
+                content=content, embed=embed, nonce=nonce, allowed_mentions=mentions
+            )
+        except discord.NotFound as exc:
+            raise DeliveryError(Failure.GONE, f"404 {exc.code}: {exc.text}") from exc
+        except discord.Forbidden as exc:
+            raise DeliveryError(Failure.FORBIDDEN, f"403 {exc.code}: {exc.text}") from exc
+        except discord.HTTPException as exc:
+            failure = Failure.REJECTED if exc.status == 400 else Failure.TRANSIENT
+            raise DeliveryError(failure, f"{exc.status} {exc.code}: {exc.text}") from exc
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(Failure.TRANSIENT, type(exc).__name__) from exc
+        return message.id

@@ -1,0 +1,223 @@
+"""Admin-added RSS/Atom feeds against local fixtures: news items, polls, errors, URL checks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.alerts.items import ItemKind
+from bot.alerts.sources import SourceError
+from bot.alerts.sources.rss import DEFAULT_FEEDS, RssFeed, validate_feed_url
+from bot.alerts.store import AlertStore
+from bot.db import Database
+from bot.errors import UserFacingError
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "rss"
+URL = "https://chatgptiseatingtheworld.com/feed/"
+
+
+class Blog:
+    """Serves one fixture at a time with an ETag, as WordPress does, and records requests."""
+
+    def __init__(self) -> None:
+        self.fixture = "feed.xml"
+        self.status = 200
+        self.headers: dict[str, str] = {}
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.status != 200:
+            return httpx.Response(self.status, headers=self.headers, text="Service Unavailable")
+        etag = f'"{self.fixture}"'
+        if request.headers.get("if-none-match") == etag:
+            return httpx.Response(304)
+        body = (FIXTURES / self.fixture).read_bytes()
+        return httpx.Response(200, content=body, headers={"ETag": etag})
+
+
+@pytest.fixture
+async def blog() -> AsyncIterator[tuple[Blog, httpx.AsyncClient]]:
+    server = Blog()
+    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
+        yield server, client
+
+
+def test_the_default_feed() -> None:
+    (feed,) = DEFAULT_FEEDS
+    assert feed.name.startswith("feed:") and feed.url == URL
+    assert feed.title == "ChatGPT Is Eating the World"
+    assert validate_feed_url(feed.url) == feed.url
+
+
+async def test_posts_become_news_items(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+    server, client = blog
+    page = await RssFeed("rss-cgeitw", URL).fetch(client, None)
+    assert str(server.requests[0].url) == URL
+    assert len(page.items) == 4
+    post = page.items[0]
+    assert (post.source, post.kind, post.jurisdiction) == ("rss-cgeitw", ItemKind.NEWS, "US")
+    assert post.external_id == "https://chatgptiseatingtheworld.com/?p=31877"
+    assert post.title == "Judge Stein rules on output log sampling in In re OpenAI"
+    assert post.url == (
+        "https://chatgptiseatingtheworld.com/2026/11/19/"
+        "judge-stein-rules-on-output-log-sampling-in-in-re-openai/"
+    )
+    assert (post.published_at, post.status_date) == ("2026-11-19T21:14:07+00:00", "2026-11-19")
+    # The feed's own title names the source when the admin gave none.
+    assert post.identifier == post.attribution == "ChatGPT Is Eating the World"
+    assert not post.always_relevant and post.tags == ()
+    # HTML and entities gone, and WordPress's "appeared first on" footer with them.
+    assert post.summary == (
+        "In the consolidated copyright cases against OpenAI and Microsoft, the court ordered a "
+        "further sample of ChatGPT output logs to be produced to the news plaintiffs […]"
+    )
+    assert "Meta’s large language model" in (page.items[2].summary or "")
+
+
+async def test_atom_entries_without_a_web_link_are_skipped(
+    blog: tuple[Blog, httpx.AsyncClient],
+) -> None:
+    server, client = blog
+    server.fixture = "atom.xml"
+    page = await RssFeed("rss-example", "https://news.example.org/feed.atom").fetch(client, None)
+    assert [i.url for i in page.items] == [
+        "https://news.example.org/2026/11/illustrators-trial",
+        "https://news.example.org/2026/11/relative",  # resolved against the feed's address
+    ]
+    first, relative = page.items
+    assert first.title == "Illustrators’ suit against image generators heads to trial"
+    assert first.identifier == "Creators & Code Weekly"
+    assert first.published_at == "2026-11-19T22:30:00+00:00"
+    assert relative.external_id == relative.url  # no id: the link stands in
+
+
+async def test_an_admin_given_title_wins_and_a_long_one_is_shortened(
+    blog: tuple[Blog, httpx.AsyncClient],
+) -> None:
+    _, client = blog
+    title = "ChatGPT Is Eating the World: tracking every AI copyright lawsuit"
+    page = await RssFeed("rss-cgeitw", URL, title).fetch(client, None)
+    assert page.items[0].attribution == title
+    assert page.items[0].identifier == "ChatGPT Is Eating the World: tracking e…"
+
+
+async def test_a_later_poll_posts_only_the_new_post(
+    blog: tuple[Blog, httpx.AsyncClient], tmp_path: Path
+) -> None:
+    server, client = blog
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        store = AlertStore(db)
+        feed = RssFeed("rss-cgeitw", URL)
+        await store.ingest(feed.name, [], now=datetime(2026, 11, 15, tzinfo=UTC))  # seeded
+        await store.subscribe(1, 10, now=datetime(2026, 11, 15, tzinfo=UTC))
+        first = await feed.fetch(client, None)
+        result = await store.ingest(
+            feed.name,
+            first.items,
+            hash_fields=feed.hash_fields,
+            now=datetime(2026, 11, 19, 22, tzinfo=UTC),
+        )
+        assert (result.new, result.queued) == (4, 3)  # the programming note is stored, not posted
+        server.fixture = "feed-next.xml"
+        second = await feed.fetch(client, first.cursor)
+        assert server.requests[1].headers["if-none-match"] == '"feed.xml"'
+        result = await store.ingest(
+            feed.name,
+            second.items,
+            hash_fields=feed.hash_fields,
+            now=datetime(2026, 11, 20, 16, tzinfo=UTC),
+        )
+        assert (result.new, result.unchanged, result.queued) == (1, 4, 1)
+        row = await db.fetchone(
+            "SELECT i.external_id FROM alert_outbox o JOIN alert_items i ON i.id = o.item_id "
+            "ORDER BY o.id DESC"
+        )
+        assert row[0] == "https://chatgptiseatingtheworld.com/?p=31890"
+    finally:
+        await db.close()
+
+
+async def test_not_modified(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+    server, client = blog
+    feed = RssFeed("rss-cgeitw", URL)
+    first = await feed.fetch(client, None)
+    again = await feed.fetch(client, first.cursor)
+    assert again.not_modified and again.items == [] and again.cursor == first.cursor
+    assert server.requests[1].headers["if-none-match"] == '"feed.xml"'
+
+
+async def test_empty_feed(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+    server, client = blog
+    server.fixture = "empty.xml"
+    page = await RssFeed("rss-cgeitw", URL).fetch(client, None)
+    assert page.items == [] and not page.not_modified
+
+
+async def test_malformed_feed(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+    server, client = blog
+    server.fixture = "malformed.xml"
+    with pytest.raises(SourceError, match="malformed feed"):
+        await RssFeed("rss-cgeitw", URL).fetch(client, None)
+
+
+async def test_server_error(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+    server, client = blog
+    server.status = 503
+    with pytest.raises(SourceError, match="HTTP 503") as caught:
+        await RssFeed("rss-cgeitw", URL).fetch(client, None)
+    assert "chatgptiseatingtheworld.com" not in str(caught.value)
+
+
+async def test_rate_limited_keeps_retry_after(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+    server, client = blog
+    server.status, server.headers = 429, {"Retry-After": "3600"}
+    with pytest.raises(SourceError, match="HTTP 429") as caught:
+        await RssFeed("rss-cgeitw", URL).fetch(client, None)
+    assert caught.value.retry_after == 3600.0
+
+
+@pytest.mark.parametrize(
+    ("given", "normalized"),
+    [
+        ("  HTTPS://ChatGPTIsEatingTheWorld.com/feed/#top ", URL),
+        ("chatgptiseatingtheworld.com/feed/", URL),
+        ("https://example.org", "https://example.org/"),
+        ("https://example.org:443/rss?cat=ai", "https://example.org/rss?cat=ai"),
+        ("https://example.org:8443/rss", "https://example.org:8443/rss"),
+        ("https://bücher.example/feed", "https://xn--bcher-kva.example/feed"),
+    ],
+)
+def test_feed_urls_are_normalized(given: str, normalized: str) -> None:
+    assert validate_feed_url(given) == normalized
+
+
+@pytest.mark.parametrize(
+    ("given", "says"),
+    [
+        ("http://chatgptiseatingtheworld.com/feed/", "https only"),
+        ("ftp://example.org/feed.xml", "https only"),
+        ("javascript:alert(1)", "https only"),
+        ("https://admin:hunter2@example.org/feed", "user name or password"),
+        ("https://token@example.org/feed", "user name or password"),
+        ("https:///feed", "no site name"),
+        ("https://", "no site name"),
+        ("", "Give the feed's address"),
+        ("https://example.org/my feed", "spaces"),
+        ("https://localhost/feed", "not a public site"),
+        ("intranet/feed", "not a public site"),
+        ("https://127.0.0.1/feed", "private network"),
+        ("https://192.168.1.20:8080/feed", "private network"),
+        ("https://[::1]/feed", "private network"),
+        ("https://example.org:99999/feed", "not valid"),
+        ("https://example.org/" + "a" * 2000, "longer than"),
+    ],
+)
+def test_unusable_feed_urls_are_refused_kindly(given: str, says: str) -> None:
+    with pytest.raises(UserFacingError, match=says):
+        validate_feed_url(given)

@@ -1,0 +1,169 @@
+"""Alerts end to end: subscribe, poll a local feed, posts in the emulator, exactly once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.alertsources import BillsFeed, FeedBill, ai_bills
+from tests.e2e.conftest import running_bot
+from tests.fakediscord import BotProcess, FakeDiscord
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+async def feed() -> AsyncIterator[BillsFeed]:
+    async with BillsFeed() as server:
+        yield server
+
+
+def alert_env(fake: FakeDiscord, feed: BillsFeed, **extra: str) -> dict[str, str]:
+    return {**feed.env(), "ADMIN_LOG_CHANNEL_ID": str(fake.channel("mod-log").id), **extra}
+
+
+async def subscribe(fake: FakeDiscord, channel: str, **options: str) -> dict:
+    result = await fake.invoke(
+        "admin alerts subscribe",
+        user=fake.admin,
+        options={"channel": fake.channel(channel)},
+        **options,
+    )
+    message = await result.message()
+    assert result.ephemeral
+    return message
+
+
+async def poll(fake: FakeDiscord) -> str:
+    result = await fake.invoke("admin alerts poll", user=fake.admin, source="govinfo-bills")
+    message = await result.message(timeout=15)
+    return message["content"]
+
+
+def titles(fake: FakeDiscord, channel: str) -> list[str]:
+    return [m["embeds"][0]["description"] for m in fake.channel_messages(fake.channel(channel))]
+
+
+async def wait_for_messages(fake: FakeDiscord, channel: str, count: int, timeout: float) -> None:
+    ch = fake.channel(channel)
+    await fake.wait_for(
+        lambda: len(fake.channel_messages(ch)) >= count, timeout, f"{count} alerts in #{channel}"
+    )
+
+
+async def test_new_then_updated_then_unchanged_each_posted_once(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    feed.bills = [FeedBill(1367, "NO FAKES Act of 2026")]
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        reply = await subscribe(fake, "ai-alerts", jurisdictions="US")
+        assert "Subscribed" in reply["content"]
+        assert "first poll" in await poll(fake)  # seeds silently
+        feed.bills += [
+            FeedBill(7913, "Generative AI Copyright Disclosure Act of 2026"),
+            FeedBill(8012, 'To designate the "Jane Doe Post Office" @everyone'),
+        ]
+        assert "1 alert(s) queued" in await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 1, 10)
+        message = fake.channel_messages(fake.channel("ai-alerts"))[0]
+        embed = message["embeds"][0]
+        assert embed["title"] == "Bill · US · S.7913"
+        assert embed["url"] == "https://www.govinfo.gov/app/details/BILLS-119s7913is"
+        assert "GovInfo" in embed["footer"]["text"]
+        assert message["content"] in (None, "")
+        feed.bills[1] = FeedBill(7913, "Generative AI Copyright Disclosure Act of 2026", "rs")
+        await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 2, 10)
+        update = fake.channel_messages(fake.channel("ai-alerts"))[1]["embeds"][0]
+        assert update["title"].startswith("Update:")
+        changed = {f["name"]: f["value"] for f in update["fields"]}
+        assert changed["Latest"].startswith("Reported in Senate")
+        assert changed["What changed"] == "Was: Introduced in Senate"
+        assert "0 alert(s) queued" in await poll(fake)
+        latest = await fake.invoke("alerts latest", user=fake.member, kind="bill")
+        page = (await latest.message())["embeds"][0]
+        assert [f["name"] for f in page["fields"]] == ["Bill · US · S.7913", "Bill · US · S.1367"]
+        assert len(fake.channel_messages(fake.channel("ai-alerts"))) == 2
+
+
+async def test_members_cannot_use_admin_alerts_and_bad_input_changes_nothing(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        refused = await fake.invoke("admin alerts list", user=fake.member)
+        assert "Only server managers" in (await refused.message())["content"]
+        bad = await subscribe(fake, "ai-alerts", jurisdictions="Narnia")
+        assert "Unknown jurisdiction" in bad["content"]
+        bad = await subscribe(fake, "ai-alerts", pattern="(unclosed")
+        assert "not a valid regular expression" in bad["content"]
+        listed = await fake.invoke("admin alerts list", user=fake.admin)
+        assert "No alert subscriptions" in (await listed.message())["content"]
+
+
+async def test_killed_while_delivering_every_alert_arrives_exactly_once(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    env = alert_env(fake, feed, ALERTS_POST_RATE="4")
+    async with running_bot(fake, tmp_path, env):
+        await subscribe(fake, "ai-alerts")
+        await subscribe(fake, "general")
+        await poll(fake)
+        feed.bills = ai_bills(15)
+        assert "30 alert(s) queued" in await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 3, 15)
+    # running_bot stopped it cleanly; now do it the hard way, mid-delivery.
+    async with BotProcess(fake, tmp_path, {**fake.bot_env(), **env}) as bot:
+        await bot.until_ready()
+        before = len(fake.channel_messages(fake.channel("ai-alerts")))
+        await wait_for_messages(fake, "ai-alerts", before + 2, 15)
+        await bot.kill()
+    delivered = len(fake.channel_messages(fake.channel("ai-alerts")))
+    assert delivered < 15, "the kill should land in the middle of delivery"
+    async with running_bot(fake, tmp_path, env):
+        await wait_for_messages(fake, "ai-alerts", 15, 30)
+        await wait_for_messages(fake, "general", 15, 30)
+    for channel in ("ai-alerts", "general"):
+        counts = Counter(titles(fake, channel))
+        assert len(counts) == 15 and set(counts.values()) == {1}, counts
+
+
+async def test_rate_limits_and_server_errors_during_fan_out_lose_nothing(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        for channel in ("ai-alerts", "general"):
+            await subscribe(fake, channel)
+        await poll(fake)
+        fake.fail_next("POST", r"/channels/\d+/messages", status=429, times=3, retry_after=0.3)
+        fake.fail_next("POST", r"/channels/\d+/messages", status=502, times=1)
+        feed.bills = ai_bills(6)
+        await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 6, 30)
+        await wait_for_messages(fake, "general", 6, 30)
+    statuses = Counter(r.status for r in fake.requests if r.path.endswith("/messages"))
+    assert statuses[429] == 3 and statuses[502] == 1
+    for channel in ("ai-alerts", "general"):
+        assert sorted(Counter(titles(fake, channel)).values()) == [1] * 6
+
+
+async def test_a_deleted_channel_pauses_once_and_other_channels_go_on(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        await subscribe(fake, "ai-alerts")
+        await subscribe(fake, "general")
+        await poll(fake)
+        await fake.delete_channel(fake.channel("ai-alerts"))
+        feed.bills = ai_bills(3)
+        await poll(fake)
+        await wait_for_messages(fake, "general", 3, 15)
+        feed.bills = ai_bills(5)
+        await poll(fake)
+        await wait_for_messages(fake, "general", 5, 15)
+        notices = fake.channel_messages(fake.channel("mod-log"))
+        assert len(notices) == 1 and "paused" in notices[0]["content"]
+        listed = await fake.invoke("admin alerts list", user=fake.admin)
+        assert "**paused**: the channel was deleted" in (await listed.message())["content"]
