@@ -13,8 +13,10 @@ from pathlib import Path
 import discord
 
 from bot import __version__
+from bot.alerts.scheduler import PollOutcome
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, DatabaseError, backup_file
+from bot.errors import UserFacingError
 from bot.logs import setup_logging
 from bot.standards.loader import StandardsError
 
@@ -61,6 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     backup = db.add_parser("backup", help="copy the database consistently, even while running")
     backup.add_argument("path", type=Path, help="the new backup file (must not exist)")
     backup.set_defaults(handler=_backup_command)
+    alerts = sub.add_parser("alerts", help="alert sources").add_subparsers(metavar="ACTION")
+    alerts.required = True
+    poll = alerts.add_parser("poll", help="poll the alert sources now and print what they found")
+    poll.add_argument("--source", action="append", metavar="NAME", help="only this source")
+    poll.add_argument(
+        "--dry-run", action="store_true", help="store nothing: print what would be posted"
+    )
+    poll.set_defaults(handler=_alerts_poll_command)
     return parser
 
 
@@ -91,6 +101,55 @@ def _backup_command(settings: Settings, args: argparse.Namespace) -> int:
     asyncio.run(backup_file(settings.database_path, args.path))
     print(f"Backed up {settings.database_path} to {args.path}")
     return EXIT_OK
+
+
+def _alerts_poll_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.alerts.service import AlertService
+    from bot.http import create_http_client
+
+    async def poll() -> int:
+        db = await Database.open(settings.database_path)
+        client = create_http_client(settings)
+        try:
+            service = AlertService(db, client, settings)
+            await service.load()
+            if args.dry_run:
+                outcomes = await service.dry_run(args.source)
+            else:
+                names = args.source or sorted(service.sources())
+                outcomes = [await service.poll_now(name) for name in names]
+        finally:
+            await client.aclose()
+            await db.close()
+        for outcome in outcomes:
+            print(poll_report(outcome, dry_run=args.dry_run))
+        return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILURE
+
+    try:
+        return asyncio.run(poll())
+    except UserFacingError as exc:
+        print(f"coalition-bot: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def poll_report(outcome: PollOutcome, *, dry_run: bool) -> str:
+    """A poll's outcome as plain text for the operator."""
+    if not outcome.ok or outcome.result is None:
+        return f"{outcome.source}: FAILED: {outcome.error}"
+    r = outcome.result
+    verb = "would queue" if dry_run else "queued"
+    lines = [
+        f"{outcome.source}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged; "
+        f"{verb} {r.queued} alert(s)"
+        + (" (first poll: stored silently, nothing posted)" if r.seeded else "")
+    ]
+    for item in r.relevant:
+        status = f" [{item.status}]" if item.status else ""
+        lines.append(
+            f"  {item.kind.value} {item.jurisdiction} {item.identifier}: {item.title}{status}\n"
+            f"    {item.url}"
+        )
+    return "\n".join(lines)
 
 
 async def _serve(

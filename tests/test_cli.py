@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import aiosqlite
+
+from tests.alertsources import BillsFeed, FeedBill
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.cli-test-token-00000000000000000"
 
@@ -65,3 +70,51 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     again = run_cli(tmp_path, "db", "backup", str(tmp_path / "backup.db"), **env)
     assert again.returncode == 1
     assert "already exists" in again.stderr
+
+
+async def run_cli_async(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:
+    """The CLI as a child process while this test's event loop serves a local source."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_alerts_poll_dry_run_prints_what_would_be_posted_and_stores_nothing(
+    tmp_path: Path,
+) -> None:
+    async with BillsFeed() as feed:
+        env = {"DATABASE_PATH": str(tmp_path / "bot.db"), **feed.env()}
+        feed.bills = [FeedBill(1367, "NO FAKES Act of 2026")]
+        code, out, _ = await run_cli_async(tmp_path, "alerts", "poll", **env)
+        assert code == 0 and "first poll" in out  # a real poll seeds the source
+        feed.bills += [
+            FeedBill(7913, "Generative AI Copyright Disclosure Act of 2026"),
+            FeedBill(8012, "To designate the Jane Doe Post Office"),
+        ]
+        code, out, _ = await run_cli_async(
+            tmp_path, "alerts", "poll", "--source", "govinfo-bills", "--dry-run", **env
+        )
+        assert code == 0, out
+        assert "govinfo-bills: 2 new, 0 updated, 1 unchanged" in out
+        assert "bill US S.7913: Generative AI Copyright Disclosure Act of 2026" in out
+        assert "https://www.govinfo.gov/app/details/BILLS-119s7913is" in out
+        assert "Post Office" not in out
+        async with (
+            aiosqlite.connect(tmp_path / "bot.db") as db,
+            db.execute("SELECT COUNT(*) FROM alert_items") as cursor,
+        ):
+            assert (await cursor.fetchone())[0] == 1  # the dry run stored nothing
+        feed.status = 503
+        code, out, _ = await run_cli_async(tmp_path, "alerts", "poll", "--dry-run", **env)
+        assert code == 1 and "govinfo-bills: FAILED: GovInfo bills feed: HTTP 503" in out
+        code, _, err = await run_cli_async(tmp_path, "alerts", "poll", "--source", "nope", **env)
+        assert code == 2 and "no alert source named 'nope'" in err
