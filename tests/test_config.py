@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -98,3 +100,10 @@ def test_token_is_redacted_from_log_lines_and_tracebacks() -> None:
     line = formatter.format(record)
     assert TOKEN not in line
     assert line.count("[redacted]") == 2
+
+
+def test_every_setting_is_documented_in_the_example_env() -> None:
+    example = (Path(__file__).parent.parent / "config.example.env").read_text()
+    documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    fields = {f.name.upper() for f in dataclasses.fields(Settings)}
+    assert fields <= documented, fields - documented
