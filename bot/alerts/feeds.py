@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -39,8 +40,8 @@ def parse_feed(body: bytes) -> Any:
 
 
 def strip_html(text: str | None) -> str:
-    """Plain text from feed HTML, whitespace collapsed."""
-    return " ".join(_TAGS.sub(" ", text or "").split())
+    """Plain text from feed HTML: tags dropped, entities decoded, whitespace collapsed."""
+    return " ".join(html.unescape(_TAGS.sub(" ", text or "")).split())
 
 
 async def conditional_get(

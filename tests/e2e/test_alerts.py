@@ -167,3 +167,23 @@ async def test_a_deleted_channel_pauses_once_and_other_channels_go_on(
         assert len(notices) == 1 and "paused" in notices[0]["content"]
         listed = await fake.invoke("admin alerts list", user=fake.admin)
         assert "**paused**: the channel was deleted" in (await listed.message())["content"]
+
+
+async def test_only_the_subscriptions_chosen_role_is_pinged(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        await subscribe(fake, "ai-alerts", mention_role=fake.pledged_role)
+        await subscribe(fake, "general")
+        await poll(fake)
+        feed.bills = [FeedBill(42, "Deepfake @everyone <@&1> **Act**")]
+        await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 1, 10)
+        await wait_for_messages(fake, "general", 1, 10)
+        pinged = fake.channel_messages(fake.channel("ai-alerts"))[0]
+        assert pinged["content"] == f"<@&{fake.pledged_role.id}>"
+        assert [v["pings"] for v in fake.mention_violations] == [[f"<@&{fake.pledged_role.id}>"]]
+        fake.mention_violations.clear()  # the one ping the admin asked for
+        quiet = fake.channel_messages(fake.channel("general"))[0]
+        assert quiet["content"] in (None, "")
+        assert "@\u200beveryone" in quiet["embeds"][0]["description"]

@@ -1,0 +1,32 @@
+"""Alert embeds: feed text can't format, ping or overflow; updates say what changed."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.alerts.feeds import strip_html
+from bot.ui.alerts import alert_embed
+from tests.alerts.conftest import bill
+
+
+def test_feed_text_is_stripped_escaped_capped_and_pings_nobody() -> None:
+    raw = "<p>**Deepfake** ban &amp; more @everyone <@&123> " + "x" * 3000 + "</p>"
+    item = bill(1, title=strip_html(raw), status=strip_html("<b>Passed</b> @here"))
+    embed = alert_embed(item).to_dict()
+    assert embed["description"].startswith("\\*\\*Deepfake\\*\\* ban & more @\u200beveryone")
+    assert "<@&123>" not in embed["description"]
+    assert len(embed["description"]) <= 1000
+    latest = next(f for f in embed["fields"] if f["name"] == "Latest")
+    assert "@\u200bhere" in latest["value"] and "<b>" not in latest["value"]
+    assert embed["title"] == "Bill · US · S.1"
+    assert embed["url"] == item.url
+    assert len(str(embed)) < 6000
+
+
+def test_an_update_names_what_changed_and_non_web_urls_never_become_links() -> None:
+    item = replace(bill(1, status="Reported in Senate"), url="javascript:alert(1)")
+    embed = alert_embed(item, change="updated", previous_status="Introduced").to_dict()
+    assert embed["title"].startswith("Update: ")
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["What changed"] == "Was: Introduced"
+    assert "url" not in embed and "Read it" not in fields
