@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from bot.alerts.items import AlertItem, ItemKind
+from bot.alerts.sources import SourceError
 from bot.db import Database
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -37,3 +39,22 @@ def bill(number: int, title: str | None = None, status: str = "Introduced", **ch
         **changes,
     }
     return AlertItem(**fields)
+
+
+def refusing_client() -> httpx.AsyncClient:
+    """A client whose every request fails to connect, with the URL and headers in the error."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(
+            f"cannot reach {request.url} with {dict(request.headers)}", request=request
+        )
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(refuse))
+
+
+async def source_error(fetch: Awaitable[object], *, match: str, secret: str) -> SourceError:
+    """Await a fetch that must fail with a SourceError that does not carry the secret."""
+    with pytest.raises(SourceError, match=match) as caught:
+        await fetch
+    assert secret not in str(caught.value)
+    return caught.value

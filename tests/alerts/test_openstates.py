@@ -14,6 +14,7 @@ from bot.alerts.sources import SourceError
 from bot.alerts.sources.openstates import MAX_REQUESTS, OpenStates
 from bot.alerts.store import AlertStore
 from bot.db import Database
+from tests.alerts.conftest import refusing_client, source_error
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openstates"
 BASE = "http://openstates.test"
@@ -221,18 +222,18 @@ async def test_invalid_key_is_a_source_error_without_the_key(
 ) -> None:
     server, client = api
     server.status = 401
-    with pytest.raises(SourceError, match="HTTP 401") as caught:
-        await OpenStates(KEY, BASE).fetch(client, None, now=NOW)
-    assert KEY not in str(caught.value)
+    await source_error(
+        OpenStates(KEY, BASE).fetch(client, None, now=NOW), match="HTTP 401", secret=KEY
+    )
 
 
 async def test_rate_limit_keeps_retry_after(api: tuple[Api, httpx.AsyncClient]) -> None:
     server, client = api
     server.status, server.headers = 429, {"Retry-After": "60"}
-    with pytest.raises(SourceError, match="HTTP 429") as caught:
-        await OpenStates(KEY, BASE).fetch(client, None, now=NOW)
-    assert caught.value.retry_after == 60.0
-    assert KEY not in str(caught.value)
+    error = await source_error(
+        OpenStates(KEY, BASE).fetch(client, None, now=NOW), match="HTTP 429", secret=KEY
+    )
+    assert error.retry_after == 60.0
 
 
 @pytest.mark.parametrize(
@@ -244,16 +245,13 @@ async def test_malformed_bodies(
 ) -> None:
     server, client = api
     server.pages = {"1": fixture}
-    with pytest.raises(SourceError, match=message) as caught:
-        await OpenStates(KEY, BASE).fetch(client, None, now=NOW)
-    assert KEY not in str(caught.value)
+    await source_error(
+        OpenStates(KEY, BASE).fetch(client, None, now=NOW), match=message, secret=KEY
+    )
 
 
 async def test_transport_failure_names_no_url_or_key() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError(f"cannot reach {request.url}", request=request)
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as client:
+    async with refusing_client() as client:
         with pytest.raises(SourceError, match="ConnectError") as caught:
             await OpenStates(KEY, BASE).fetch(client, None, now=NOW)
     assert KEY not in str(caught.value) and "openstates.test" not in str(caught.value)
