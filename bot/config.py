@@ -75,6 +75,7 @@ class Settings:
     alerts_allow_local_feeds: bool = False
     govinfo_bills_url: str = DEFAULT_GOVINFO_BILLS_URL
     federal_register_api_url: str = DEFAULT_FEDERAL_REGISTER_API_URL
+    federal_register_agencies: tuple[str, ...] = ()
     courtlistener_url: str = DEFAULT_COURTLISTENER_URL
     courtlistener_api_url: str = DEFAULT_COURTLISTENER_API_URL
     courtlistener_token: str | None = field(default=None, repr=False)
@@ -155,6 +156,7 @@ def _alert_settings(reader: _Reader) -> dict[str, object]:
         "federal_register_api_url": reader.get(
             "FEDERAL_REGISTER_API_URL", DEFAULT_FEDERAL_REGISTER_API_URL, web
         ),
+        "federal_register_agencies": reader.get("FEDERAL_REGISTER_AGENCIES", "", _parse_names),
         "courtlistener_url": reader.get("COURTLISTENER_URL", DEFAULT_COURTLISTENER_URL, web),
         "courtlistener_api_url": reader.get(
             "COURTLISTENER_API_URL", DEFAULT_COURTLISTENER_API_URL, web

@@ -39,7 +39,9 @@ def build_sources(
     feed_tracked = (lambda: ()) if settings.courtlistener_token else tracked
     sources: list[Source] = [
         GovInfoBills(settings.govinfo_bills_url),
-        FederalRegister(settings.federal_register_api_url),
+        FederalRegister(
+            settings.federal_register_api_url, agencies=settings.federal_register_agencies
+        ),
         CourtListenerFeed(settings.courtlistener_url, tracked=feed_tracked),
     ]
     if settings.congress_api_key:

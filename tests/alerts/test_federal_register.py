@@ -50,6 +50,15 @@ async def test_documents_become_regulation_items(api: tuple[Api, httpx.AsyncClie
     assert params["conditions[publication_date][gte]"] == "2026-11-13"
     assert "artificial intelligence" in params["conditions[term]"]
     assert "html_url" in params.get_list("fields[]")
+    assert "conditions[agencies][]" not in params
+
+
+async def test_agency_filters_are_sent(api: tuple[Api, httpx.AsyncClient]) -> None:
+    server, client = api
+    agencies = ("copyright-office-library-of-congress", "federal-trade-commission")
+    source = FederalRegister("http://fr.test/api/v1", agencies=agencies)
+    await source.fetch(client, None, today=TODAY)
+    assert server.requests[0].url.params.get_list("conditions[agencies][]") == list(agencies)
 
 
 async def test_next_poll_overlaps_the_last_week(api: tuple[Api, httpx.AsyncClient]) -> None:

@@ -8,6 +8,7 @@ published late are still caught).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -42,9 +43,17 @@ class FederalRegister:
     poll_interval = timedelta(hours=4)
     budget = Budget(per_hour=6, per_day=40)
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, term: str = DEFAULT_TERM) -> None:
+    def __init__(
+        self,
+        base_url: str = DEFAULT_BASE_URL,
+        term: str = DEFAULT_TERM,
+        agencies: Sequence[str] = (),
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.term = term
+        # Agency slugs as the API names them (e.g. "copyright-office-library-of-congress",
+        # "federal-trade-commission"); none means every agency.
+        self.agencies = tuple(agencies)
 
     async def fetch(
         self, client: HttpGetter, cursor: str | None, *, today: date | None = None
@@ -57,6 +66,7 @@ class FederalRegister:
             ("order", "newest"),
             ("per_page", "100"),
             *(("fields[]", f) for f in FIELDS),
+            *(("conditions[agencies][]", a) for a in self.agencies),
         ]
         response = await get(
             client, f"{self.base_url}/documents.json", what="Federal Register", params=params
