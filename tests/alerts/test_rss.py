@@ -11,8 +11,9 @@ import pytest
 
 from bot.alerts.items import ItemKind
 from bot.alerts.sources import SourceError
-from bot.alerts.sources.rss import DEFAULT_FEEDS, RssFeed, validate_feed_url
+from bot.alerts.sources.rss import RssFeed, validate_feed_url
 from bot.alerts.store import AlertStore
+from bot.alerts.watchlist import Watchlist
 from bot.db import Database
 from bot.errors import UserFacingError
 
@@ -47,11 +48,14 @@ async def blog() -> AsyncIterator[tuple[Blog, httpx.AsyncClient]]:
         yield server, client
 
 
-def test_the_default_feed() -> None:
-    (feed,) = DEFAULT_FEEDS
-    assert feed.name.startswith("feed:") and feed.url == URL
+async def test_the_default_feed_is_watched_from_the_start(db: Database) -> None:
+    watchlist = Watchlist(db)
+    await watchlist.load()
+    (feed,) = watchlist.feeds
+    assert feed.source_name == "feed:1" and feed.url == URL
     assert feed.title == "ChatGPT Is Eating the World"
     assert validate_feed_url(feed.url) == feed.url
+    assert {c.docket_id for c in watchlist.cases} == {68117049, 69879510, 69058235, 67569326}
 
 
 async def test_posts_become_news_items(blog: tuple[Blog, httpx.AsyncClient]) -> None:

@@ -75,15 +75,6 @@ class RssFeed:
         )
 
 
-DEFAULT_FEEDS: tuple[RssFeed, ...] = (
-    RssFeed(
-        "feed:chatgptiseatingtheworld",  # admin-added feeds are "feed:<id>"
-        "https://chatgptiseatingtheworld.com/feed/",
-        "ChatGPT Is Eating the World",
-    ),
-)
-
-
 def validate_feed_url(url: str) -> str:
     """The admin's feed address, normalized; UserFacingError saying what is wrong otherwise.
 
