@@ -41,11 +41,16 @@ def ai_bills(count: int, start: int = 5000) -> list[FeedBill]:
 
 
 class BillsFeed(LocalServer):
-    """Serves /rss/bills.xml from `bills`; `status` other than 200 makes it fail."""
+    """Serves /rss/bills.xml from `bills`; `status` other than 200 makes it fail.
+
+    Also /news.xml, a blog's RSS feed of `news` (title, link) posts, and /page.html, which is
+    not a feed.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.bills: list[FeedBill] = []
+        self.news: list[tuple[str, str]] = []
         self.status = 200
         self.hits = 0
 
@@ -59,6 +64,24 @@ class BillsFeed(LocalServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/rss/bills.xml", self._serve)
+        app.router.add_get("/news.xml", self._news)
+        app.router.add_get("/page.html", self._page)
+
+    async def _news(self, _request: web.Request) -> web.Response:
+        now = format_datetime(datetime.now(UTC) - timedelta(hours=1))
+        items = "".join(
+            f"<item><title>{escape(title)}</title><link>{escape(link)}</link>"
+            f"<guid>{escape(link)}</guid><pubDate>{now}</pubDate></item>"
+            for title, link in self.news
+        )
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+            f"<title>AI Lawsuit Tracker</title>{items}</channel></rss>"
+        )
+        return web.Response(text=body, content_type="application/rss+xml")
+
+    async def _page(self, _request: web.Request) -> web.Response:
+        return web.Response(text="<html><body>Hello</body></html>", content_type="text/html")
 
     async def _serve(self, _request: web.Request) -> web.Response:
         self.hits += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.alerts.sources import Source, TrackedCase
 from bot.alerts.sources.congress import CongressGov
@@ -32,6 +32,7 @@ def build_sources(
     settings: Settings,
     tracked: Callable[[], Sequence[TrackedCase]],
     feeds: Sequence[Feed],
+    feed_check: Callable[[str], Awaitable[None]] | None = None,
 ) -> dict[str, Source]:
     """The sources to poll, by name; ALERTS_SOURCES (when set) keeps only those it names."""
     # With a token, the REST API watches the tracked dockets and the keyless feed keeps only
@@ -56,7 +57,7 @@ def build_sources(
                 settings.courtlistener_token, settings.courtlistener_api_url, tracked=tracked
             )
         )
-    sources += [RssFeed(feed.source_name, feed.url, feed.title) for feed in feeds]
+    sources += [RssFeed(feed.source_name, feed.url, feed.title, check=feed_check) for feed in feeds]
     wanted = set(settings.alerts_sources)
     return {
         s.name: s

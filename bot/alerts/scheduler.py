@@ -25,6 +25,7 @@ UNHEALTHY_AFTER = 3
 BASE_BACKOFF = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=2)
 JITTER = 0.2
+RECHECK_SECONDS = 300
 
 Notify = Callable[[str], Awaitable[None]]
 
@@ -211,7 +212,9 @@ class Scheduler:
         if state.next_poll_at:
             wait = datetime.fromisoformat(state.next_poll_at) - datetime.now(UTC)
             if wait.total_seconds() > 0:
-                await asyncio.sleep(wait.total_seconds())
+                # Wake up now and then: an admin's "poll now" moves the next poll.
+                await asyncio.sleep(min(wait.total_seconds(), RECHECK_SECONDS))
+                return
         source = self._sources().get(name)
         if source is None:
             return

@@ -93,7 +93,7 @@ class AlertService:
 
     def _rebuild_sources(self) -> None:
         self._sources = build_sources(self._settings, self.watchlist.tracked, self.watchlist.feeds)
-        if self._scheduler is not None:
+        if self._scheduler is not None and self._settings.alerts_poll:
             self._scheduler.sync()
 
     # -- running ---------------------------------------------------------------------------

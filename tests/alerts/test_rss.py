@@ -16,6 +16,7 @@ from bot.alerts.store import AlertStore
 from bot.alerts.watchlist import Watchlist
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.http import GuardedFetcher
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rss"
 URL = "https://chatgptiseatingtheworld.com/feed/"
@@ -225,3 +226,18 @@ def test_feed_urls_are_normalized(given: str, normalized: str) -> None:
 def test_unusable_feed_urls_are_refused_kindly(given: str, says: str) -> None:
     with pytest.raises(UserFacingError, match=says):
         validate_feed_url(given)
+
+
+async def test_a_feed_that_comes_to_resolve_privately_is_refused_at_poll_time(
+    blog: tuple[Blog, httpx.AsyncClient],
+) -> None:
+    server, client = blog
+
+    async def private(host: str, port: int) -> list[str]:
+        return ["10.0.0.7"]
+
+    guard = GuardedFetcher(client, resolver=private)
+    feed = RssFeed("feed:9", URL, check=guard.check)
+    with pytest.raises(SourceError, match="refused: .*private"):
+        await feed.fetch(client, None)
+    assert server.requests == []

@@ -187,3 +187,53 @@ async def test_only_the_subscriptions_chosen_role_is_pinged(
         quiet = fake.channel_messages(fake.channel("general"))[0]
         assert quiet["content"] in (None, "")
         assert "@\u200beveryone" in quiet["embeds"][0]["description"]
+
+
+async def test_admins_add_a_feed_track_a_case_and_see_source_health(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    env = alert_env(
+        fake, feed, ALERTS_SOURCES="govinfo-bills,feeds", ALERTS_ALLOW_LOCAL_FEEDS="true"
+    )
+    base = f"http://127.0.0.1:{feed.port}"
+    async with running_bot(fake, tmp_path, env):
+        await subscribe(fake, "ai-alerts", kinds="news")
+        refused = await fake.invoke(
+            "admin alerts addfeed", user=fake.admin, url=f"{base}/page.html"
+        )
+        assert "not an RSS or Atom feed" in (await refused.message())["content"]
+        feed.news = [("Judge rules on fair use in Bartz v. Anthropic", "https://example.org/1")]
+        added = await fake.invoke("admin alerts addfeed", user=fake.admin, url=f"{base}/news.xml")
+        assert "Watching feed #2: AI Lawsuit Tracker" in (await added.message())["content"]
+        first = await fake.invoke("admin alerts poll", user=fake.admin, source="feed:2")
+        assert "first poll" in (await first.message())["content"]
+        feed.news.append(
+            ("New lawsuit says generative AI copied voice actors", "https://example.org/2")
+        )
+        await fake.invoke("admin alerts poll", user=fake.admin, source="feed:2")
+        await wait_for_messages(fake, "ai-alerts", 1, 10)
+        embed = fake.channel_messages(fake.channel("ai-alerts"))[0]["embeds"][0]
+        assert embed["title"].startswith("News · US")
+        assert embed["url"] == "https://example.org/2"
+        tracked = await fake.invoke(
+            "admin alerts track", user=fake.admin, case=70000001, name="Doe v. Voices"
+        )
+        assert "Tracking docket 70000001" in (await tracked.message())["content"]
+        listing = await fake.invoke("admin alerts tracked", user=fake.admin)
+        text = (await listing.message())["content"]
+        assert "70000001 · Doe v. Voices" in text and "68117049" in text
+        assert "AI Lawsuit Tracker" in text
+        choices = await fake.autocomplete("admin alerts untrack", "case", "doe")
+        assert [c["value"] for c in choices] == [70000001]
+        untracked = await fake.invoke("admin alerts untrack", user=fake.admin, case=70000001)
+        assert "No longer tracking Doe v. Voices" in (await untracked.message())["content"]
+        feed.status = 503
+        failing = await fake.invoke("admin alerts poll", user=fake.admin, source="govinfo-bills")
+        assert "HTTP 503" in (await failing.message())["content"]
+        health = await fake.invoke("admin alerts sources", user=fake.admin)
+        text = (await health.message())["content"]
+        assert "**govinfo-bills**" in text and "last error" in text
+        assert "🟢 **feed:2 (AI Lawsuit Tracker)**" in text and "budget left" in text
+        assert "feed:1" in text and "🟠 **feed:1" not in text  # not polled: ALERTS_POLL=false
+        removed = await fake.invoke("admin alerts removefeed", user=fake.admin, feed=2)
+        assert "Stopped watching AI Lawsuit Tracker" in (await removed.message())["content"]

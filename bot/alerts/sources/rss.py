@@ -11,13 +11,14 @@ import calendar
 import html
 import ipaddress
 import re
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bot.alerts.feeds import conditional_get, parse_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
-from bot.alerts.sources import Budget, HttpGetter, Page
+from bot.alerts.sources import Budget, HttpGetter, Page, SourceError
 from bot.errors import UserFacingError
 
 MAX_URL_LENGTH = 2000
@@ -36,12 +37,27 @@ class RssFeed:
     poll_interval = timedelta(hours=1)
     budget = Budget(per_hour=4, per_day=48)
 
-    def __init__(self, name: str, url: str, title: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        title: str | None = None,
+        *,
+        check: Callable[[str], Awaitable[None]] | None = None,
+    ) -> None:
         self.name = name
         self.url = url
         self.title = title
+        # Admins give the address, so it is checked again at every poll: a public name can
+        # come to resolve to a private address after it was added.
+        self._check = check
 
     async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
+        if self._check is not None:
+            try:
+                await self._check(self.url)
+            except UserFacingError as exc:
+                raise SourceError(f"RSS feed {self.name}: refused: {exc.message}") from exc
         body, next_cursor = await conditional_get(
             client, self.url, cursor, what=f"RSS feed {self.name}"
         )
