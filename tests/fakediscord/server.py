@@ -225,6 +225,12 @@ class FakeDiscord:
         self.guild.members[user.id] = Member(user, list(role_ids or []))
         return user
 
+    def add_channel(self, name: str) -> Channel:
+        """A new text channel of the default guild; add it before the bot connects (no event)."""
+        channel = Channel(self.ids.next(), self.guild.id, name, position=len(self.guild.channels))
+        self.guild.channels[channel.id] = channel
+        return channel
+
     def deny_bot(self, channel: Channel, permission: int = SEND_MESSAGES) -> None:
         """Take a permission from the bot in one channel (as an overwrite would)."""
         channel.bot_denied = getattr(channel, "bot_denied", 0) | permission  # type: ignore[attr-defined]

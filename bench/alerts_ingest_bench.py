@@ -1,0 +1,418 @@
+"""One alerts ingest cycle of 100,000 GovInfo bills: parse, match, dedup, outbox, vs raw inserts.
+
+Run: .venv/bin/python -m bench.alerts_ingest_bench [N] [--profile] [--tracemalloc]
+
+The feed is generated in GovInfo's RSS shape and parsed by GovInfoBills itself (served through
+httpx.MockTransport). GovInfoBills refuses documents over 5 MB (MAX_FEED_BYTES), so the entries
+are served as pages of PAGE_SIZE and handed to the store in one ingest, as one poll of that size
+would be. A quarter of the bills concern creators and AI; ten subscriptions (a few with filters)
+get outbox rows for them. The source is seeded first, so the cycle's items are really new; a
+second cycle with the same items measures the unchanged (dedup) path. The baseline is bare
+aiosqlite: the same number of alert_items rows in one transaction with executemany.
+
+Stage times: parse is the fetch (HTTP mock, feedparser, item building); match is the store's
+topic matcher (`_judged`), dedup its per-item lookup and insert (`_upsert`), outbox the rest of
+the ingest (subscription filters, nonces, outbox inserts), commit the COMMIT. The store's
+helpers are wrapped with timers in this process only.
+
+--profile runs one more all-new cycle under cProfile (aiosqlite's worker thread is not profiled:
+its SQLite time shows up as the event loop waiting). --tracemalloc reports Python's peak
+allocation during cycle 1, which slows that cycle down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import os
+import pstats
+import resource
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import aiosqlite
+import httpx
+
+from bot.alerts import store as store_module
+from bot.alerts.feeds import MAX_FEED_BYTES
+from bot.alerts.items import AlertItem
+from bot.alerts.sources.govinfo import GovInfoBills
+from bot.alerts.store import AlertStore, IngestResult
+from bot.db import Database
+
+PAGE_SIZE = 10_000  # about 3 MB of RSS: under GovInfoBills' 5 MB limit
+SEED_ITEMS = 1_000
+BASE_URL = "https://www.govinfo.gov/rss/bills"
+
+RELEVANT_TITLES = (
+    "Artificial Intelligence Creator Protection Act of 2026 No. {n}",
+    "To protect intellectual property rights in the voice and visual likeness of individuals, "
+    "and for other purposes.",
+    "Protecting Consumers from Deceptive AI-Generated Deepfakes Act",
+    "Generative AI Copyright Disclosure Act of 2026",
+    "To require developers of generative AI systems to disclose the training data they use.",
+    "To prohibit the distribution of digital replicas of performers without consent.",
+)
+OTHER_TITLES = (
+    "To designate the facility of the United States Postal Service located at {n} Main Street as "
+    'the "Jane Doe Post Office".',
+    "Making appropriations for the Department of Agriculture for fiscal year 2027, and for other "
+    "purposes.",
+    "To amend the Internal Revenue Code of 1986 to extend the credit for electricity produced from "
+    "certain renewable resources.",
+    "To provide for student-athlete name, image, and likeness rights at intercollegiate athletic "
+    "programs.",
+    "A resolution honoring the 250th anniversary of the town of Springfield No. {n}",
+    "To reauthorize the Water Resources Development Act, passed by voice vote.",
+)
+
+CHAMBERS = (
+    ("s", "S.", "is", "Introduced in Senate"),
+    ("hr", "H.R.", "ih", "Introduced in House"),
+)
+SUBSCRIPTIONS: tuple[dict[str, Any], ...] = (
+    {},
+    {},
+    {},
+    {},
+    {"kinds": ("bill",), "jurisdictions": ("US",)},
+    {"kinds": ("bill",), "jurisdictions": ("US",)},
+    {"tags": ("deepfake",)},
+    {"tags": ("likeness",)},
+    {"include_terms": ("artificial intelligence", "generative")},
+    {"exclude_terms": ("appropriations",)},
+)
+
+
+def entry_xml(n: int, now: datetime) -> str:
+    """Bill n as a GovInfo RSS item; every fourth concerns creators and AI."""
+    bill_type, label, version, description = CHAMBERS[n % 2]
+    number = n // 2 + 1
+    titles = RELEVANT_TITLES if n % 4 == 0 else OTHER_TITLES
+    title = titles[(n // 4) % len(titles)].format(n=n)
+    package = f"BILLS-119{bill_type}{number}{version}"
+    published = now - timedelta(minutes=n % 4320)  # within the last three days: fresh
+    return (
+        "<item>"
+        f"<title>{escape(f'{label} {number} ({version.upper()}) - {title}')}</title>"
+        f"<link>https://www.govinfo.gov/app/details/{package}</link>"
+        f"<description>{description}</description>"
+        f"<pubDate>{format_datetime(published, usegmt=True)}</pubDate>"
+        f'<guid isPermaLink="false">{package}</guid>'
+        "</item>"
+    )
+
+
+def feed_document(numbers: range, now: datetime) -> bytes:
+    items = "".join(entry_xml(n, now) for n in numbers)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        "<title>Congressional Bills</title>"
+        "<link>https://www.govinfo.gov/app/collection/BILLS</link>"
+        f"<description>Congressional Bills</description>{items}</channel></rss>"
+    ).encode()
+
+
+def feed_pages(start: int, count: int, now: datetime, prefix: str) -> dict[str, bytes]:
+    """URL -> RSS document, PAGE_SIZE entries each."""
+    pages = {}
+    for page, first in enumerate(range(start, start + count, PAGE_SIZE)):
+        numbers = range(first, min(first + PAGE_SIZE, start + count))
+        body = feed_document(numbers, now)
+        assert len(body) <= MAX_FEED_BYTES, "a page must stay under GovInfoBills' 5 MB limit"
+        pages[f"{BASE_URL}-{prefix}{page}.xml"] = body
+    return pages
+
+
+async def parse(client: httpx.AsyncClient, urls: list[str]) -> list[AlertItem]:
+    items: list[AlertItem] = []
+    for url in urls:
+        page = await GovInfoBills(url).fetch(client, None)
+        items.extend(page.items)
+    return items
+
+
+@dataclass
+class StageTimer:
+    """Wraps the store's matcher and upsert with timers (in this process only)."""
+
+    match: float = 0.0
+    dedup: float = 0.0
+    ingest_in: float = 0.0
+    originals: dict[str, Any] = field(default_factory=dict)
+
+    def install(self) -> None:
+        judged = store_module._judged
+        upsert = AlertStore._upsert
+        ingest_in = AlertStore._ingest_in
+        self.originals = {"judged": judged, "upsert": upsert, "ingest_in": ingest_in}
+        clock = time.perf_counter
+
+        def timed_judged(item: AlertItem) -> tuple[AlertItem, bool]:
+            start = clock()
+            try:
+                return judged(item)
+            finally:
+                self.match += clock() - start
+
+        async def timed_upsert(store: AlertStore, *args: Any) -> Any:
+            start = clock()
+            try:
+                return await upsert(store, *args)
+            finally:
+                self.dedup += clock() - start
+
+        async def timed_ingest_in(store: AlertStore, *args: Any) -> Any:
+            start = clock()
+            try:
+                return await ingest_in(store, *args)
+            finally:
+                self.ingest_in += clock() - start
+
+        store_module._judged = timed_judged
+        AlertStore._upsert = timed_upsert  # type: ignore[method-assign]
+        AlertStore._ingest_in = timed_ingest_in  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        store_module._judged = self.originals["judged"]
+        AlertStore._upsert = self.originals["upsert"]  # type: ignore[method-assign]
+        AlertStore._ingest_in = self.originals["ingest_in"]  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        self.match = self.dedup = self.ingest_in = 0.0
+
+
+@dataclass
+class Cycle:
+    name: str
+    items: int
+    parse: float
+    match: float
+    dedup: float
+    outbox: float
+    commit: float
+    result: IngestResult
+
+    @property
+    def total(self) -> float:
+        return self.parse + self.match + self.dedup + self.outbox + self.commit
+
+    @property
+    def rate(self) -> float:
+        return self.items / self.total
+
+
+async def cycle(
+    name: str,
+    client: httpx.AsyncClient,
+    urls: list[str],
+    store: AlertStore,
+    timer: StageTimer,
+) -> Cycle:
+    start = time.perf_counter()
+    items = await parse(client, urls)
+    parsed = time.perf_counter() - start
+    timer.reset()
+    start = time.perf_counter()
+    result = await store.ingest(GovInfoBills.name, items, hash_fields=GovInfoBills.hash_fields)
+    ingest = time.perf_counter() - start
+    outbox = timer.ingest_in - timer.match - timer.dedup
+    commit = ingest - timer.ingest_in
+    return Cycle(name, len(items), parsed, timer.match, timer.dedup, outbox, commit, result)
+
+
+def mock_client(pages: dict[str, bytes]) -> httpx.AsyncClient:
+    def serve(request: httpx.Request) -> httpx.Response:
+        body = pages[str(request.url)]
+        return httpx.Response(200, content=body, headers={"Content-Type": "application/rss+xml"})
+
+    return httpx.AsyncClient(transport=httpx.MockTransport(serve))
+
+
+async def raw_inserts(items: list[AlertItem], path: Path) -> float:
+    """Bare aiosqlite: the same number of alert_items rows, one transaction, executemany."""
+    db = await Database.open(path)
+    await db.close()
+    stamp = datetime.now(UTC).isoformat()
+    rows = [
+        (
+            i.source,
+            i.external_id,
+            i.kind.value,
+            i.jurisdiction,
+            i.identifier,
+            i.title,
+            i.status,
+            i.status_date,
+            i.url,
+            i.published_at,
+            "",
+            i.attribution,
+            1,
+            "0" * 64,
+            stamp,
+            stamp,
+        )
+        for i in items
+    ]
+    async with aiosqlite.connect(path, isolation_level=None) as conn:
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        start = time.perf_counter()
+        await conn.execute("BEGIN IMMEDIATE")
+        await conn.executemany(store_module._INSERT_ITEM, rows)
+        await conn.execute("COMMIT")
+        return len(rows) / (time.perf_counter() - start)
+
+
+async def round_trip_us(path: Path, calls: int = 3000) -> float:
+    """Microseconds per awaited aiosqlite statement (a hop to its worker thread and back)."""
+    async with aiosqlite.connect(path) as conn:
+        await conn.execute("SELECT 1")
+        start = time.perf_counter()
+        for _ in range(calls):
+            await conn.execute("SELECT 1")
+        return (time.perf_counter() - start) / calls * 1e6
+
+
+async def pinned_round_trip_us(path: Path) -> float | None:
+    """The same with the event loop and aiosqlite's thread on one CPU (Linux only)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(cpus)})  # the connection's thread inherits it
+    try:
+        return await round_trip_us(path)
+    finally:
+        os.sched_setaffinity(0, cpus)
+
+
+def max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def print_cycle(c: Cycle) -> None:
+    r = c.result
+    print(
+        f"{c.name:<22} parse {c.parse:6.2f}s | match {c.match:6.2f}s | dedup {c.dedup:6.2f}s | "
+        f"outbox {c.outbox:6.2f}s | commit {c.commit:5.2f}s | total {c.total:6.2f}s "
+        f"{c.rate:9,.0f} items/s"
+    )
+    print(
+        f"{'':<22} new {r.new:,} updated {r.updated:,} unchanged {r.unchanged:,} "
+        f"relevant {len(r.relevant):,} outbox rows {r.queued:,}"
+    )
+
+
+async def profile_cycle(pages: dict[str, bytes], now: datetime, folder: Path, count: int) -> None:
+    """An all-new cycle under cProfile, in a fresh database; print the top entries."""
+    db = await Database.open(folder / "profile.db")
+    store = AlertStore(db)
+    seed = feed_pages(10**7, SEED_ITEMS, now, "pseed")
+    async with mock_client({**pages, **seed}) as client:
+        await store.ingest(GovInfoBills.name, await parse(client, list(seed)))
+        for options in SUBSCRIPTIONS:
+            await store.subscribe(1, 100, **options)
+        profiler = cProfile.Profile()
+        start = time.perf_counter()
+        profiler.enable()
+        items = await parse(client, list(pages))
+        await store.ingest(GovInfoBills.name, items, hash_fields=GovInfoBills.hash_fields)
+        profiler.disable()
+        elapsed = time.perf_counter() - start
+    await db.close()
+    print(
+        f"\ncProfile of one all-new cycle of {count:,} items ({elapsed:.1f}s under the profiler):"
+    )
+    for sort in ("tottime", "cumulative"):
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(sort).print_stats(25)
+        print(f"--- top 25 by {sort}")
+        print(out.getvalue().split("\n\n", 1)[-1].rstrip())
+
+
+async def main(count: int, profile: bool, trace: bool) -> None:
+    now = datetime.now(UTC)
+    start = time.perf_counter()
+    seed_pages = feed_pages(10**7, SEED_ITEMS, now, "seed")
+    pages = feed_pages(0, count, now, "")
+    made = time.perf_counter() - start
+    size = sum(len(b) for b in pages.values())
+    timer = StageTimer()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        db = await Database.open(folder / "alerts.db")
+        store = AlertStore(db)
+        async with mock_client({**seed_pages, **pages}) as client:
+            seeded = await store.ingest(GovInfoBills.name, await parse(client, list(seed_pages)))
+            assert seeded.seeded and seeded.queued == 0
+            for options in SUBSCRIPTIONS:
+                await store.subscribe(1, 100, **options)
+            rss_before = max_rss_mb()
+            timer.install()
+            try:
+                if trace:
+                    tracemalloc.start()
+                first = await cycle("cycle 1 (all new)", client, list(pages), store, timer)
+                traced_peak = tracemalloc.get_traced_memory()[1] / 2**20 if trace else None
+                if trace:
+                    tracemalloc.stop()
+                rss_first = max_rss_mb()
+                second = await cycle("cycle 2 (unchanged)", client, list(pages), store, timer)
+                rss_second = max_rss_mb()
+            finally:
+                timer.uninstall()
+            items = await parse(client, list(pages))
+        await db.close()
+        baseline = await raw_inserts(items, folder / "raw.db")
+        del items
+        hop = await round_trip_us(folder / "hop.db")
+        pinned = await pinned_round_trip_us(folder / "hop.db")
+
+        print(
+            f"items: {count:,} GovInfo bills in {len(pages)} RSS page(s) of <= {PAGE_SIZE:,} "
+            f"({size / 2**20:.1f} MB in all, generated in {made:.1f}s); "
+            f"subscriptions: {len(SUBSCRIPTIONS)}; source seeded with {SEED_ITEMS:,} other bills"
+        )
+        print_cycle(first)
+        print_cycle(second)
+        print(f"raw aiosqlite:         {baseline:9,.0f} rows/s (executemany, one transaction)")
+        print(f"ratio cycle 1:         {first.rate / baseline:9.4f} of the raw insert rate")
+        print(f"ratio cycle 2:         {second.rate / baseline:9.4f} of the raw insert rate")
+        memory = (
+            f"peak RSS (ru_maxrss):  {rss_before:7.1f} MB before, {rss_first:7.1f} MB after "
+            f"cycle 1, {rss_second:7.1f} MB after cycle 2"
+        )
+        print(memory)
+        on_one_cpu = f" ({pinned:.1f} us with both threads on one CPU)" if pinned else ""
+        print(
+            f"aiosqlite round trip:  {hop:7.1f} us per awaited statement{on_one_cpu}; the store "
+            "awaits 4 per new item, 3 per unchanged one, 1 per outbox row"
+        )
+        if traced_peak is not None:
+            print(f"tracemalloc peak:      {traced_peak:7.1f} MB during cycle 1 (timed with it on)")
+        if profile:
+            await profile_cycle(pages, now, folder, count)
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", nargs="?", type=int, default=100_000, help="items per cycle")
+    parser.add_argument("--profile", action="store_true", help="profile an all-new cycle")
+    parser.add_argument("--tracemalloc", action="store_true", help="trace cycle 1's allocations")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    args = arguments()
+    asyncio.run(main(args.count, args.profile, args.tracemalloc))
