@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.alerts.items import DEFAULT_HASH_FIELDS, AlertItem, StoredItem
 from bot.alerts.matcher import match_topic
@@ -24,9 +25,13 @@ _SEED_SOURCE = """
 INSERT INTO alert_sources (name, seeded_at) VALUES (?, ?)
 ON CONFLICT (name) DO UPDATE SET seeded_at = COALESCE(alert_sources.seeded_at, excluded.seeded_at)
 """
-_ITEM = (
-    "SELECT id, content_hash, version, status FROM alert_items WHERE source = ? AND external_id = ?"
-)
+_ITEMS = """
+SELECT id, source, external_id, content_hash, version, status FROM alert_items
+WHERE source = ? AND external_id IN ({marks})
+"""
+# Items are looked up and written this many at a time: one statement per batch rather than
+# per item, since every awaited statement is a round trip to aiosqlite's thread.
+BATCH_SIZE = 500
 _INSERT_ITEM = """
 INSERT INTO alert_items (source, external_id, kind, jurisdiction, identifier, title, status,
     status_date, url, published_at, tags, attribution, relevant, content_hash, version,
@@ -124,71 +129,88 @@ class AlertStore:
         hash_fields: tuple[str, ...],
         now: datetime,
     ) -> IngestResult:
+        if "tags" in hash_fields:
+            raise ValueError("tags are the store's own; they can't be part of a content hash")
         stamp = now.isoformat()
-        counts = {"new": 0, "updated": 0, "unchanged": 0, "queued": 0}
-        relevant: list[AlertItem] = []
         async with conn.execute(_SOURCE, (source,)) as cursor:
             row = await cursor.fetchone()
         seeding = row is None or row["seeded_at"] is None
         async with conn.execute(_ACTIVE_SUBSCRIPTIONS) as cursor:
             subscriptions = [Subscription.from_row(r) async for r in cursor]
-        for raw in items:
-            item, is_relevant = _judged(raw)
-            change, item_id, version, previous = await self._upsert(
-                conn, item, is_relevant, hash_fields, stamp
+        batch = _Batch(seeding=seeding, stamp=stamp)
+        unique = _latest_per_key(items)
+        for start in range(0, len(unique), BATCH_SIZE):
+            await self._ingest_batch(
+                conn, unique[start : start + BATCH_SIZE], hash_fields, now, subscriptions, batch
             )
-            counts[change] += 1
-            if change == "unchanged" or not is_relevant or not self._fresh(item, now):
-                continue
-            relevant.append(item)
-            if seeding:
-                continue
-            for sub in subscriptions:
-                # A subscription only hears of what was first seen or changed after it began.
-                if sub.created_at <= stamp and sub.matches(item):
-                    nonce = _nonce(sub.id, item_id, version)
-                    cursor = await conn.execute(
-                        _INSERT_OUTBOX,
-                        (sub.id, item_id, version, change, previous, nonce, stamp, stamp),
-                    )
-                    counts["queued"] += cursor.rowcount
         await conn.execute(_SEED_SOURCE, (source, stamp))
-        return IngestResult(**counts, seeded=seeding, relevant=tuple(relevant))
+        return batch.result()
 
-    async def _upsert(
+    async def _ingest_batch(  # noqa: PLR0913 - one batch of one transaction
         self,
         conn,  # noqa: ANN001
-        item: AlertItem,
-        is_relevant: bool,
+        items: list[AlertItem],
         hash_fields: tuple[str, ...],
-        stamp: str,
-    ) -> tuple[str, int, int, str | None]:
-        digest = item.content_hash(hash_fields)
-        async with conn.execute(_ITEM, (item.source, item.external_id)) as cursor:
-            row = await cursor.fetchone()
-        fields = (
-            item.kind.value,
-            item.jurisdiction,
-            item.identifier,
-            item.title,
-            item.status,
-            item.status_date,
-            item.url,
-            item.published_at,
-            ",".join(item.tags),
-            item.attribution,
-            int(is_relevant),
-            digest,
+        now: datetime,
+        subscriptions: list[Subscription],
+        batch: _Batch,
+    ) -> None:
+        """Look items up together, write changes with executemany, queue deliveries."""
+        known = await _rows_by_key(conn, items)
+        changed: list[tuple[AlertItem, bool, str, Any]] = []
+        for raw in items:
+            digest = raw.content_hash(hash_fields)
+            row = known.get((raw.source, raw.external_id))
+            if row is not None and row["content_hash"] == digest:
+                batch.counts["unchanged"] += 1
+                continue  # unchanged items are not even matched again
+            item, is_relevant = _judged(raw)
+            changed.append((item, is_relevant, digest, row))
+        new = [(i, r, d) for i, r, d, row in changed if row is None]
+        await conn.executemany(
+            _INSERT_ITEM,
+            [
+                (i.source, i.external_id, *_columns(i, r, d), batch.stamp, batch.stamp)
+                for i, r, d in new
+            ],
         )
-        if row is None:
-            cursor = await conn.execute(
-                _INSERT_ITEM, (item.source, item.external_id, *fields, stamp, stamp)
-            )
-            return "new", int(cursor.lastrowid), 1, None
-        if row["content_hash"] == digest:
-            return "unchanged", row["id"], row["version"], None
-        await conn.execute(_UPDATE_ITEM, (*fields, stamp, row["id"]))
-        return "updated", row["id"], row["version"] + 1, row["status"]
+        await conn.executemany(
+            _UPDATE_ITEM,
+            [(*_columns(i, r, d), batch.stamp, row["id"]) for i, r, d, row in changed if row],
+        )
+        ids = await _rows_by_key(conn, [i for i, _, _ in new]) if new else {}
+        queue = []
+        for item, is_relevant, _, row in changed:
+            change = "updated" if row is not None else "new"
+            batch.counts[change] += 1
+            if not is_relevant or not self._fresh(item, now):
+                continue
+            batch.relevant.append(item)
+            if batch.seeding:
+                continue
+            item_id = row["id"] if row is not None else ids[(item.source, item.external_id)]["id"]
+            version = row["version"] + 1 if row is not None else 1
+            previous = row["status"] if row is not None else None
+            for sub in subscriptions:
+                # A subscription only hears of what was first seen or changed after it began.
+                if sub.created_at <= batch.stamp and sub.matches(item):
+                    nonce = _nonce(sub.id, item_id, version)
+                    queue.append(
+                        (
+                            sub.id,
+                            item_id,
+                            version,
+                            change,
+                            previous,
+                            nonce,
+                            batch.stamp,
+                            batch.stamp,
+                        )
+                    )
+        if queue:
+            before = conn.total_changes
+            await conn.executemany(_INSERT_OUTBOX, queue)
+            batch.counts["queued"] += conn.total_changes - before
 
     def _fresh(self, item: AlertItem, now: datetime) -> bool:
         """Items published longer ago than the maximum age are stored but never posted."""
@@ -294,6 +316,64 @@ class AlertStore:
         rows = await self._db.fetchall(_RECENT_RELEVANT, (since, 2000))
         found = [item for r in rows if sub.matches((item := StoredItem.from_row(r)).item)]
         return found[:limit]
+
+
+@dataclass
+class _Batch:
+    """What one ingest has done so far."""
+
+    seeding: bool
+    stamp: str
+    counts: dict[str, int] = field(
+        default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0, "queued": 0}
+    )
+    relevant: list[AlertItem] = field(default_factory=list)
+
+    def result(self) -> IngestResult:
+        return IngestResult(**self.counts, seeded=self.seeding, relevant=tuple(self.relevant))
+
+
+async def _rows_by_key(conn, items: list[AlertItem]) -> dict[tuple[str, str], Any]:  # noqa: ANN001
+    """Stored rows of these items, by (source, external id)."""
+    found: dict[tuple[str, str], Any] = {}
+    by_source: dict[str, list[str]] = {}
+    for item in items:
+        by_source.setdefault(item.source, []).append(item.external_id)
+    for source, keys in by_source.items():
+        sql = _ITEMS.format(marks=",".join("?" * len(keys)))
+        async with conn.execute(sql, (source, *keys)) as cursor:
+            for row in await cursor.fetchall():
+                found[(row["source"], row["external_id"])] = row
+    return found
+
+
+def _latest_per_key(items: Iterable[AlertItem]) -> list[AlertItem]:
+    """One item per (source, external id): a feed listing two versions of a bill keeps the
+    newest (by published time; the first listed when they tie), in first-seen order."""
+    chosen: dict[tuple[str, str], AlertItem] = {}
+    for item in items:
+        key = (item.source, item.external_id)
+        earlier = chosen.get(key)
+        if earlier is None or (item.published_at or "") > (earlier.published_at or ""):
+            chosen[key] = item
+    return list(chosen.values())
+
+
+def _columns(item: AlertItem, is_relevant: bool, digest: str) -> tuple[Any, ...]:
+    return (
+        item.kind.value,
+        item.jurisdiction,
+        item.identifier,
+        item.title,
+        item.status,
+        item.status_date,
+        item.url,
+        item.published_at,
+        ",".join(item.tags),
+        item.attribution,
+        int(is_relevant),
+        digest,
+    )
 
 
 class _Rollback(Exception):

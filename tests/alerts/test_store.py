@@ -171,3 +171,29 @@ def test_filter_parsing() -> None:
         parse_jurisdictions("California")
     with pytest.raises(UserFacingError, match="at most 10"):
         parse_terms(",".join(f"t{i}" for i in range(11)))
+
+
+async def test_two_versions_in_one_poll_post_the_newest_once(store: AlertStore) -> None:
+    await store.ingest("govinfo", [], now=T0)
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    reported = replace(
+        NO_FAKES, status="Reported in Senate", published_at="2026-11-19T18:00:00+00:00"
+    )
+    result = await store.ingest("govinfo", [reported, NO_FAKES], now=T0 + timedelta(hours=1))
+    assert (result.new, result.updated, result.queued) == (1, 0, 1)
+    (row,) = await store._db.fetchall("SELECT status, version FROM alert_items")
+    assert tuple(row) == ("Reported in Senate", 1)
+
+
+async def test_many_items_are_stored_and_queued_in_batches(store: AlertStore) -> None:
+    await store.ingest("govinfo", [], now=T0)
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    bills = [
+        replace(NO_FAKES, external_id=f"BILLS-119s{n}", identifier=f"S.{n}") for n in range(1234)
+    ]
+    first = await store.ingest("govinfo", bills, now=T0 + timedelta(hours=1))
+    assert (first.new, first.queued) == (1234, 1234)
+    moved = [replace(b, status="Passed Senate") if i % 2 else b for i, b in enumerate(bills)]
+    second = await store.ingest("govinfo", moved, now=T0 + timedelta(hours=2))
+    assert (second.updated, second.unchanged, second.queued) == (617, 617, 617)
+    assert len(await outbox(store)) == 1234 + 617
