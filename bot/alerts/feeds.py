@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import calendar
 import html
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 from xml.sax import SAXParseException
 
@@ -42,6 +44,15 @@ def parse_feed(body: bytes) -> Any:
 def strip_html(text: str | None) -> str:
     """Plain text from feed HTML: tags dropped, entities decoded, whitespace collapsed."""
     return " ".join(html.unescape(_TAGS.sub(" ", text or "")).split())
+
+
+def entry_time(entry: Any) -> str | None:
+    """An entry's published (else updated) time as ISO 8601 UTC, or None."""
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    if not parsed:
+        return None
+    # feedparser's struct_time is already UTC; timegm reads it as such (mktime would not).
+    return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
 
 
 async def conditional_get(

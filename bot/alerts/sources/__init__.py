@@ -11,7 +11,7 @@ puts a URL in a message, since keyed APIs carry their key in the query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 
@@ -98,6 +98,19 @@ def json_body(response: httpx.Response, what: str) -> Any:
         return response.json()
     except ValueError as exc:
         raise SourceError(f"{what}: the response is not JSON") from exc
+
+
+def parse_utc(value: str) -> datetime:
+    """A UTC datetime from "2026-11-19", "2026-11-19T08:05:32Z" or "2026-11-19 08:05:32+00:00"."""
+    if len(value) == 10:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def api_time(moment: datetime) -> str:
+    """A moment as APIs write it: 2026-11-19T08:05:32Z."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:

@@ -13,14 +13,23 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.matcher import match_topic
-from bot.alerts.sources import Budget, HttpGetter, Page, SourceError, get, json_body
+from bot.alerts.sources import (
+    Budget,
+    HttpGetter,
+    Page,
+    SourceError,
+    api_time,
+    get,
+    json_body,
+    parse_utc,
+)
 
 DEFAULT_BASE_URL = "https://api.congress.gov/v3"
 OVERLAP = timedelta(days=1)
@@ -54,19 +63,19 @@ class _Window:
     def load(cls, cursor: str | None, now: datetime) -> _Window:
         try:
             state = json.loads(cursor) if cursor else {}
-            since = min(_parse_time(state["since"]), now)
-            started = min(_parse_time(state.get("started") or now.isoformat()), now)
+            since = min(parse_utc(state["since"]), now)
+            started = min(parse_utc(state.get("started") or now.isoformat()), now)
             return cls(since, started, max(0, int(state.get("offset", 0))))
         except (ValueError, KeyError, TypeError, AttributeError):
             # No cursor, or one this version cannot read: start over; the store drops repeats.
             return cls(now, now)
 
     def done(self) -> str:
-        return json.dumps({"since": _api_time(self.started)})
+        return json.dumps({"since": api_time(self.started)})
 
     def resume(self, offset: int) -> str:
         return json.dumps(
-            {"since": _api_time(self.since), "started": _api_time(self.started), "offset": offset}
+            {"since": api_time(self.since), "started": api_time(self.started), "offset": offset}
         )
 
 
@@ -104,7 +113,7 @@ class CongressGov:
 
     async def _page(self, client: HttpGetter, start: datetime, offset: int) -> dict[str, Any]:
         params = {
-            "fromDateTime": _api_time(start),
+            "fromDateTime": api_time(start),
             # httpx form-encodes the space as "+", which is the documented `updateDate+desc`
             # (a literal "+" would go out as %2B).
             "sort": "updateDate desc",
@@ -147,7 +156,7 @@ class CongressGov:
             url=f"https://www.congress.gov/bill/{_ordinal(congress)}-congress/{segment}/{number}",
             status=status,
             status_date=action.get("actionDate"),
-            published_at=_parse_time(bill["updateDate"]).isoformat(),
+            published_at=parse_utc(bill["updateDate"]).isoformat(),
             tags=match.tags,
             attribution=ATTRIBUTION,
         )
@@ -167,18 +176,6 @@ def _next_offset(body: dict[str, Any], offset: int) -> int | None:
     except (ValueError, httpx.InvalidURL):
         following = offset + len(body["bills"])
     return following if following > offset else None
-
-
-def _parse_time(value: str) -> datetime:
-    """A UTC datetime from "2026-11-19", "2026-11-19T08:05:32Z" or "2026-11-19 08:05:32+00:00"."""
-    if len(value) == 10:
-        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _api_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _ordinal(n: int) -> str:

@@ -12,20 +12,18 @@ The docket number is read from the header the court's ECF system stamps on every
 
 from __future__ import annotations
 
-import calendar
-import html
 import json
 import logging
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from bot.alerts.feeds import conditional_get, parse_feed, strip_html
+from bot.alerts.feeds import conditional_get, entry_time, parse_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.sources import Budget, HttpGetter, Page, TrackedCase
 
@@ -140,11 +138,11 @@ class CourtListenerFeed:
             number=match["number"],
             attachment=match["attachment"],
             slug=match["slug"],
-            case_name=_text(entry.get("title")),
-            court=_text(entry.get("author")),
-            text=_text(entry.get("summary")).removesuffix("Original document").strip(),
+            case_name=strip_html(entry.get("title")),
+            court=strip_html(entry.get("author")),
+            text=strip_html(entry.get("summary")).removesuffix("Original document").strip(),
             filed_on=published[:10] if _DATE.match(published) else None,
-            published_at=_utc(entry.get("published_parsed") or entry.get("updated_parsed")),
+            published_at=entry_time(entry),
         )
 
     def _items(
@@ -226,15 +224,3 @@ def _validators(cursor: str | None) -> dict[str, dict[str, str]]:
         log.warning("ignoring a CourtListener feed cursor that is not a JSON object")
         return {}
     return {url: v for url, v in loaded.items() if isinstance(v, dict)}
-
-
-def _text(value: str | None) -> str:
-    """Plain text from the feed's escaped HTML."""
-    return html.unescape(strip_html(value))
-
-
-def _utc(parsed: Any) -> str | None:
-    # feedparser's struct_time is already UTC; timegm reads it as such (mktime would not).
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()

@@ -7,11 +7,10 @@ the bill (BILLS-119s1367), so a new version ("Reported in Senate") is an update 
 from __future__ import annotations
 
 import re
-import time
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from bot.alerts.feeds import conditional_get, parse_feed, strip_html
+from bot.alerts.feeds import conditional_get, entry_time, parse_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.sources import Budget, HttpGetter, Page
 
@@ -91,18 +90,11 @@ class GovInfoBills:
             url=f"https://www.govinfo.gov/app/details/{match.group(0)}",
             status=_VERSIONS.get(match["version"], match["version"].upper()),
             status_date=_date(entry),
-            published_at=_published(entry),
+            published_at=entry_time(entry),
             attribution="GovInfo, U.S. Government Publishing Office",
         )
 
 
-def _published(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(time.mktime(parsed) - time.timezone, UTC).isoformat()
-
-
 def _date(entry: Any) -> str | None:
-    published = _published(entry)
+    published = entry_time(entry)
     return published[:10] if published else None

@@ -22,7 +22,16 @@ from typing import Any
 
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.matcher import match_topic
-from bot.alerts.sources import Budget, HttpGetter, Page, SourceError, get, json_body
+from bot.alerts.sources import (
+    Budget,
+    HttpGetter,
+    Page,
+    SourceError,
+    api_time,
+    get,
+    json_body,
+    parse_utc,
+)
 
 DEFAULT_BASE_URL = "https://v3.openstates.org"
 DEFAULT_QUERY = (
@@ -56,17 +65,17 @@ class _Window:
     @classmethod
     def load(cls, state: Any, now: datetime) -> _Window | None:
         try:
-            since = min(_parse_time(state["since"]), now)
-            started = min(_parse_time(state.get("started") or now.isoformat()), now)
+            since = min(parse_utc(state["since"]), now)
+            started = min(parse_utc(state.get("started") or now.isoformat()), now)
             return cls(since, started, max(1, int(state.get("page", 1))))
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def done(self) -> dict[str, str]:
-        return {"since": _iso(self.started)}
+        return {"since": api_time(self.started)}
 
     def resume(self, page: int) -> dict[str, Any]:
-        return {"since": _iso(self.since), "started": _iso(self.started), "page": page}
+        return {"since": api_time(self.since), "started": api_time(self.started), "page": page}
 
 
 class OpenStates:
@@ -197,7 +206,7 @@ class OpenStates:
             url=bill["openstates_url"],
             status=status,
             status_date=(bill.get("latest_action_date") or "")[:10] or None,
-            published_at=_parse_time(bill["updated_at"]).isoformat(),
+            published_at=parse_utc(bill["updated_at"]).isoformat(),
             tags=match.tags,
             attribution=ATTRIBUTION,
             summary=summary or None,
@@ -222,12 +231,3 @@ def _load(cursor: str | None) -> dict[str, Any]:
 
 def _sort_key(window: _Window | None) -> datetime:
     return window.since if window else datetime.min.replace(tzinfo=UTC)
-
-
-def _parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

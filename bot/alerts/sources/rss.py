@@ -7,16 +7,14 @@ gives before it is saved.
 
 from __future__ import annotations
 
-import calendar
-import html
 import ipaddress
 import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from bot.alerts.feeds import conditional_get, parse_feed, strip_html
+from bot.alerts.feeds import conditional_get, entry_time, parse_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.sources import Budget, HttpGetter, Page, SourceError
 from bot.errors import UserFacingError
@@ -64,7 +62,7 @@ class RssFeed:
         if body is None:
             return Page(cursor=next_cursor, not_modified=True)
         feed = parse_feed(body)
-        feed_title = self.title or _text(feed.feed.get("title")) or self.name
+        feed_title = self.title or strip_html(feed.feed.get("title")) or self.name
         items = [
             item for entry in feed.entries if (item := self._item(entry, feed_title)) is not None
         ]
@@ -75,14 +73,14 @@ class RssFeed:
         if link is None:
             return None  # nothing a person could open
         summary = _summary(entry)
-        published = _utc(entry.get("published_parsed") or entry.get("updated_parsed"))
+        published = entry_time(entry)
         return AlertItem(
             source=self.name,
             external_id=(entry.get("id") or link)[:500],
             kind=ItemKind.NEWS,
             jurisdiction="US",
             identifier=_shorten(feed_title, MAX_IDENTIFIER_CHARS),
-            title=(_text(entry.get("title")) or _shorten(summary, 120) or link)[:500],
+            title=(strip_html(entry.get("title")) or _shorten(summary, 120) or link)[:500],
             url=link,
             status_date=published[:10] if published else None,
             published_at=published,
@@ -163,21 +161,9 @@ def _summary(entry: Any) -> str:
     raw = entry.get("summary")
     if not raw and entry.get("content"):
         raw = entry["content"][0].get("value")
-    text = _WORDPRESS_FOOTER.sub("", _text(raw))
+    text = _WORDPRESS_FOOTER.sub("", strip_html(raw))
     return text[:MAX_SUMMARY_CHARS]
-
-
-def _text(value: str | None) -> str:
-    """Plain text from feed HTML (feedparser leaves character references in it)."""
-    return " ".join(html.unescape(strip_html(value)).split())
 
 
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _utc(parsed: Any) -> str | None:
-    # feedparser's struct_time is already UTC; timegm reads it as such (mktime would not).
-    if not parsed:
-        return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
