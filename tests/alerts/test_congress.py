@@ -123,7 +123,7 @@ async def test_page_cap_resumes_the_same_window_next_poll(
     assert json.loads(first.cursor or "{}") == {
         "since": "2026-11-20T12:00:00Z",
         "started": "2026-11-20T12:00:00Z",
-        "offset": MAX_PAGES * 250,
+        "position": MAX_PAGES * 250,
     }
     # The next poll continues where the cap stopped, in the same window, until the end.
     server.endless, server.pages = False, {str(MAX_PAGES * 250): "bills-2.json"}

@@ -122,7 +122,7 @@ async def test_request_cap_resumes_the_same_window_next_poll(
     assert json.loads(first.cursor or "{}")["windows"]["*"] == {
         "since": "2026-11-20T12:00:00Z",
         "started": "2026-11-20T12:00:00Z",
-        "page": MAX_REQUESTS + 1,
+        "position": MAX_REQUESTS + 1,
     }
     # The next poll goes on from page 6 of the same window; past the last page is a 404,
     # which only means the window is finished.

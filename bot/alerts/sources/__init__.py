@@ -100,6 +100,38 @@ def json_body(response: httpx.Response, what: str) -> Any:
         raise SourceError(f"{what}: the response is not JSON") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class UpdateWindow:
+    """The updates a paged API poll reads: from `since` (less the source's overlap), resumed at
+    `position` (an offset or a page) when the last poll stopped at its page cap."""
+
+    since: datetime
+    started: datetime  # when this window was first read: the next window's `since`
+    position: int
+
+    @classmethod
+    def load(cls, state: Any, now: datetime, first: int) -> UpdateWindow | None:
+        """The saved window, or None when there is none this version can read."""
+        try:
+            since = min(parse_utc(state["since"]), now)
+            started = min(parse_utc(state.get("started") or now.isoformat()), now)
+            return cls(since, started, max(first, int(state.get("position", first))))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def done(self) -> dict[str, Any]:
+        """The state after reading to the end: the next poll starts where this one started."""
+        return {"since": api_time(self.started)}
+
+    def resume(self, position: int) -> dict[str, Any]:
+        """The state after stopping at the page cap: the next poll goes on from `position`."""
+        return {
+            "since": api_time(self.since),
+            "started": api_time(self.started),
+            "position": position,
+        }
+
+
 def parse_utc(value: str) -> datetime:
     """A UTC datetime from "2026-11-19", "2026-11-19T08:05:32Z" or "2026-11-19 08:05:32+00:00"."""
     if len(value) == 10:

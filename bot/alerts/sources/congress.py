@@ -12,7 +12,6 @@ the X-Api-Key header, never in a URL.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +24,7 @@ from bot.alerts.sources import (
     HttpGetter,
     Page,
     SourceError,
+    UpdateWindow,
     api_time,
     get,
     json_body,
@@ -51,34 +51,6 @@ _TYPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Window:
-    """The update window a poll reads: from `since` minus the overlap, resumed at `offset`."""
-
-    since: datetime
-    started: datetime  # when this window was first read: the next window's `since`
-    offset: int = 0
-
-    @classmethod
-    def load(cls, cursor: str | None, now: datetime) -> _Window:
-        try:
-            state = json.loads(cursor) if cursor else {}
-            since = min(parse_utc(state["since"]), now)
-            started = min(parse_utc(state.get("started") or now.isoformat()), now)
-            return cls(since, started, max(0, int(state.get("offset", 0))))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            # No cursor, or one this version cannot read: start over; the store drops repeats.
-            return cls(now, now)
-
-    def done(self) -> str:
-        return json.dumps({"since": api_time(self.started)})
-
-    def resume(self, offset: int) -> str:
-        return json.dumps(
-            {"since": api_time(self.since), "started": api_time(self.started), "offset": offset}
-        )
-
-
 class CongressGov:
     """Congress.gov bills as a source, filtered locally by the topic matcher."""
 
@@ -98,18 +70,18 @@ class CongressGov:
         self, client: HttpGetter, cursor: str | None, *, now: datetime | None = None
     ) -> Page:
         now = now or datetime.now(UTC)
-        window = _Window.load(cursor, now)
+        window = _load_window(cursor, now)
         items: dict[str, AlertItem] = {}
-        offset = window.offset
+        offset = window.position
         for _ in range(MAX_PAGES):
             body = await self._page(client, window.since - OVERLAP, offset)
             for item in self._items(body):
                 items.setdefault(item.external_id, item)  # newest first: keep the first seen
             next_offset = _next_offset(body, offset)
             if next_offset is None:
-                return Page(items=list(items.values()), cursor=window.done())
+                return Page(items=list(items.values()), cursor=json.dumps(window.done()))
             offset = next_offset
-        return Page(items=list(items.values()), cursor=window.resume(offset))
+        return Page(items=list(items.values()), cursor=json.dumps(window.resume(offset)))
 
     async def _page(self, client: HttpGetter, start: datetime, offset: int) -> dict[str, Any]:
         params = {
@@ -181,3 +153,12 @@ def _next_offset(body: dict[str, Any], offset: int) -> int | None:
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+def _load_window(cursor: str | None, now: datetime) -> UpdateWindow:
+    try:
+        state = json.loads(cursor) if cursor else {}
+    except ValueError:
+        state = {}
+    # No cursor, or one this version cannot read: start over; the store drops repeats.
+    return UpdateWindow.load(state, now, first=0) or UpdateWindow(now, now, 0)

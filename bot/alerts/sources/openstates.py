@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +26,7 @@ from bot.alerts.sources import (
     HttpGetter,
     Page,
     SourceError,
-    api_time,
+    UpdateWindow,
     get,
     json_body,
     parse_utc,
@@ -48,34 +47,6 @@ ALL = "*"  # the cursor's key for the search without a jurisdiction
 # The API reads a q that starts like "AB 412" as a bill identifier, not as a text search.
 _LIKELY_BILL_ID = re.compile(r"\w{1,3}\s*\d{1,5}")
 _STATE = re.compile(r"country:us/(?:state|district|territory):([a-z]{2})\b")
-
-
-@dataclass(frozen=True, slots=True)
-class _Window:
-    """One search's update window: from `since` minus the overlap, resumed at `page`."""
-
-    since: datetime
-    started: datetime  # when this window was first read: the next window's `since`
-    page: int = 1
-
-    @classmethod
-    def fresh(cls, now: datetime) -> _Window:
-        return cls(now, now)
-
-    @classmethod
-    def load(cls, state: Any, now: datetime) -> _Window | None:
-        try:
-            since = min(parse_utc(state["since"]), now)
-            started = min(parse_utc(state.get("started") or now.isoformat()), now)
-            return cls(since, started, max(1, int(state.get("page", 1))))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return None
-
-    def done(self) -> dict[str, str]:
-        return {"since": api_time(self.started)}
-
-    def resume(self, page: int) -> dict[str, Any]:
-        return {"since": api_time(self.since), "started": api_time(self.started), "page": page}
 
 
 class OpenStates:
@@ -108,14 +79,17 @@ class OpenStates:
     ) -> Page:
         now = now or datetime.now(UTC)
         saved = _load(cursor)
-        windows = {key: _Window.load(saved.get(key), now) for key in self.jurisdictions or (ALL,)}
+        windows = {
+            key: UpdateWindow.load(saved.get(key), now, first=1)
+            for key in self.jurisdictions or (ALL,)
+        }
         # Searches never read yet come first, then the one whose window is oldest.
         order = sorted(windows, key=lambda k: (windows[k] is not None, _sort_key(windows[k])))
         items: dict[str, AlertItem] = {}
         states: dict[str, Any] = {}
         left = MAX_REQUESTS
         for key in order:
-            window = windows[key] or _Window.fresh(now)
+            window = windows[key] or UpdateWindow(now, now, 1)
             if left == 0:
                 if windows[key] is not None:
                     states[key] = saved[key]  # not reached this poll: keep its place
@@ -128,12 +102,12 @@ class OpenStates:
         self,
         client: HttpGetter,
         key: str,
-        window: _Window,
+        window: UpdateWindow,
         requests: int,
         items: dict[str, AlertItem],
     ) -> tuple[dict[str, Any], int]:
         """Read one search's window for up to `requests` pages; its next state and pages used."""
-        page = window.page
+        page = window.position
         for used in range(1, requests + 1):
             body = await self._page(client, key, window.since - OVERLAP, page)
             if body is None:
@@ -229,5 +203,5 @@ def _load(cursor: str | None) -> dict[str, Any]:
     return windows if isinstance(windows, dict) else {}
 
 
-def _sort_key(window: _Window | None) -> datetime:
+def _sort_key(window: UpdateWindow | None) -> datetime:
     return window.since if window else datetime.min.replace(tzinfo=UTC)
