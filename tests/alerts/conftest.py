@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -58,3 +59,34 @@ async def source_error(fetch: Awaitable[object], *, match: str, secret: str) -> 
         await fetch
     assert secret not in str(caught.value)
     return caught.value
+
+
+class FeedServer:
+    """Serves one fixture file at a time with an ETag (304 when it matches) and records requests.
+
+    `status` other than 200 makes it fail, with `headers` (e.g. Retry-After).
+    """
+
+    def __init__(self, folder: Path, fixture: str) -> None:
+        self.folder = folder
+        self.fixture = fixture
+        self.status = 200
+        self.headers: dict[str, str] = {}
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.status != 200:
+            return httpx.Response(self.status, headers=self.headers, text="Service Unavailable")
+        etag = f'"{self.fixture}"'
+        if request.headers.get("if-none-match") == etag:
+            return httpx.Response(304)
+        body = (self.folder / self.fixture).read_bytes()
+        return httpx.Response(200, content=body, headers={"ETag": etag})
+
+
+@asynccontextmanager
+async def serving(server: FeedServer) -> AsyncIterator[tuple[FeedServer, httpx.AsyncClient]]:
+    """A client whose every request the server answers."""
+    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
+        yield server, client

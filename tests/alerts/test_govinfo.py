@@ -13,38 +13,19 @@ from bot.alerts.sources import SourceError
 from bot.alerts.sources.govinfo import GovInfoBills
 from bot.alerts.store import AlertStore
 from bot.db import Database
+from tests.alerts.conftest import FeedServer, serving
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "govinfo"
 URL = "https://www.govinfo.gov/rss/bills.xml"
 
 
-class Feed:
-    """Serves one fixture at a time, with an ETag, and records request headers."""
-
-    def __init__(self) -> None:
-        self.fixture = "bills.xml"
-        self.status = 200
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.status != 200:
-            return httpx.Response(self.status, text="Service Unavailable")
-        etag = f'"{self.fixture}"'
-        if request.headers.get("if-none-match") == etag:
-            return httpx.Response(304)
-        body = (FIXTURES / self.fixture).read_bytes()
-        return httpx.Response(200, content=body, headers={"ETag": etag})
-
-
 @pytest.fixture
-async def feed() -> AsyncIterator[tuple[Feed, httpx.AsyncClient]]:
-    server = Feed()
-    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
-        yield server, client
+async def feed() -> AsyncIterator[tuple[FeedServer, httpx.AsyncClient]]:
+    async with serving(FeedServer(FIXTURES, "bills.xml")) as served:
+        yield served
 
 
-async def test_entries_become_bill_items(feed: tuple[Feed, httpx.AsyncClient]) -> None:
+async def test_entries_become_bill_items(feed: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = feed
     page = await GovInfoBills(URL).fetch(client, None)
     assert [i.identifier for i in page.items] == ["S.1367", "H.R.7913", "H.R.8012"]
@@ -57,7 +38,7 @@ async def test_entries_become_bill_items(feed: tuple[Feed, httpx.AsyncClient]) -
     assert no_fakes.attribution and "GovInfo" in no_fakes.attribution
 
 
-async def test_conditional_get_uses_the_etag(feed: tuple[Feed, httpx.AsyncClient]) -> None:
+async def test_conditional_get_uses_the_etag(feed: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = feed
     source = GovInfoBills(URL)
     first = await source.fetch(client, None)
@@ -67,7 +48,7 @@ async def test_conditional_get_uses_the_etag(feed: tuple[Feed, httpx.AsyncClient
 
 
 async def test_a_new_version_is_an_update_and_only_relevant_bills_queue(
-    feed: tuple[Feed, httpx.AsyncClient], tmp_path: Path
+    feed: tuple[FeedServer, httpx.AsyncClient], tmp_path: Path
 ) -> None:
     server, client = feed
     db = await Database.open(tmp_path / "bot.db")
@@ -99,7 +80,7 @@ async def test_a_new_version_is_an_update_and_only_relevant_bills_queue(
         await db.close()
 
 
-async def test_empty_feed(feed: tuple[Feed, httpx.AsyncClient]) -> None:
+async def test_empty_feed(feed: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = feed
     server.fixture = "empty.xml"
     assert (await GovInfoBills(URL).fetch(client, None)).items == []
@@ -107,7 +88,7 @@ async def test_empty_feed(feed: tuple[Feed, httpx.AsyncClient]) -> None:
 
 @pytest.mark.parametrize(("fixture", "status"), [("malformed.xml", 200), ("bills.xml", 503)])
 async def test_errors_raise_source_error(
-    feed: tuple[Feed, httpx.AsyncClient], fixture: str, status: int
+    feed: tuple[FeedServer, httpx.AsyncClient], fixture: str, status: int
 ) -> None:
     server, client = feed
     server.fixture, server.status = fixture, status
@@ -115,7 +96,7 @@ async def test_errors_raise_source_error(
         await GovInfoBills(URL).fetch(client, None)
 
 
-async def test_entity_declarations_are_refused(feed: tuple[Feed, httpx.AsyncClient]) -> None:
+async def test_entity_declarations_are_refused(feed: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = feed
     server.fixture = "entity-bomb.xml"
     with pytest.raises(SourceError, match="declares XML entities"):

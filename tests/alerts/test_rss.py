@@ -17,36 +17,16 @@ from bot.alerts.watchlist import Watchlist
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
+from tests.alerts.conftest import FeedServer, serving
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rss"
 URL = "https://chatgptiseatingtheworld.com/feed/"
 
 
-class Blog:
-    """Serves one fixture at a time with an ETag, as WordPress does, and records requests."""
-
-    def __init__(self) -> None:
-        self.fixture = "feed.xml"
-        self.status = 200
-        self.headers: dict[str, str] = {}
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.status != 200:
-            return httpx.Response(self.status, headers=self.headers, text="Service Unavailable")
-        etag = f'"{self.fixture}"'
-        if request.headers.get("if-none-match") == etag:
-            return httpx.Response(304)
-        body = (FIXTURES / self.fixture).read_bytes()
-        return httpx.Response(200, content=body, headers={"ETag": etag})
-
-
 @pytest.fixture
-async def blog() -> AsyncIterator[tuple[Blog, httpx.AsyncClient]]:
-    server = Blog()
-    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
-        yield server, client
+async def blog() -> AsyncIterator[tuple[FeedServer, httpx.AsyncClient]]:
+    async with serving(FeedServer(FIXTURES, "feed.xml")) as served:
+        yield served
 
 
 async def test_the_default_feed_is_watched_from_the_start(db: Database) -> None:
@@ -59,7 +39,7 @@ async def test_the_default_feed_is_watched_from_the_start(db: Database) -> None:
     assert {c.docket_id for c in watchlist.cases} == {68117049, 69879510, 69058235, 67569326}
 
 
-async def test_posts_become_news_items(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+async def test_posts_become_news_items(blog: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = blog
     page = await RssFeed("rss-cgeitw", URL).fetch(client, None)
     assert str(server.requests[0].url) == URL
@@ -85,7 +65,7 @@ async def test_posts_become_news_items(blog: tuple[Blog, httpx.AsyncClient]) -> 
 
 
 async def test_atom_entries_without_a_web_link_are_skipped(
-    blog: tuple[Blog, httpx.AsyncClient],
+    blog: tuple[FeedServer, httpx.AsyncClient],
 ) -> None:
     server, client = blog
     server.fixture = "atom.xml"
@@ -102,7 +82,7 @@ async def test_atom_entries_without_a_web_link_are_skipped(
 
 
 async def test_an_admin_given_title_wins_and_a_long_one_is_shortened(
-    blog: tuple[Blog, httpx.AsyncClient],
+    blog: tuple[FeedServer, httpx.AsyncClient],
 ) -> None:
     _, client = blog
     title = "ChatGPT Is Eating the World: tracking every AI copyright lawsuit"
@@ -112,7 +92,7 @@ async def test_an_admin_given_title_wins_and_a_long_one_is_shortened(
 
 
 async def test_a_later_poll_posts_only_the_new_post(
-    blog: tuple[Blog, httpx.AsyncClient], tmp_path: Path
+    blog: tuple[FeedServer, httpx.AsyncClient], tmp_path: Path
 ) -> None:
     server, client = blog
     db = await Database.open(tmp_path / "bot.db")
@@ -148,7 +128,7 @@ async def test_a_later_poll_posts_only_the_new_post(
         await db.close()
 
 
-async def test_not_modified(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+async def test_not_modified(blog: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = blog
     feed = RssFeed("rss-cgeitw", URL)
     first = await feed.fetch(client, None)
@@ -157,21 +137,21 @@ async def test_not_modified(blog: tuple[Blog, httpx.AsyncClient]) -> None:
     assert server.requests[1].headers["if-none-match"] == '"feed.xml"'
 
 
-async def test_empty_feed(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+async def test_empty_feed(blog: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = blog
     server.fixture = "empty.xml"
     page = await RssFeed("rss-cgeitw", URL).fetch(client, None)
     assert page.items == [] and not page.not_modified
 
 
-async def test_malformed_feed(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+async def test_malformed_feed(blog: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = blog
     server.fixture = "malformed.xml"
     with pytest.raises(SourceError, match="malformed feed"):
         await RssFeed("rss-cgeitw", URL).fetch(client, None)
 
 
-async def test_server_error(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+async def test_server_error(blog: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = blog
     server.status = 503
     with pytest.raises(SourceError, match="HTTP 503") as caught:
@@ -179,7 +159,7 @@ async def test_server_error(blog: tuple[Blog, httpx.AsyncClient]) -> None:
     assert "chatgptiseatingtheworld.com" not in str(caught.value)
 
 
-async def test_rate_limited_keeps_retry_after(blog: tuple[Blog, httpx.AsyncClient]) -> None:
+async def test_rate_limited_keeps_retry_after(blog: tuple[FeedServer, httpx.AsyncClient]) -> None:
     server, client = blog
     server.status, server.headers = 429, {"Retry-After": "3600"}
     with pytest.raises(SourceError, match="HTTP 429") as caught:
@@ -229,7 +209,7 @@ def test_unusable_feed_urls_are_refused_kindly(given: str, says: str) -> None:
 
 
 async def test_a_feed_that_comes_to_resolve_privately_is_refused_at_poll_time(
-    blog: tuple[Blog, httpx.AsyncClient],
+    blog: tuple[FeedServer, httpx.AsyncClient],
 ) -> None:
     server, client = blog
 
