@@ -87,6 +87,17 @@ async def test_new_then_updated_then_unchanged_each_posted_once(
         page = (await latest.message())["embeds"][0]
         assert [f["name"] for f in page["fields"]] == ["Bill · US · S.7913", "Bill · US · S.1367"]
         assert len(fake.channel_messages(fake.channel("ai-alerts"))) == 2
+        preview = await fake.invoke("admin alerts preview", user=fake.admin, subscription=1)
+        shown = await preview.message()
+        assert preview.ephemeral and shown["embeds"][0]["title"] == "Bill · US · S.7913"
+        other = await subscribe(fake, "general", kinds="case")
+        assert "#2" in other["content"]
+        empty = await fake.invoke("admin alerts preview", user=fake.admin, subscription=2)
+        assert "Nothing stored" in (await empty.message())["content"]
+        gone = await fake.invoke("admin alerts unsubscribe", user=fake.admin, subscription=2)
+        assert "Removed subscription #2" in (await gone.message())["content"]
+        missing = await fake.invoke("admin alerts preview", user=fake.admin, subscription=2)
+        assert "no subscription #2" in (await missing.message())["content"]
 
 
 async def test_members_cannot_use_admin_alerts_and_bad_input_changes_nothing(
