@@ -141,7 +141,11 @@ def poll_report(outcome: PollOutcome, *, dry_run: bool) -> str:
     lines = [
         f"{outcome.source}: {r.new} new, {r.updated} updated, {r.unchanged} unchanged; "
         f"{verb} {r.queued} alert(s)"
-        + (" (first poll: stored silently, nothing posted)" if r.seeded else "")
+        + (
+            f" (first poll: {'would be ' if dry_run else ''}stored silently, nothing posted)"
+            if r.seeded
+            else ""
+        )
     ]
     for item in r.relevant:
         status = f" [{item.status}]" if item.status else ""
