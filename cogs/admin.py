@@ -11,11 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import CoalitionBot
-from bot.errors import NotAllowed, UserFacingError
+from bot.errors import UserFacingError
 from bot.standards.loader import StandardsError
 from bot.standards.store import gaps_csv
 from bot.ui.actions import announce_milestone, grant_pledge_role, remove_pledge_role
 from bot.ui.admin import gaps_text, reload_text
+from bot.ui.checks import require_manager
 from bot.ui.pledges import review_embed
 from bot.ui.replies import reply
 from bot.ui.text import plain
@@ -111,13 +112,6 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
 
 
 NOTHING_TO_REVIEW = "Nothing to review: every pledge is verified or waiting for its signer."
-
-
-def require_manager(interaction: discord.Interaction) -> None:
-    """Fail unless the user may manage this server."""
-    perms = interaction.permissions
-    if interaction.guild is None or not (perms.manage_guild or perms.administrator):
-        raise NotAllowed("Only server managers (Manage Server permission) can use /admin.")
 
 
 async def review_page(bot: CoalitionBot) -> tuple[discord.Embed | None, discord.ui.View | None]:

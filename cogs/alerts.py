@@ -20,10 +20,10 @@ from bot.ui.alerts import (
     subscription_line,
     subscriptions_text,
 )
+from bot.ui.checks import require_manager
 from bot.ui.paginator import Paginator
 from bot.ui.replies import reply
 from bot.ui.text import plain
-from cogs.admin import require_manager
 
 KINDS = Literal["all", "bill", "regulation", "case", "filing", "news"]
 
