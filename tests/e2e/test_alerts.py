@@ -248,3 +248,28 @@ async def test_admins_add_a_feed_track_a_case_and_see_source_health(
         assert "feed:1" in text and "🟠 **feed:1" not in text  # not polled: ALERTS_POLL=false
         removed = await fake.invoke("admin alerts removefeed", user=fake.admin, feed=2)
         assert "Stopped watching AI Lawsuit Tracker" in (await removed.message())["content"]
+
+
+async def test_a_daily_subscription_gets_one_digest(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    # Digest hour 0 (UTC) has always passed, so the digest goes out at the next drain.
+    env = alert_env(fake, feed, ALERTS_DIGEST_HOUR="0")
+    async with running_bot(fake, tmp_path, env):
+        await subscribe(fake, "ai-alerts", mode="daily")
+        await poll(fake)
+        feed.bills = ai_bills(4)
+        assert "4 alert(s) queued" in await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 1, 10)
+        digest = fake.channel_messages(fake.channel("ai-alerts"))[0]["embeds"][0]
+        assert digest["title"].startswith("Daily alerts digest")
+        assert digest["description"].count("\n- ") == 3  # four lines
+        assert (
+            "[US S.5000](https://www.govinfo.gov/app/details/BILLS-119s5000is)"
+            in digest["description"]
+        )
+        feed.bills = ai_bills(5)
+        await poll(fake)  # today's digest is out: the next waits for tomorrow
+        listed = await fake.invoke("admin alerts list", user=fake.admin)
+        assert "1 waiting" in (await listed.message())["content"]
+        assert len(fake.channel_messages(fake.channel("ai-alerts"))) == 1
