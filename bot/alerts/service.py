@@ -19,7 +19,7 @@ from bot.alerts.registry import build_sources
 from bot.alerts.scheduler import Poller, PollOutcome, Scheduler
 from bot.alerts.sources import Source, TrackedCase
 from bot.alerts.sources.rss import validate_feed_url
-from bot.alerts.store import AlertStore
+from bot.alerts.store import AlertStore, prune
 from bot.alerts.subscriptions import (
     MODES,
     Subscription,
@@ -71,6 +71,7 @@ class AlertService:
     def __init__(self, db: Database, client: httpx.AsyncClient, settings: Settings) -> None:
         self._settings = settings
         self._client = client
+        self._db = db
         self.store = AlertStore(db, max_age=timedelta(days=settings.alerts_max_age_days))
         self.states = SourceStates(db)
         self.outbox = Outbox(db)
@@ -112,6 +113,21 @@ class AlertService:
             self.poller, self.states, self.sources, notify=notify, on_queued=self._poster.wake
         )
         self._tasks.append(asyncio.create_task(self._run(ready), name="alerts:start"))
+        self._tasks.append(asyncio.create_task(self._prune_daily(ready), name="alerts:prune"))
+
+    async def _prune_daily(self, ready: Callable[[], Awaitable[object]]) -> None:
+        await ready()
+        while True:
+            try:
+                outbox, items = await prune(self._db)
+                log.info(
+                    "Pruned %d finished alert deliveries and %d old irrelevant items", outbox, items
+                )
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Pruning old alerts failed; trying again tomorrow")
+            await asyncio.sleep(24 * 3600)
 
     async def _run(self, ready: Callable[[], Awaitable[object]]) -> None:
         await ready()

@@ -58,6 +58,14 @@ UPDATE alert_outbox SET dropped_at = ?
 WHERE subscription_id = ? AND delivered_at IS NULL AND dropped_at IS NULL AND created_at < ?
 """
 MAX_SUBSCRIPTIONS_PER_GUILD = 25
+# Delivered or dropped outbox rows, and items that never concerned creators, are kept this long
+# (for /admin alerts list and for dedup across overlap windows), then pruned.
+KEEP_FOR = timedelta(days=90)
+_PRUNE_OUTBOX = """
+DELETE FROM alert_outbox
+WHERE (delivered_at IS NOT NULL AND delivered_at < ?) OR (dropped_at IS NOT NULL AND dropped_at < ?)
+"""
+_PRUNE_ITEMS = "DELETE FROM alert_items WHERE relevant = 0 AND updated_at < ?"
 _LATEST = """
 SELECT * FROM alert_items
 WHERE relevant = 1 AND (? IS NULL OR kind = ?) AND (? IS NULL OR jurisdiction = ?
@@ -374,6 +382,15 @@ def _columns(item: AlertItem, is_relevant: bool, digest: str) -> tuple[Any, ...]
         int(is_relevant),
         digest,
     )
+
+
+async def prune(db: Database, now: datetime | None = None) -> tuple[int, int]:
+    """Delete finished outbox rows and irrelevant items older than KEEP_FOR; return the counts."""
+    cutoff = ((now or datetime.now(UTC)) - KEEP_FOR).isoformat()
+    async with db.transaction() as conn:
+        outbox = await conn.execute(_PRUNE_OUTBOX, (cutoff, cutoff))
+        items = await conn.execute(_PRUNE_ITEMS, (cutoff,))
+        return outbox.rowcount, items.rowcount
 
 
 class _Rollback(Exception):

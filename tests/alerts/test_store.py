@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.alerts.items import AlertItem, ItemKind
-from bot.alerts.store import AlertStore
+from bot.alerts.store import KEEP_FOR, AlertStore, prune
 from bot.alerts.subscriptions import parse_jurisdictions, parse_kinds, parse_terms
 from bot.db import Database
 from bot.errors import UserFacingError
@@ -197,3 +197,17 @@ async def test_many_items_are_stored_and_queued_in_batches(store: AlertStore) ->
     second = await store.ingest("govinfo", moved, now=T0 + timedelta(hours=2))
     assert (second.updated, second.unchanged, second.queued) == (617, 617, 617)
     assert len(await outbox(store)) == 1234 + 617
+
+
+async def test_prune_keeps_what_is_pending_recent_or_relevant(store: AlertStore) -> None:
+    old = T0 - KEEP_FOR - timedelta(days=1)
+    await store.ingest("govinfo", [], now=old - timedelta(days=1))
+    await store.subscribe(1, 10, now=old - timedelta(days=1))
+    await store.ingest("govinfo", [NO_FAKES, POST_OFFICE], now=old)
+    await store._db.execute("UPDATE alert_outbox SET delivered_at = ?", (old.isoformat(),))
+    recent = replace(NO_FAKES, external_id="BILLS-119s2", identifier="S.2", published_at=None)
+    await store.ingest("govinfo", [recent], now=T0)  # queued, not delivered yet
+    assert await prune(store._db, now=T0) == (1, 1)  # the old delivery, the post office bill
+    items = await store._db.fetchall("SELECT identifier FROM alert_items ORDER BY id")
+    assert [r[0] for r in items] == ["S.1367", "S.2"]
+    assert len(await outbox(store)) == 1
