@@ -78,11 +78,16 @@ class FeedServer:
         self.requests.append(request)
         if self.status != 200:
             return httpx.Response(self.status, headers=self.headers, text="Service Unavailable")
-        etag = f'"{self.fixture}"'
+        fixture = self.fixture_for(request)
+        etag = f'"{fixture}"'
         if request.headers.get("if-none-match") == etag:
             return httpx.Response(304)
-        body = (self.folder / self.fixture).read_bytes()
+        body = (self.folder / fixture).read_bytes()
         return httpx.Response(200, content=body, headers={"ETag": etag})
+
+    def fixture_for(self, request: httpx.Request) -> str:
+        """The file to serve; subclasses choose by the request."""
+        return self.fixture
 
 
 @asynccontextmanager

@@ -15,6 +15,7 @@ from bot.alerts.sources import SourceError, TrackedCase
 from bot.alerts.sources.courtlistener_feed import DEFAULT_QUERY, CourtListenerFeed
 from bot.alerts.store import AlertStore
 from bot.db import Database
+from tests.alerts.conftest import FeedServer, serving
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "courtlistener-feed"
 TRACKED = (
@@ -26,32 +27,22 @@ TRACKED = (
 TRACKED_IDS = "67569326 OR 68117049 OR 69058235 OR 69879510"
 
 
-class CourtListener:
+class CourtListener(FeedServer):
     """Serves the tracked-dockets feed and the topical feed by their q, with an ETag each."""
 
     def __init__(self) -> None:
+        super().__init__(FIXTURES, "")
         self.fixtures = {"tracked": "tracked.xml", "topic": "topic.xml"}
-        self.status = 200
-        self.headers: dict[str, str] = {}
-        self.requests: list[httpx.Request] = []
 
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if self.status != 200:
-            return httpx.Response(self.status, headers=self.headers, text="Slow down")
-        feed = "tracked" if request.url.params["q"].startswith("docket_id:") else "topic"
-        etag = f'"{feed}-{self.fixtures[feed]}"'
-        if request.headers.get("if-none-match") == etag:
-            return httpx.Response(304)
-        body = (FIXTURES / self.fixtures[feed]).read_bytes()
-        headers = {"ETag": etag, "Content-Type": "application/atom+xml; charset=utf-8"}
-        return httpx.Response(200, content=body, headers=headers)
+    def fixture_for(self, request: httpx.Request) -> str:
+        q = request.url.params["q"]
+        return self.fixtures["tracked" if q.startswith("docket_id:") else "topic"]
 
 
 @pytest.fixture
 async def court() -> AsyncIterator[tuple[CourtListener, httpx.AsyncClient]]:
     server = CourtListener()
-    async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
+    async with serving(server) as (_, client):
         yield server, client
 
 
@@ -197,8 +188,8 @@ async def test_conditional_get_per_feed(court: tuple[CourtListener, httpx.AsyncC
     again = await feed.fetch(client, first.cursor)
     assert again.not_modified and again.items == []
     assert [r.headers["if-none-match"] for r in server.requests[2:]] == [
-        '"tracked-tracked.xml"',
-        '"topic-topic.xml"',
+        '"tracked.xml"',
+        '"topic.xml"',
     ]
     assert set(json.loads(again.cursor or "{}")) == {str(r.url) for r in server.requests[2:]}
 
