@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.alerts.items import StoredItem
 from bot.alerts.subscriptions import Subscription
@@ -143,7 +144,7 @@ class Outbox:
         row = await self._db.fetchone(_PENDING_COUNT, (subscription_id,))
         return int(row[0]) if row else 0
 
-    async def _delivery(self, row, sub: Subscription | None = None) -> Delivery:  # noqa: ANN001
+    async def _delivery(self, row: Any, sub: Subscription | None = None) -> Delivery:
         if sub is None:
             sub = await self._subscription(row["subscription_id"])
         return Delivery(

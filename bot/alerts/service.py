@@ -17,7 +17,7 @@ from bot.alerts.outbox import Outbox
 from bot.alerts.poster import DrainResult, Poster, Sender
 from bot.alerts.registry import build_sources
 from bot.alerts.scheduler import Poller, PollOutcome, Scheduler
-from bot.alerts.sources import Source, TrackedCase
+from bot.alerts.sources import Source, SourceError, TrackedCase
 from bot.alerts.sources.rss import validate_feed_url
 from bot.alerts.store import AlertStore, prune
 from bot.alerts.subscriptions import (
@@ -249,7 +249,7 @@ class AlertService:
             raise UserFacingError(f"That feed answered with HTTP {fetched.status}.")
         try:
             parsed = parse_feed(fetched.text.encode())
-        except Exception as exc:  # noqa: BLE001 - any parse failure means "not a feed"
+        except SourceError as exc:
             raise UserFacingError("That address is not an RSS or Atom feed.") from exc
         title = strip_html(parsed.feed.get("title")) or httpx.URL(url).host
         feed = await self.watchlist.add_feed(url, title, user_id)

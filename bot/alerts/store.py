@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiosqlite
+
 from bot.alerts.items import DEFAULT_HASH_FIELDS, AlertItem, StoredItem
 from bot.alerts.matcher import match_topic
 from bot.alerts.subscriptions import Subscription
@@ -131,7 +133,7 @@ class AlertStore:
 
     async def _ingest_in(
         self,
-        conn,  # noqa: ANN001
+        conn: aiosqlite.Connection,
         source: str,
         items: Iterable[AlertItem],
         hash_fields: tuple[str, ...],
@@ -154,9 +156,9 @@ class AlertStore:
         await conn.execute(_SEED_SOURCE, (source, stamp))
         return batch.result()
 
-    async def _ingest_batch(  # noqa: PLR0913 - one batch of one transaction
+    async def _ingest_batch(
         self,
-        conn,  # noqa: ANN001
+        conn: aiosqlite.Connection,
         items: list[AlertItem],
         hash_fields: tuple[str, ...],
         now: datetime,
@@ -341,7 +343,9 @@ class _Batch:
         return IngestResult(**self.counts, seeded=self.seeding, relevant=tuple(self.relevant))
 
 
-async def _rows_by_key(conn, items: list[AlertItem]) -> dict[tuple[str, str], Any]:  # noqa: ANN001
+async def _rows_by_key(
+    conn: aiosqlite.Connection, items: list[AlertItem]
+) -> dict[tuple[str, str], Any]:
     """Stored rows of these items, by (source, external id)."""
     found: dict[tuple[str, str], Any] = {}
     by_source: dict[str, list[str]] = {}
