@@ -21,7 +21,7 @@ _ITEM_COLUMNS = """
 """
 _DUE = f"""
 SELECT o.id AS outbox_id, o.change, o.previous_status, o.nonce, o.attempts, o.subscription_id,
-    {_ITEM_COLUMNS}
+    o.sending_at, {_ITEM_COLUMNS}
 FROM alert_outbox o
 JOIN alert_subscriptions s ON s.id = o.subscription_id
 JOIN alert_items i ON i.id = o.item_id
@@ -31,7 +31,7 @@ ORDER BY o.id LIMIT ?
 """  # noqa: S608 - a constant column list, no values
 _DIGEST_ROWS = f"""
 SELECT o.id AS outbox_id, o.change, o.previous_status, o.nonce, o.attempts, o.subscription_id,
-    {_ITEM_COLUMNS}
+    o.sending_at, {_ITEM_COLUMNS}
 FROM alert_outbox o JOIN alert_items i ON i.id = o.item_id
 WHERE o.subscription_id = ? AND o.delivered_at IS NULL AND o.dropped_at IS NULL
 ORDER BY o.id
@@ -47,6 +47,7 @@ _SUBSCRIPTIONS_BY_ID = "SELECT * FROM alert_subscriptions WHERE id = ?"
 _DELIVERED = (
     "UPDATE alert_outbox SET delivered_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?"
 )
+_SENDING = "UPDATE alert_outbox SET sending_at = ? WHERE id = ?"
 _RETRY = """
 UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?
 """
@@ -75,6 +76,7 @@ class Delivery:
     previous_status: str | None
     nonce: str
     attempts: int
+    sending_at: str | None = None  # a send was tried then; it may have reached Discord
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,10 @@ class Outbox:
             digests.append(Digest(sub, deliveries, day))
         return digests
 
+    async def sending(self, delivery: Delivery, now: datetime) -> None:
+        """Record that a send is about to be tried (it may reach Discord even if we die)."""
+        await self._db.execute(_SENDING, (now.isoformat(), delivery.outbox_id))
+
     async def delivered(self, delivery: Delivery, message_id: int, now: datetime) -> None:
         await self._db.execute(_DELIVERED, (now.isoformat(), message_id, delivery.outbox_id))
 
@@ -155,6 +161,7 @@ class Outbox:
             previous_status=row["previous_status"],
             nonce=row["nonce"],
             attempts=row["attempts"],
+            sending_at=row["sending_at"],
         )
 
     async def _subscription(self, subscription_id: int) -> Subscription:

@@ -27,6 +27,9 @@ MAX_ATTEMPTS = 8
 RETRY_BASE = timedelta(seconds=15)
 RETRY_MAX = timedelta(hours=1)
 CONCURRENCY = 8
+# Discord remembers a nonce for a few minutes; a send tried longer ago than this is looked for
+# in the channel before it is tried again, so a crash and a late restart can't post it twice.
+NONCE_TRUST = timedelta(minutes=2)
 
 
 class Failure(StrEnum):
@@ -49,6 +52,10 @@ class Sender(Protocol):
     """Posts rendered alerts; the Discord implementation lives in bot/ui/alerts.py."""
 
     async def send_alert(self, delivery: Delivery) -> int: ...
+
+    async def find_posted(self, delivery: Delivery) -> int | None:
+        """The id of this alert's message if an earlier send did reach the channel."""
+        ...
 
     async def send_digest(self, digest: Digest) -> int: ...
 
@@ -151,6 +158,18 @@ class Poster:
 
     async def _deliver(self, delivery: Delivery, result: DrainResult) -> bool:
         await self._pacer.wait()
+        now = datetime.now(UTC)
+        if delivery.sending_at and now - datetime.fromisoformat(delivery.sending_at) > NONCE_TRUST:
+            found = await self._sender.find_posted(delivery)
+            if found is not None:
+                log.info(
+                    "Alert %d was posted before a restart; not posting again", delivery.outbox_id
+                )
+                await self._outbox.delivered(delivery, found, now)
+                result.delivered += 1
+                return True
+            await self._pacer.wait()
+        await self._outbox.sending(delivery, now)
         try:
             message_id = await self._sender.send_alert(delivery)
         except DeliveryError as exc:

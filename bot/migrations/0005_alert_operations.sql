@@ -17,6 +17,9 @@ ALTER TABLE alert_subscriptions ADD COLUMN paused_at TEXT;
 ALTER TABLE alert_subscriptions ADD COLUMN last_digest_on TEXT;
 
 ALTER TABLE alert_outbox ADD COLUMN dropped_at TEXT;
+-- When a send was last attempted: after a crash, a send older than Discord's nonce memory is
+-- looked for in the channel before it is tried again.
+ALTER TABLE alert_outbox ADD COLUMN sending_at TEXT;
 -- Whether the topic matcher (or a tracked docket) made the item worth posting; kept for /alerts latest.
 ALTER TABLE alert_items ADD COLUMN relevant INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX alert_outbox_subscription ON alert_outbox (subscription_id, delivered_at);

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import aiohttp
 import discord
@@ -192,6 +192,27 @@ class DiscordSender:
         )
         return await self._send(delivery.subscription, embed, delivery.nonce)
 
+    async def find_posted(self, delivery: Delivery) -> int | None:
+        """Look through the channel's newest messages for this alert, posted by this bot."""
+        if delivery.sending_at is None or self._client.user is None:
+            return None
+        expected = alert_embed(
+            delivery.item.item, change=delivery.change, previous_status=delivery.previous_status
+        )
+        since = datetime.fromisoformat(delivery.sending_at) - timedelta(minutes=1)
+        channel = self._client.get_partial_messageable(
+            delivery.subscription.channel_id, guild_id=delivery.subscription.guild_id
+        )
+        try:
+            async for message in channel.history(limit=50):
+                if message.created_at < since:
+                    break
+                if message.author.id == self._client.user.id and _same_alert(message, expected):
+                    return message.id
+        except (discord.HTTPException, aiohttp.ClientError, TimeoutError):
+            return None  # can't tell: the send that follows reports what is wrong
+        return None
+
     async def send_digest(self, digest: Digest) -> int:
         return await self._send(digest.subscription, digest_embed(digest), digest.nonce)
 
@@ -215,3 +236,7 @@ class DiscordSender:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise DeliveryError(Failure.TRANSIENT, type(exc).__name__) from exc
         return message.id
+
+
+def _same_alert(message: discord.Message, expected: discord.Embed) -> bool:
+    return any(e.url == expected.url and e.title == expected.title for e in message.embeds)

@@ -24,6 +24,8 @@ class ScriptedSender:
         self.digests: list[Digest] = []
         self.failures: dict[int, list[Failure]] = {}
         self.next_id = 1000
+        self.already_posted: dict[str, int] = {}  # nonce -> message id found in the channel
+        self.looked_for: list[str] = []
 
     async def send_alert(self, delivery: Delivery) -> int:
         channel = delivery.subscription.channel_id
@@ -33,6 +35,10 @@ class ScriptedSender:
         self.posted.append((channel, delivery.nonce))
         self.next_id += 1
         return self.next_id
+
+    async def find_posted(self, delivery: Delivery) -> int | None:
+        self.looked_for.append(delivery.nonce)
+        return self.already_posted.get(delivery.nonce)
 
     async def send_digest(self, digest: Digest) -> int:
         self.digests.append(digest)
@@ -145,3 +151,35 @@ async def test_daily_subscriptions_get_one_digest_after_the_digest_hour(world) -
     await store.ingest("test-source", [replace(bill(1), status="Passed Senate")], now=NOW)
     assert (await poster.drain(afternoon + timedelta(hours=1))).delivered == 0  # one a day
     assert (await poster.drain(afternoon + timedelta(days=1))).delivered == 1
+
+
+async def test_a_send_older_than_the_nonce_memory_is_looked_for_before_sending_again(
+    world,
+) -> None:
+    store, poster, sender, _, db = world
+    await store.subscribe(1, 10, now=NOW - timedelta(hours=1))
+    await store.ingest("test-source", [bill(1), bill(2)], now=NOW)
+    # Both were being sent when the bot died, long enough ago that Discord forgot the nonces;
+    # the first had reached the channel, the second had not.
+    await db.execute(
+        "UPDATE alert_outbox SET sending_at = ?", ((NOW - timedelta(minutes=10)).isoformat(),)
+    )
+    first, second = [
+        r["nonce"] for r in await db.fetchall("SELECT nonce FROM alert_outbox ORDER BY id")
+    ]
+    sender.already_posted[first] = 777
+    result = await poster.drain(NOW)
+    assert result.delivered == 2
+    assert sender.looked_for == [first, second]
+    assert sender.posted == [(10, second)]
+    rows = await db.fetchall("SELECT message_id FROM alert_outbox ORDER BY id")
+    assert rows[0]["message_id"] == 777
+
+
+async def test_a_recent_send_trusts_the_nonce_and_does_not_look(world) -> None:
+    store, poster, sender, _, db = world
+    await store.subscribe(1, 10, now=NOW - timedelta(hours=1))
+    await store.ingest("test-source", [bill(1)], now=NOW)
+    await db.execute("UPDATE alert_outbox SET sending_at = ?", (NOW.isoformat(),))
+    assert (await poster.drain(NOW)).delivered == 1
+    assert sender.looked_for == [] and len(sender.posted) == 1

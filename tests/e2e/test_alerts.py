@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from tests.alertsources import BillsFeed, FeedBill, ai_bills
@@ -273,3 +276,33 @@ async def test_a_daily_subscription_gets_one_digest(
         listed = await fake.invoke("admin alerts list", user=fake.admin)
         assert "1 waiting" in (await listed.message())["content"]
         assert len(fake.channel_messages(fake.channel("ai-alerts"))) == 1
+
+
+async def test_after_discord_forgot_the_nonce_a_posted_alert_is_found_not_repeated(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    env = alert_env(fake, feed)
+    async with running_bot(fake, tmp_path, env):
+        await subscribe(fake, "ai-alerts")
+        await poll(fake)
+        feed.bills = ai_bills(2)
+        await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 2, 10)
+    # As if the bot died twice mid-send and came back after Discord forgot the nonces: the
+    # first alert had reached the channel, the second had not.
+    channel = fake.channel("ai-alerts")
+    lost = fake.channel_messages(channel)[1]
+    fake.messages[channel.id].remove(lost)
+    fake.remember_nonces = False
+    long_ago = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()
+    async with aiosqlite.connect(tmp_path / "data" / "coalition.db") as db:
+        await db.execute(
+            "UPDATE alert_outbox SET delivered_at = NULL, message_id = NULL, sending_at = ?",
+            (long_ago,),
+        )
+        await db.commit()
+    async with running_bot(fake, tmp_path, env):
+        await wait_for_messages(fake, "ai-alerts", 2, 10)
+        await asyncio.sleep(1)  # time enough for a wrong second copy to show up
+    assert sorted(Counter(titles(fake, "ai-alerts")).values()) == [1, 1]
+    assert titles(fake, "ai-alerts")[1] == lost["embeds"][0]["description"]

@@ -187,6 +187,8 @@ class FakeDiscord:
         self.resume_count = 0
         self.heartbeats = 0
         self.modal_submit_delay = 0.15
+        # Discord forgets a nonce after a few minutes; set False to play that moment.
+        self.remember_nonces = True
         self._ws: web.WebSocketResponse | None = None
         self._session: Session | None = None
         # Waiters keyed by interaction token (None: anything may satisfy them).
@@ -739,7 +741,7 @@ class FakeDiscord:
         if problems:
             return _invalid(problems)
         nonce = body.get("nonce")
-        if nonce is not None and body.get("enforce_nonce"):
+        if nonce is not None and body.get("enforce_nonce") and self.remember_nonces:
             for earlier in self.messages.get(channel.id, []):
                 if earlier.get("nonce") == nonce:
                     return _json(earlier)
