@@ -88,6 +88,11 @@ class Digest:
     day: str
 
     @property
+    def sending_at(self) -> str | None:
+        """When this digest was last tried, if it was (its alerts are marked together)."""
+        return max((d.sending_at for d in self.deliveries if d.sending_at), default=None)
+
+    @property
     def nonce(self) -> str:
         # Discord nonces are at most 25 characters: "d" + subscription id + the day.
         return f"d{self.subscription.id}-{self.day.replace('-', '')}"[:25]
@@ -122,6 +127,13 @@ class Outbox:
     async def sending(self, delivery: Delivery, now: datetime) -> None:
         """Record that a send is about to be tried (it may reach Discord even if we die)."""
         await self._db.execute(_SENDING, (now.isoformat(), delivery.outbox_id))
+
+    async def digest_sending(self, digest: Digest, now: datetime) -> None:
+        """Record that a digest's send is about to be tried."""
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                _SENDING, [(now.isoformat(), d.outbox_id) for d in digest.deliveries]
+            )
 
     async def delivered(self, delivery: Delivery, message_id: int, now: datetime) -> None:
         await self._db.execute(_DELIVERED, (now.isoformat(), message_id, delivery.outbox_id))

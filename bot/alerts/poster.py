@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -53,8 +53,8 @@ class Sender(Protocol):
 
     async def send_alert(self, delivery: Delivery) -> int: ...
 
-    async def find_posted(self, delivery: Delivery) -> int | None:
-        """The id of this alert's message if an earlier send did reach the channel."""
+    async def find_posted(self, sent: Delivery | Digest) -> int | None:
+        """The id of this alert's (or digest's) message if an earlier send reached the channel."""
         ...
 
     async def send_digest(self, digest: Digest) -> int: ...
@@ -157,18 +157,12 @@ class Poster:
         await asyncio.gather(*(channel_worker(d) for d in by_channel.values()))
 
     async def _deliver(self, delivery: Delivery, result: DrainResult) -> bool:
-        await self._pacer.wait()
         now = datetime.now(UTC)
-        if delivery.sending_at and now - datetime.fromisoformat(delivery.sending_at) > NONCE_TRUST:
-            found = await self._sender.find_posted(delivery)
-            if found is not None:
-                log.info(
-                    "Alert %d was posted before a restart; not posting again", delivery.outbox_id
-                )
-                await self._outbox.delivered(delivery, found, now)
-                result.delivered += 1
-                return True
-            await self._pacer.wait()
+        found = await self._already_posted(delivery, now)
+        if found is not None:
+            await self._outbox.delivered(delivery, found, now)
+            result.delivered += 1
+            return True
         await self._outbox.sending(delivery, now)
         try:
             message_id = await self._sender.send_alert(delivery)
@@ -179,7 +173,15 @@ class Poster:
         return True
 
     async def _deliver_digest(self, digest: Digest, result: DrainResult) -> None:
-        await self._pacer.wait()
+        now = datetime.now(UTC)
+        found = await self._already_posted(digest, now)
+        if found is not None:
+            # The message found holds the alerts of that earlier try; later ones wait a day.
+            earlier = tuple(d for d in digest.deliveries if d.sending_at)
+            await self._outbox.digest_delivered(replace(digest, deliveries=earlier), found, now)
+            result.delivered += len(earlier)
+            return
+        await self._outbox.digest_sending(digest, now)
         try:
             message_id = await self._sender.send_digest(digest)
         except DeliveryError as exc:
@@ -190,6 +192,18 @@ class Poster:
             return
         await self._outbox.digest_delivered(digest, message_id, datetime.now(UTC))
         result.delivered += len(digest.deliveries)
+
+    async def _already_posted(self, sent: Delivery | Digest, now: datetime) -> int | None:
+        """Pace the send; when an earlier try is older than the nonce memory, look for it."""
+        await self._pacer.wait()
+        if not sent.sending_at or now - datetime.fromisoformat(sent.sending_at) <= NONCE_TRUST:
+            return None
+        found = await self._sender.find_posted(sent)
+        if found is not None:
+            log.info("Message %d was posted before a restart; not posting it again", found)
+            return found
+        await self._pacer.wait()
+        return None
 
     async def _failed(self, delivery: Delivery, exc: DeliveryError, result: DrainResult) -> bool:
         now = datetime.now(UTC)

@@ -192,16 +192,19 @@ class DiscordSender:
         )
         return await self._send(delivery.subscription, embed, delivery.nonce)
 
-    async def find_posted(self, delivery: Delivery) -> int | None:
-        """Look through the channel's newest messages for this alert, posted by this bot."""
-        if delivery.sending_at is None or self._client.user is None:
+    async def find_posted(self, sent: Delivery | Digest) -> int | None:
+        """Look through the channel's newest messages for this message, posted by this bot."""
+        if sent.sending_at is None or self._client.user is None:
             return None
-        expected = alert_embed(
-            delivery.item.item, change=delivery.change, previous_status=delivery.previous_status
-        )
-        since = datetime.fromisoformat(delivery.sending_at) - timedelta(minutes=1)
+        if isinstance(sent, Digest):
+            expected = digest_embed(sent)
+        else:
+            expected = alert_embed(
+                sent.item.item, change=sent.change, previous_status=sent.previous_status
+            )
+        since = datetime.fromisoformat(sent.sending_at) - timedelta(minutes=1)
         channel = self._client.get_partial_messageable(
-            delivery.subscription.channel_id, guild_id=delivery.subscription.guild_id
+            sent.subscription.channel_id, guild_id=sent.subscription.guild_id
         )
         try:
             async for message in channel.history(limit=50):

@@ -183,3 +183,19 @@ async def test_a_recent_send_trusts_the_nonce_and_does_not_look(world) -> None:
     await db.execute("UPDATE alert_outbox SET sending_at = ?", (NOW.isoformat(),))
     assert (await poster.drain(NOW)).delivered == 1
     assert sender.looked_for == [] and len(sender.posted) == 1
+
+
+async def test_a_digest_found_after_a_long_outage_is_not_posted_again(world) -> None:
+    store, poster, sender, _, db = world
+    sub = await store.subscribe(1, 10, mode="daily", now=NOW - timedelta(hours=1))
+    await store.ingest("test-source", [bill(1), bill(2)], now=NOW)
+    long_ago = (NOW - timedelta(minutes=10)).isoformat()
+    await db.execute("UPDATE alert_outbox SET sending_at = ?", (long_ago,))
+    await store.ingest("test-source", [bill(3)], now=NOW)  # queued after that try
+    afternoon = NOW.replace(hour=16, minute=0)
+    sender.already_posted[f"d{sub.id}-{afternoon.date().isoformat().replace('-', '')}"] = 555
+    assert (await poster.drain(afternoon)).delivered == 2
+    assert sender.digests == []
+    rows = await db.fetchall("SELECT message_id FROM alert_outbox ORDER BY id")
+    assert [r["message_id"] for r in rows] == [555, 555, None]  # the third waits for tomorrow
+    assert (await poster.drain(afternoon + timedelta(days=1))).delivered == 1
