@@ -246,16 +246,6 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError(f"must be true or false, not {raw!r}")
 
 
-def _parse_fraction(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"must be a number between 0 and 1, not {raw!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise ValueError("must be between 0 and 1")
-    return value
-
-
 def _url_parser(schemes: tuple[str, ...]) -> Callable[[str], str]:
     def parse(raw: str) -> str:
         parts = urlsplit(raw)
@@ -283,21 +273,21 @@ def _int_parser(low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _parse_rate(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"must be a number of messages per second, not {raw!r}") from None
-    if not 0.1 <= value <= 50:
-        raise ValueError("must be between 0.1 and 50 (Discord's global limit)")
-    return value
+def _float_parser(low: float, high: float, what: str, unit: str = "") -> Callable[[str], float]:
+    """A number from low to high; errors say what it is ("a number of seconds") and the range."""
+
+    def parse(raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"must be {what}, not {raw!r}") from None
+        if not low <= value <= high:
+            raise ValueError(f"must be between {low:g} and {high:g}{unit}")
+        return value
+
+    return parse
 
 
-def _parse_timeout(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"must be a number of seconds, not {raw!r}") from None
-    if not 0.5 <= value <= 300:
-        raise ValueError("must be between 0.5 and 300 seconds")
-    return value
+_parse_fraction = _float_parser(0.0, 1.0, "a number between 0 and 1")
+_parse_timeout = _float_parser(0.5, 300, "a number of seconds", " seconds")
+_parse_rate = _float_parser(0.1, 50, "a number of messages per second", " (Discord's global limit)")

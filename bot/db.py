@@ -56,6 +56,11 @@ def check_sequence(migrations: Iterable[Migration]) -> list[Migration]:
     return ordered
 
 
+def placeholders(count: int) -> str:
+    """ "?, ?, ?" for an IN (…) list of count values (the values stay parameters)."""
+    return ", ".join("?" * count)
+
+
 class Database:
     """One shared connection; writers take turns through `transaction()`."""
 

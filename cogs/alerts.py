@@ -19,6 +19,7 @@ from bot.ui.alerts import (
     poll_text,
     subscription_line,
     subscriptions_text,
+    watchlist_text,
 )
 from bot.ui.checks import require_manager
 from bot.ui.paginator import Paginator
@@ -206,13 +207,7 @@ class AlertsAdmin(app_commands.Group):
     async def tracked_command(self, interaction: discord.Interaction) -> None:
         """The court cases and feeds the alerts follow."""
         watchlist = _service(interaction).watchlist
-        lines = ["**Tracked cases** (CourtListener dockets)"]
-        lines += [f"- {c.docket_id} · {plain(c.name, 150)}" for c in watchlist.cases] or ["- none"]
-        lines.append("**Feeds**")
-        lines += [f"- #{f.id} · {plain(f.title, 100)} · <{f.url}>" for f in watchlist.feeds] or [
-            "- none"
-        ]
-        await reply(interaction, "\n".join(lines)[:2000], ephemeral=True)
+        await reply(interaction, watchlist_text(watchlist), ephemeral=True)
 
     @app_commands.command(name="addfeed")
     async def add_feed_command(self, interaction: discord.Interaction, url: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 import html
 import json
@@ -55,10 +56,12 @@ def entry_time(entry: Any) -> str | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
 
 
-async def conditional_get(
+async def fetch_feed(
     client: HttpGetter, url: str, cursor: str | None, *, what: str = "feed"
-) -> tuple[bytes | None, str | None]:
-    """GET with ETag / Last-Modified from the cursor; (None, cursor) when not modified."""
+) -> tuple[Any | None, str | None]:
+    """GET a feed with ETag / Last-Modified from the cursor and parse it in a worker thread
+    (a large feed takes feedparser seconds: never on the event loop); (None, cursor) when it
+    was not modified."""
     validators = json.loads(cursor) if cursor else {}
     headers = {}
     if validators.get("etag"):
@@ -72,4 +75,5 @@ async def conditional_get(
         "etag": response.headers.get("etag"),
         "last_modified": response.headers.get("last-modified"),
     }
-    return response.content, json.dumps(new_cursor)
+    parsed = await asyncio.to_thread(parse_feed, response.content)
+    return parsed, json.dumps(new_cursor)

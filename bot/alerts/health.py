@@ -12,12 +12,16 @@ from bot.alerts.sources import Budget, HttpGetter, SourceError
 from bot.db import Database
 
 _LOAD = "SELECT * FROM alert_sources WHERE name = ?"
-_ENSURE = "INSERT INTO alert_sources (name) VALUES (?) ON CONFLICT (name) DO NOTHING"
 _SAVE = """
-UPDATE alert_sources SET cursor = ?, last_success_at = ?, last_error_at = ?, last_error = ?,
-    failures = ?, unhealthy_since = ?, next_poll_at = ?, budget_hour = ?, budget_hour_used = ?,
-    budget_day = ?, budget_day_used = ?
-WHERE name = ?
+INSERT INTO alert_sources (name, cursor, last_success_at, last_error_at, last_error, failures,
+    unhealthy_since, next_poll_at, budget_hour, budget_hour_used, budget_day, budget_day_used)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor,
+    last_success_at = excluded.last_success_at, last_error_at = excluded.last_error_at,
+    last_error = excluded.last_error, failures = excluded.failures,
+    unhealthy_since = excluded.unhealthy_since, next_poll_at = excluded.next_poll_at,
+    budget_hour = excluded.budget_hour, budget_hour_used = excluded.budget_hour_used,
+    budget_day = excluded.budget_day, budget_day_used = excluded.budget_day_used
 """
 
 
@@ -43,11 +47,16 @@ class SourceState:
     def from_row(cls, row: Any) -> SourceState:
         return cls(**{name: row[name] for name in cls.__slots__})
 
-    def budget_left(self, budget: Budget, now: datetime) -> tuple[int, int]:
-        """Requests left this hour and today."""
+    def used(self, now: datetime) -> tuple[int, int]:
+        """Requests spent this clock hour and this UTC day (older counts no longer apply)."""
         hour, day = _windows(now)
         used_hour = self.budget_hour_used if self.budget_hour == hour else 0
         used_day = self.budget_day_used if self.budget_day == day else 0
+        return used_hour, used_day
+
+    def budget_left(self, budget: Budget, now: datetime) -> tuple[int, int]:
+        """Requests left this hour and today."""
+        used_hour, used_day = self.used(now)
         return max(0, budget.per_hour - used_hour), max(0, budget.per_day - used_day)
 
 
@@ -58,14 +67,15 @@ class SourceStates:
         self._db = db
 
     async def load(self, name: str) -> SourceState:
-        await self._db.execute(_ENSURE, (name,))
+        """The stored state, or a fresh one for a source never polled (nothing is written)."""
         row = await self._db.fetchone(_LOAD, (name,))
-        return SourceState.from_row(row)
+        return SourceState(name) if row is None else SourceState.from_row(row)
 
     async def save(self, state: SourceState) -> None:
         await self._db.execute(
             _SAVE,
             (
+                state.name,
                 state.cursor,
                 state.last_success_at,
                 state.last_error_at,
@@ -77,7 +87,6 @@ class SourceStates:
                 state.budget_hour_used,
                 state.budget_day,
                 state.budget_day_used,
-                state.name,
             ),
         )
 
@@ -95,10 +104,8 @@ class MeteredClient:
         self._client = client
         self._budget = budget
         self._now = now
-        hour, day = _windows(now)
-        self.hour, self.day = hour, day
-        self.used_hour = state.budget_hour_used if state.budget_hour == hour else 0
-        self.used_day = state.budget_day_used if state.budget_day == day else 0
+        self.hour, self.day = _windows(now)
+        self.used_hour, self.used_day = state.used(now)
 
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:
         if self.used_day >= self._budget.per_day:

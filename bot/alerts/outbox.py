@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.alerts.items import StoredItem
 from bot.alerts.subscriptions import Subscription
-from bot.db import Database
+from bot.db import Database, placeholders
 
 _ITEM_COLUMNS = """
     i.id, i.source, i.external_id, i.kind, i.jurisdiction, i.identifier, i.title, i.status,
@@ -43,7 +43,7 @@ WHERE s.mode = 'daily' AND s.paused_reason IS NULL
     AND EXISTS (SELECT 1 FROM alert_outbox o WHERE o.subscription_id = s.id
         AND o.delivered_at IS NULL AND o.dropped_at IS NULL)
 """
-_SUBSCRIPTIONS_BY_ID = "SELECT * FROM alert_subscriptions WHERE id = ?"
+_SUBSCRIPTIONS_BY_ID = "SELECT * FROM alert_subscriptions WHERE id IN ({marks})"
 _DELIVERED = (
     "UPDATE alert_outbox SET delivered_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?"
 )
@@ -59,9 +59,10 @@ UPDATE alert_subscriptions SET paused_reason = ?, paused_at = ?
 WHERE channel_id = ? AND paused_reason IS NULL
 """
 _DIGESTED = "UPDATE alert_subscriptions SET last_digest_on = ? WHERE id = ?"
-_PENDING_COUNT = """
-SELECT COUNT(*) FROM alert_outbox WHERE subscription_id = ? AND delivered_at IS NULL
-    AND dropped_at IS NULL
+_PENDING_COUNTS = """
+SELECT subscription_id, COUNT(*) AS pending FROM alert_outbox
+WHERE delivered_at IS NULL AND dropped_at IS NULL AND subscription_id IN ({marks})
+GROUP BY subscription_id
 """
 
 
@@ -103,13 +104,17 @@ class Outbox:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._subscriptions: dict[int, Subscription] = {}
 
     async def due(self, now: datetime, limit: int = 200) -> list[Delivery]:
         """Immediate-mode deliveries whose time has come, oldest first."""
-        self._subscriptions.clear()
         rows = await self._db.fetchall(_DUE, (now.isoformat(), limit))
-        return [await self._delivery(r) for r in rows]
+        if not rows:
+            return []
+        # One read for the batch's subscriptions: a fan-out to a thousand channels is one query.
+        ids = sorted({r["subscription_id"] for r in rows})
+        sql = _SUBSCRIPTIONS_BY_ID.format(marks=placeholders(len(ids)))
+        subs = {r["id"]: Subscription.from_row(r) for r in await self._db.fetchall(sql, ids)}
+        return [_delivery(r, subs[r["subscription_id"]]) for r in rows]
 
     async def digests_due(self, now: datetime, hour: int) -> list[Digest]:
         """Daily subscriptions whose digest hour has passed today and that have alerts waiting."""
@@ -120,7 +125,7 @@ class Outbox:
         for row in await self._db.fetchall(_DAILY_SUBSCRIPTIONS, (day,)):
             sub = Subscription.from_row(row)
             rows = await self._db.fetchall(_DIGEST_ROWS, (sub.id,))
-            deliveries = tuple([await self._delivery(r, sub) for r in rows])
+            deliveries = tuple(_delivery(r, sub) for r in rows)
             digests.append(Digest(sub, deliveries, day))
         return digests
 
@@ -141,8 +146,9 @@ class Outbox:
     async def digest_delivered(self, digest: Digest, message_id: int, now: datetime) -> None:
         """Mark every alert in the digest delivered and the day done, atomically."""
         async with self._db.transaction() as conn:
-            for delivery in digest.deliveries:
-                await conn.execute(_DELIVERED, (now.isoformat(), message_id, delivery.outbox_id))
+            await conn.executemany(
+                _DELIVERED, [(now.isoformat(), message_id, d.outbox_id) for d in digest.deliveries]
+            )
             await conn.execute(_DIGESTED, (digest.day, digest.subscription.id))
 
     async def retry(self, delivery: Delivery, error: str, at: datetime) -> None:
@@ -158,27 +164,24 @@ class Outbox:
             cursor = await conn.execute(_PAUSE_CHANNEL, (reason, now.isoformat(), channel_id))
             return cursor.rowcount
 
-    async def pending_count(self, subscription_id: int) -> int:
-        row = await self._db.fetchone(_PENDING_COUNT, (subscription_id,))
-        return int(row[0]) if row else 0
-
-    async def _delivery(self, row: Any, sub: Subscription | None = None) -> Delivery:
-        if sub is None:
-            sub = await self._subscription(row["subscription_id"])
-        return Delivery(
-            outbox_id=row["outbox_id"],
-            subscription=sub,
-            item=StoredItem.from_row(row),
-            change=row["change"],
-            previous_status=row["previous_status"],
-            nonce=row["nonce"],
-            attempts=row["attempts"],
-            sending_at=row["sending_at"],
+    async def pending_counts(self, subscription_ids: list[int]) -> dict[int, int]:
+        """Alerts waiting per subscription (absent: none)."""
+        if not subscription_ids:
+            return {}
+        rows = await self._db.fetchall(
+            _PENDING_COUNTS.format(marks=placeholders(len(subscription_ids))), subscription_ids
         )
+        return {r["subscription_id"]: r["pending"] for r in rows}
 
-    async def _subscription(self, subscription_id: int) -> Subscription:
-        # Read once per batch: a fan-out to a thousand channels should not re-read each row.
-        if subscription_id not in self._subscriptions:
-            row = await self._db.fetchone(_SUBSCRIPTIONS_BY_ID, (subscription_id,))
-            self._subscriptions[subscription_id] = Subscription.from_row(row)
-        return self._subscriptions[subscription_id]
+
+def _delivery(row: Any, sub: Subscription) -> Delivery:
+    return Delivery(
+        outbox_id=row["outbox_id"],
+        subscription=sub,
+        item=StoredItem.from_row(row),
+        change=row["change"],
+        previous_status=row["previous_status"],
+        nonce=row["nonce"],
+        attempts=row["attempts"],
+        sending_at=row["sending_at"],
+    )

@@ -70,7 +70,6 @@ class AlertService:
 
     def __init__(self, db: Database, client: httpx.AsyncClient, settings: Settings) -> None:
         self._settings = settings
-        self._client = client
         self._db = db
         self.store = AlertStore(db, max_age=timedelta(days=settings.alerts_max_age_days))
         self.states = SourceStates(db)
@@ -93,7 +92,9 @@ class AlertService:
         return self._sources
 
     def _rebuild_sources(self) -> None:
-        self._sources = build_sources(self._settings, self.watchlist.tracked, self.watchlist.feeds)
+        self._sources = build_sources(
+            self._settings, self.watchlist.tracked, self.watchlist.feeds, self._guard.check
+        )
         if self._scheduler is not None and self._settings.alerts_poll:
             self._scheduler.sync()
 
@@ -195,7 +196,8 @@ class AlertService:
     async def subscriptions(self, guild_id: int) -> list[tuple[Subscription, int]]:
         """A server's subscriptions with how many alerts each has waiting."""
         subs = await self.store.subscriptions(guild_id)
-        return [(sub, await self.outbox.pending_count(sub.id)) for sub in subs]
+        pending = await self.outbox.pending_counts([sub.id for sub in subs])
+        return [(sub, pending.get(sub.id, 0)) for sub in subs]
 
     async def unsubscribe(self, guild_id: int, subscription_id: int) -> Subscription:
         return await self.store.unsubscribe(subscription_id, guild_id)
@@ -248,7 +250,7 @@ class AlertService:
         if fetched.status != 200:
             raise UserFacingError(f"That feed answered with HTTP {fetched.status}.")
         try:
-            parsed = parse_feed(fetched.text.encode())
+            parsed = await asyncio.to_thread(parse_feed, fetched.text.encode())
         except SourceError as exc:
             raise UserFacingError("That address is not an RSS or Atom feed.") from exc
         title = strip_html(parsed.feed.get("title")) or httpx.URL(url).host

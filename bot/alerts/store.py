@@ -18,8 +18,9 @@ import aiosqlite
 
 from bot.alerts.items import DEFAULT_HASH_FIELDS, AlertItem, StoredItem
 from bot.alerts.matcher import match_topic
+from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription
-from bot.db import Database
+from bot.db import Database, placeholders
 from bot.errors import UserFacingError
 
 _SOURCE = "SELECT seeded_at FROM alert_sources WHERE name = ?"
@@ -52,6 +53,7 @@ INSERT INTO alert_subscriptions (guild_id, channel_id, kinds, jurisdictions, tag
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _GUILD_SUBSCRIPTIONS = "SELECT * FROM alert_subscriptions WHERE guild_id = ? ORDER BY id"
+_GUILD_SUBSCRIPTION_COUNT = "SELECT COUNT(*) FROM alert_subscriptions WHERE guild_id = ?"
 _DELETE_SUBSCRIPTION = "DELETE FROM alert_subscriptions WHERE id = ? AND guild_id = ?"
 _RESUME = "UPDATE alert_subscriptions SET paused_reason = NULL, paused_at = NULL WHERE id = ?"
 # Rows queued before a pause and now older than the maximum age are dropped, not posted late.
@@ -224,12 +226,7 @@ class AlertStore:
 
     def _fresh(self, item: AlertItem, now: datetime) -> bool:
         """Items published longer ago than the maximum age are stored but never posted."""
-        if not item.published_at:
-            return True
-        published = datetime.fromisoformat(item.published_at.replace("Z", "+00:00"))
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-        return now - published <= self._max_age
+        return not item.published_at or now - parse_utc(item.published_at) <= self._max_age
 
     async def subscribe(
         self,
@@ -249,9 +246,7 @@ class AlertStore:
         """Add a subscription; it hears only of items new or changed from now on."""
         stamp = (now or datetime.now(UTC)).isoformat()
         async with self._db.transaction() as conn:
-            async with conn.execute(
-                "SELECT COUNT(*) FROM alert_subscriptions WHERE guild_id = ?", (guild_id,)
-            ) as rows:
+            async with conn.execute(_GUILD_SUBSCRIPTION_COUNT, (guild_id,)) as rows:
                 (count,) = await rows.fetchone()
             if count >= MAX_SUBSCRIPTIONS_PER_GUILD:
                 raise UserFacingError(
@@ -352,7 +347,7 @@ async def _rows_by_key(
     for item in items:
         by_source.setdefault(item.source, []).append(item.external_id)
     for source, keys in by_source.items():
-        sql = _ITEMS.format(marks=",".join("?" * len(keys)))
+        sql = _ITEMS.format(marks=placeholders(len(keys)))
         async with conn.execute(sql, (source, *keys)) as cursor:
             for row in await cursor.fetchall():
                 found[(row["source"], row["external_id"])] = row

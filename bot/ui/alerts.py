@@ -12,7 +12,9 @@ from bot.alerts.outbox import Delivery, Digest
 from bot.alerts.poster import DeliveryError, Failure
 from bot.alerts.scheduler import PollOutcome
 from bot.alerts.service import SourceHealth
+from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription
+from bot.alerts.watchlist import Watchlist
 from bot.ui.paginator import chunk
 from bot.ui.text import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, NO_MENTIONS, plain, truncate
 
@@ -63,7 +65,7 @@ def alert_embed(
     credit = item.attribution or item.source
     embed.set_footer(text=truncate(f"Source: {credit}", 2048))
     if item.published_at:
-        embed.timestamp = datetime.fromisoformat(item.published_at.replace("Z", "+00:00"))
+        embed.timestamp = parse_utc(item.published_at)
     return embed
 
 
@@ -134,6 +136,16 @@ def subscriptions_text(subs: list[tuple[Subscription, int]]) -> str:
     if not subs:
         return "No alert subscriptions in this server yet. Add one with `/admin alerts subscribe`."
     lines = ["**Alert subscriptions**"] + [subscription_line(s, n) for s, n in subs]
+    return truncate("\n".join(lines), CONTENT_LIMIT)
+
+
+def watchlist_text(watchlist: Watchlist) -> str:
+    """The tracked court cases and the watched feeds."""
+    lines = ["**Tracked cases** (CourtListener dockets)"]
+    lines += [f"- {c.docket_id} · {plain(c.name, 150)}" for c in watchlist.cases] or ["- none"]
+    lines.append("**Feeds**")
+    feeds = [f"- #{f.id} · {plain(f.title, 100)} · <{f.url[:300]}>" for f in watchlist.feeds]
+    lines += feeds or ["- none"]
     return truncate("\n".join(lines), CONTENT_LIMIT)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.alerts.items import AlertItem, ItemKind
-from bot.alerts.store import KEEP_FOR, AlertStore, prune
+from bot.alerts.store import KEEP_FOR, MAX_SUBSCRIPTIONS_PER_GUILD, AlertStore, prune
 from bot.alerts.subscriptions import parse_jurisdictions, parse_kinds, parse_terms
 from bot.db import Database
 from bot.errors import UserFacingError
@@ -211,3 +211,12 @@ async def test_prune_keeps_what_is_pending_recent_or_relevant(store: AlertStore)
     items = await store._db.fetchall("SELECT identifier FROM alert_items ORDER BY id")
     assert [r[0] for r in items] == ["S.1367", "S.2"]
     assert len(await outbox(store)) == 1
+
+
+async def test_a_server_has_at_most_25_subscriptions(store: AlertStore) -> None:
+    for channel in range(MAX_SUBSCRIPTIONS_PER_GUILD):
+        await store.subscribe(1, 100 + channel, now=T0)
+    with pytest.raises(UserFacingError, match="already has 25 alert subscriptions"):
+        await store.subscribe(1, 999, now=T0)
+    assert len(await store.subscriptions(1)) == MAX_SUBSCRIPTIONS_PER_GUILD
+    assert (await store.subscribe(2, 999, now=T0)).guild_id == 2  # another server is separate

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.alerts.feeds import conditional_get, entry_time, parse_feed, strip_html
+from bot.alerts.feeds import entry_time, fetch_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.sources import Budget, HttpGetter, Page, TrackedCase
 
@@ -99,14 +99,14 @@ class CourtListenerFeed:
         modified = False
         for url in self.feed_urls(sorted(tracked)):
             previous = validators.get(url)
-            body, state = await conditional_get(
+            feed, state = await fetch_feed(
                 client, url, json.dumps(previous) if previous else None, what=WHAT
             )
             if state and (kept := {k: v for k, v in json.loads(state).items() if v}):
                 next_validators[url] = kept
-            if body is not None:
+            if feed is not None:
                 modified = True
-                documents += [d for e in parse_feed(body).entries if (d := self._document(e))]
+                documents += [d for e in feed.entries if (d := self._document(e))]
         next_cursor = json.dumps(next_validators, sort_keys=True)
         if not modified:
             return Page(cursor=next_cursor, not_modified=True)

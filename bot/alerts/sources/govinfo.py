@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from bot.alerts.feeds import conditional_get, entry_time, parse_feed, strip_html
+from bot.alerts.feeds import entry_time, fetch_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.sources import Budget, HttpGetter, Page
 
@@ -62,12 +62,9 @@ class GovInfoBills:
         self.url = url
 
     async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
-        body, next_cursor = await conditional_get(
-            client, self.url, cursor, what="GovInfo bills feed"
-        )
-        if body is None:
+        feed, next_cursor = await fetch_feed(client, self.url, cursor, what="GovInfo bills feed")
+        if feed is None:
             return Page(cursor=next_cursor, not_modified=True)
-        feed = parse_feed(body)
         items = [item for entry in feed.entries if (item := self._item(entry)) is not None]
         return Page(items=items, cursor=next_cursor)
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from bot.alerts.feeds import conditional_get, entry_time, parse_feed, strip_html
+from bot.alerts.feeds import entry_time, fetch_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.sources import Budget, HttpGetter, Page, SourceError
 from bot.errors import UserFacingError
@@ -56,12 +56,9 @@ class RssFeed:
                 await self._check(self.url)
             except UserFacingError as exc:
                 raise SourceError(f"RSS feed {self.name}: refused: {exc.message}") from exc
-        body, next_cursor = await conditional_get(
-            client, self.url, cursor, what=f"RSS feed {self.name}"
-        )
-        if body is None:
+        feed, next_cursor = await fetch_feed(client, self.url, cursor, what=f"RSS feed {self.name}")
+        if feed is None:
             return Page(cursor=next_cursor, not_modified=True)
-        feed = parse_feed(body)
         feed_title = self.title or strip_html(feed.feed.get("title")) or self.name
         items = [
             item for entry in feed.entries if (item := self._item(entry, feed_title)) is not None
