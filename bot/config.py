@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
@@ -143,7 +143,7 @@ class Settings:
         return tuple(s for s in keys if s)
 
 
-def _alert_settings(reader: _Reader) -> dict[str, object]:
+def _alert_settings(reader: _Reader) -> dict[str, Any]:
     web = _url_parser(("http", "https"))
     return {
         "alerts_poll": reader.get("ALERTS_POLL", "true", _parse_bool),

@@ -63,10 +63,15 @@ class HttpGetter(Protocol):
 
 
 class Source(Protocol):
-    name: str
-    hash_fields: tuple[str, ...]
-    poll_interval: timedelta
-    budget: Budget
+    # Read-only members, so an adapter may declare them as class constants of narrower types.
+    @property
+    def name(self) -> str: ...
+    @property
+    def hash_fields(self) -> tuple[str, ...]: ...
+    @property
+    def poll_interval(self) -> timedelta: ...
+    @property
+    def budget(self) -> Budget: ...
 
     async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
         """Fetch what is new since cursor."""
