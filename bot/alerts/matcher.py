@@ -26,9 +26,8 @@ TIERS = (CREATORS, AI_POLICY)
 # "AI-enabled" and "CD-AI" count.
 _AI_WORD = r"(?<![\w.])A\.?I\.?(?!\w)"
 
-# Words that say a title is about AI at all.
+# Words that say a title is about AI at all; the most specific first, as reasons name the first.
 AI_TERMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("AI", re.compile(r"(?i:\bartificial[- ]intelligence\b)|" + _AI_WORD)),
     ("generative AI", re.compile(r"\bgenerative (?:ai|artificial|models?|systems?|tools?)\b", _I)),
     ("machine learning", re.compile(r"\bmachine[- ]learning\b", _I)),
     ("language models", re.compile(r"\blanguage models?\b|\bLLMs?\b", _I)),
@@ -47,6 +46,7 @@ AI_TERMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"|\bUdio\b|\bPerplexity AI\b|\bEleven ?Labs\b|\bLovo\b|\bRunway AI\b|\bCohere\b"
         ),
     ),
+    ("AI", re.compile(r"(?i:\bartificial[- ]intelligence\b)|" + _AI_WORD)),
 )
 
 # Creator-specific on their own: these words only ever name creator harms or rights.
