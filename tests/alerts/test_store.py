@@ -12,7 +12,7 @@ import pytest
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.store import KEEP_FOR, MAX_SUBSCRIPTIONS_PER_GUILD, AlertStore, prune
 from bot.alerts.subscriptions import parse_jurisdictions, parse_kinds, parse_terms
-from bot.db import Database
+from bot.db import Database, bundled_migrations
 from bot.errors import UserFacingError
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -282,3 +282,19 @@ async def test_items_stored_before_tiers_are_judged_again(store: AlertStore) -> 
         ("H.R.77", "ai-policy", "AI"),
         ("H.R.9", None, ""),
     }
+
+
+async def test_subscriptions_made_before_tiers_become_creators(tmp_path: Path) -> None:
+    before = [m for m in bundled_migrations() if m.number < 6]
+    db = await Database.open(tmp_path / "old.db", before)
+    try:
+        await db.execute(
+            "INSERT INTO alert_subscriptions (guild_id, channel_id, kinds, jurisdictions, tags, "
+            "include_terms, exclude_terms, mode, created_at) "
+            "VALUES (1, 10, 'all', 'all', '', '', '', 'immediate', '2026-11-01T00:00:00+00:00')"
+        )
+        await db.migrate(bundled_migrations())
+        (sub,) = await AlertStore(db).subscriptions(1)
+        assert sub.scope == "creators"
+    finally:
+        await db.close()
