@@ -48,7 +48,7 @@ class NotRelevantButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"alert:nr:(?P<item>\d+)",
 ):
-    """ "Not relevant" under an alert: server managers mark misses that tune the terms."""
+    """The Not relevant button under an alert: server managers mark misses to tune the terms."""
 
     def __init__(self, item_id: int) -> None:
         super().__init__(
