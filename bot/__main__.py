@@ -149,8 +149,10 @@ def poll_report(outcome: PollOutcome, *, dry_run: bool) -> str:
     ]
     for item in r.relevant:
         status = f" [{item.status}]" if item.status else ""
+        why = " · ".join(item.reasons) or "-"
         lines.append(
             f"  {item.kind.value} {item.jurisdiction} {item.identifier}: {item.title}{status}\n"
+            f"    {item.tier or 'untiered'}: {why}\n"
             f"    {item.url}"
         )
     return "\n".join(lines)

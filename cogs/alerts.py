@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal, cast
+import io
+import re
+from typing import Any, Literal, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts.misses import misses_csv
+from bot.alerts.outbox import Delivery
 from bot.alerts.service import AlertService, SubscriptionRequest
 from bot.app import CoalitionBot
 from bot.ui.actions import tell_admins
@@ -16,6 +20,7 @@ from bot.ui.alerts import (
     alert_embed,
     health_text,
     latest_pages,
+    misses_text,
     poll_text,
     subscription_line,
     subscriptions_text,
@@ -23,8 +28,9 @@ from bot.ui.alerts import (
 )
 from bot.ui.checks import require_manager
 from bot.ui.paginator import Paginator
-from bot.ui.replies import reply
+from bot.ui.replies import reply, reply_private
 from bot.ui.text import plain
+from bot.ui.views import funnel_errors
 
 KINDS = Literal["all", "bill", "regulation", "case", "filing", "news"]
 
@@ -36,6 +42,50 @@ def _service(interaction: discord.Interaction) -> AlertService:
 def _guild_id(interaction: discord.Interaction) -> int:
     # /admin is guild-only and require_manager has checked the guild already.
     return interaction.guild_id or 0
+
+
+class NotRelevantButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"alert:nr:(?P<item>\d+)",
+):
+    """The Not relevant button under an alert: server managers mark misses to tune the terms."""
+
+    def __init__(self, item_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Not relevant",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"alert:nr:{item_id}",
+            )
+        )
+        self.item_id = item_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> NotRelevantButton:
+        return cls(int(match["item"]))
+
+    @funnel_errors
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        # Anyone in the channel sees the button; only managers' marks count.
+        require_manager(interaction)
+        counted = await _service(interaction).mark_not_relevant(
+            _guild_id(interaction), self.item_id, interaction.user.id
+        )
+        text = (
+            "Marked not relevant. `/admin alerts misses` lists the marks with what matched."
+            if counted
+            else "This server has already marked this alert not relevant."
+        )
+        await reply_private(interaction, text)
+
+
+def alert_view(delivery: Delivery) -> discord.ui.View:
+    """The button under a posted alert."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(NotRelevantButton(delivery.item.id))
+    return view
 
 
 class AlertsAdmin(app_commands.Group):
@@ -62,6 +112,7 @@ class AlertsAdmin(app_commands.Group):
         pattern: str | None = None,
         mode: Literal["immediate", "daily"] = "immediate",
         mention_role: discord.Role | None = None,
+        scope: Literal["creators", "all-ai"] = "creators",
     ) -> None:
         """Post new AI bills, rules and lawsuits into a channel, from what is new from now on.
 
@@ -75,6 +126,7 @@ class AlertsAdmin(app_commands.Group):
             pattern: Only alerts matching this regular expression (advanced).
             mode: immediate (each alert as it comes) or daily (one digest a day).
             mention_role: A role to ping with each alert (none by default).
+            scope: creators (AI and creators' rights, the default) or all-ai (every AI bill too).
         """
         request = SubscriptionRequest(
             kinds=kinds,
@@ -85,6 +137,7 @@ class AlertsAdmin(app_commands.Group):
             pattern=pattern,
             mode=mode,
             mention_role_id=mention_role.id if mention_role else None,
+            scope=scope,
         )
         sub = await _service(interaction).subscribe(_guild_id(interaction), channel.id, request)
         await reply(
@@ -138,6 +191,18 @@ class AlertsAdmin(app_commands.Group):
         embeds = [alert_embed(stored.item) for stored in items]
         view = Paginator(embeds, interaction.user.id)
         await reply(interaction, embed=view.page, view=view, ephemeral=True)
+
+    @app_commands.command(name="misses")
+    async def misses_command(self, interaction: discord.Interaction) -> None:
+        """Alerts marked Not relevant here, with the terms that matched (CSV attached)."""
+        misses = await _service(interaction).missed(_guild_id(interaction))
+        file = discord.File(io.BytesIO(misses_csv(misses).encode()), filename="alert-misses.csv")
+        await interaction.response.send_message(
+            misses_text(misses),
+            file=file,
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @app_commands.command(name="sources")
     async def sources_command(self, interaction: discord.Interaction) -> None:
@@ -250,8 +315,9 @@ class Alerts(
         admin = self.bot.get_cog("Admin")
         if isinstance(admin, commands.GroupCog) and admin.app_command is not None:
             admin.app_command.add_command(self.admin_group)
+        self.bot.add_dynamic_items(NotRelevantButton)
         self.bot.alerts.start(
-            DiscordSender(self.bot),
+            DiscordSender(self.bot, alert_view),
             lambda text: tell_admins(self.bot, self.bot.settings, text),
             ready=self.bot.wait_until_ready,
         )
@@ -260,6 +326,7 @@ class Alerts(
         admin = self.bot.get_cog("Admin")
         if isinstance(admin, commands.GroupCog) and admin.app_command is not None:
             admin.app_command.remove_command(self.admin_group.name)
+        self.bot.remove_dynamic_items(NotRelevantButton)
         await self.bot.alerts.stop()
 
     @app_commands.command(name="latest")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.db import bundled_migrations
 from tests.alertsources import BillsFeed, FeedBill
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.cli-test-token-00000000000000000"
@@ -63,7 +64,7 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     env = {"DATABASE_PATH": str(tmp_path / "data" / "bot.db")}
     migrated = run_cli(tmp_path, "db", "migrate", **env)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schema version 5" in migrated.stdout
+    assert f"schema version {len(bundled_migrations())}" in migrated.stdout
     backup = run_cli(tmp_path, "db", "backup", str(tmp_path / "backup.db"), **env)
     assert backup.returncode == 0, backup.stderr
     assert (tmp_path / "backup.db").stat().st_size > 0
@@ -106,6 +107,7 @@ async def test_alerts_poll_dry_run_prints_what_would_be_posted_and_stores_nothin
         assert code == 0, out
         assert "govinfo-bills: 2 new, 0 updated, 1 unchanged" in out
         assert "bill US S.7913: Generative AI Copyright Disclosure Act of 2026" in out
+        assert "creators: generative AI · copyright" in out  # the tier and why
         assert "https://www.govinfo.gov/app/details/BILLS-119s7913is" in out
         assert "Post Office" not in out
         async with (

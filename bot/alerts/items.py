@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 DEFAULT_HASH_FIELDS = ("title", "status", "status_date", "url")
+REASON_SEPARATOR = " · "
 
 
 class ItemKind(StrEnum):
@@ -39,6 +40,9 @@ class AlertItem:
     summary: str | None = field(default=None, compare=False)
     # Items of tracked dockets concern creators by definition; others go through the matcher.
     always_relevant: bool = field(default=False, compare=False)
+    # Set by the store from the matcher: "creators" or "ai-policy", and why ("digital replica").
+    tier: str | None = field(default=None, compare=False)
+    reasons: tuple[str, ...] = field(default=(), compare=False)
 
     def content_hash(self, fields: tuple[str, ...] = DEFAULT_HASH_FIELDS) -> str:
         """A fingerprint of the fields whose change is worth an update."""
@@ -71,5 +75,7 @@ class StoredItem:
             published_at=row["published_at"],
             tags=tuple(t for t in row["tags"].split(",") if t),
             attribution=row["attribution"],
+            tier=row["tier"],
+            reasons=tuple(r for r in row["reasons"].split(REASON_SEPARATOR) if r),
         )
         return cls(row["id"], item, row["version"], row["first_seen_at"], row["updated_at"])

@@ -13,6 +13,7 @@ import httpx
 from bot.alerts.feeds import parse_feed, strip_html
 from bot.alerts.health import SourceState, SourceStates
 from bot.alerts.items import StoredItem
+from bot.alerts.misses import Miss, Misses
 from bot.alerts.outbox import Outbox
 from bot.alerts.poster import DrainResult, Poster, Sender
 from bot.alerts.registry import build_sources
@@ -22,6 +23,7 @@ from bot.alerts.sources.rss import validate_feed_url
 from bot.alerts.store import AlertStore, prune
 from bot.alerts.subscriptions import (
     MODES,
+    SCOPES,
     Subscription,
     parse_jurisdictions,
     parse_kinds,
@@ -52,6 +54,7 @@ class SubscriptionRequest:
     pattern: str | None = None
     mode: str = "immediate"
     mention_role_id: int | None = None
+    scope: str = "creators"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,7 @@ class AlertService:
         self.states = SourceStates(db)
         self.outbox = Outbox(db)
         self.watchlist = Watchlist(db)
+        self.misses = Misses(db)
         self.poller = Poller(self.store, self.states, client)
         self._sources: dict[str, Source] = {}
         self._poster: Poster | None = None
@@ -87,6 +91,9 @@ class AlertService:
         """Read tracked cases and feeds, and build the sources."""
         await self.watchlist.load()
         self._rebuild_sources()
+        judged = await self.store.judge_untiered()
+        if judged:
+            log.info("Gave %d alert items stored before relevance tiers their tier", judged)
 
     def sources(self) -> dict[str, Source]:
         return self._sources
@@ -180,6 +187,8 @@ class AlertService:
     ) -> Subscription:
         if request.mode not in MODES:
             raise UserFacingError(f"Mode must be one of: {', '.join(MODES)}.")
+        if request.scope not in SCOPES:
+            raise UserFacingError(f"Scope must be one of: {', '.join(SCOPES)}.")
         return await self.store.subscribe(
             guild_id,
             channel_id,
@@ -191,6 +200,7 @@ class AlertService:
             pattern=parse_pattern(request.pattern),
             mode=request.mode,
             mention_role_id=request.mention_role_id,
+            scope=request.scope,
         )
 
     async def subscriptions(self, guild_id: int) -> list[tuple[Subscription, int]]:
@@ -222,6 +232,14 @@ class AlertService:
             jurisdiction = parse_jurisdictions(jurisdiction)[0]
             jurisdiction = None if jurisdiction == "all" else jurisdiction
         return await self.store.latest(kind=kind, jurisdiction=jurisdiction)
+
+    async def mark_not_relevant(self, guild_id: int, item_id: int, user_id: int) -> bool:
+        """A manager's "Not relevant" on a posted alert; False if this server marked it already."""
+        return await self.misses.mark(guild_id, item_id, user_id)
+
+    async def missed(self, guild_id: int) -> list[Miss]:
+        """What this server's managers marked not relevant, newest first."""
+        return await self.misses.listed(guild_id)
 
     # -- sources, cases and feeds --------------------------------------------------------
     async def health(self, now: datetime | None = None) -> list[SourceHealth]:

@@ -8,6 +8,7 @@ already there is stored, not posted. Items older than the maximum age are never 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -16,8 +17,8 @@ from typing import Any
 
 import aiosqlite
 
-from bot.alerts.items import DEFAULT_HASH_FIELDS, AlertItem, StoredItem
-from bot.alerts.matcher import match_topic
+from bot.alerts.items import DEFAULT_HASH_FIELDS, REASON_SEPARATOR, AlertItem, StoredItem
+from bot.alerts.matcher import CREATORS, match_topic
 from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription
 from bot.db import Database, placeholders
@@ -37,20 +38,20 @@ WHERE source = ? AND external_id IN ({marks})
 BATCH_SIZE = 500
 _INSERT_ITEM = """
 INSERT INTO alert_items (source, external_id, kind, jurisdiction, identifier, title, status,
-    status_date, url, published_at, tags, attribution, relevant, content_hash, version,
-    first_seen_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+    status_date, url, published_at, tags, attribution, relevant, tier, reasons, content_hash,
+    version, first_seen_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 """
 _UPDATE_ITEM = """
 UPDATE alert_items SET kind = ?, jurisdiction = ?, identifier = ?, title = ?, status = ?,
     status_date = ?, url = ?, published_at = ?, tags = ?, attribution = ?, relevant = ?,
-    content_hash = ?, version = version + 1, updated_at = ?
+    tier = ?, reasons = ?, content_hash = ?, version = version + 1, updated_at = ?
 WHERE id = ?
 """
 _INSERT_SUBSCRIPTION = """
 INSERT INTO alert_subscriptions (guild_id, channel_id, kinds, jurisdictions, tags, include_terms,
-    exclude_terms, pattern, mode, mention_role_id, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    exclude_terms, pattern, mode, mention_role_id, created_at, scope)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _GUILD_SUBSCRIPTIONS = "SELECT * FROM alert_subscriptions WHERE guild_id = ? ORDER BY id"
 _GUILD_SUBSCRIPTION_COUNT = "SELECT COUNT(*) FROM alert_subscriptions WHERE guild_id = ?"
@@ -81,6 +82,9 @@ SELECT * FROM alert_items WHERE relevant = 1 AND updated_at >= ? ORDER BY update
 LIMIT ?
 """
 _SUBSCRIPTION = "SELECT * FROM alert_subscriptions WHERE id = ?"
+TRACKED_REASON = "tracked case"
+_UNTIERED = "SELECT id, title, status FROM alert_items WHERE relevant = 1 AND tier IS NULL LIMIT ?"
+_SET_TIER = "UPDATE alert_items SET tier = ?, reasons = ? WHERE id = ?"
 _ACTIVE_SUBSCRIPTIONS = "SELECT * FROM alert_subscriptions WHERE paused_reason IS NULL"
 _INSERT_OUTBOX = """
 INSERT INTO alert_outbox (subscription_id, item_id, item_version, change, previous_status, nonce,
@@ -242,6 +246,7 @@ class AlertStore:
         mode: str = "immediate",
         mention_role_id: int | None = None,
         now: datetime | None = None,
+        scope: str = CREATORS,
     ) -> Subscription:
         """Add a subscription; it hears only of items new or changed from now on."""
         stamp = (now or datetime.now(UTC)).isoformat()
@@ -267,6 +272,7 @@ class AlertStore:
                     mode,
                     mention_role_id,
                     stamp,
+                    scope,
                 ),
             )
             async with conn.execute(_SUBSCRIPTION, (cursor.lastrowid,)) as rows:
@@ -321,6 +327,17 @@ class AlertStore:
         rows = await self._db.fetchall(_RECENT_RELEVANT, (since, 2000))
         found = [item for r in rows if sub.matches((item := StoredItem.from_row(r)).item)]
         return found[:limit]
+
+    async def judge_untiered(self) -> int:
+        """Give items stored before relevance tiers their tier and reasons; return how many."""
+        done = 0
+        while rows := await self._db.fetchall(_UNTIERED, (BATCH_SIZE,)):
+            keyed = [(r["id"], r["title"], r["status"]) for r in rows]
+            updates = await asyncio.to_thread(_untiered_judged, keyed)
+            async with self._db.transaction() as conn:
+                await conn.executemany(_SET_TIER, updates)
+            done += len(updates)
+        return done
 
 
 @dataclass
@@ -379,6 +396,8 @@ def _columns(item: AlertItem, is_relevant: bool, digest: str) -> tuple[Any, ...]
         ",".join(item.tags),
         item.attribution,
         int(is_relevant),
+        item.tier,
+        REASON_SEPARATOR.join(item.reasons),
         digest,
     )
 
@@ -401,12 +420,25 @@ class _Rollback(Exception):
 
 
 def _judged(item: AlertItem) -> tuple[AlertItem, bool]:
-    """The item with its topic tags, and whether it concerns creators and AI."""
+    """The item with its topic tags, tier and reasons, and whether it concerns AI at all."""
     topic = match_topic(item.title, item.summary, item.status)
-    tags = item.tags or topic.tags
-    if tags != item.tags:
-        item = replace(item, tags=tags)
+    tier, reasons = topic.tier, topic.reasons
+    if item.always_relevant:  # a tracked docket: every filing concerns creators
+        tier, reasons = CREATORS, (TRACKED_REASON,)
+    item = replace(item, tags=item.tags or topic.tags, tier=tier, reasons=reasons)
     return item, item.always_relevant or topic.relevant
+
+
+def _tier_of(title: str, status: str | None) -> tuple[str, str]:
+    """An item stored before tiers: judged again from its stored title and status."""
+    topic = match_topic(title, status)
+    # It was judged relevant with its summary, which is not stored: keep it in the creators
+    # tier rather than drop it from channels that expected it.
+    return topic.tier or CREATORS, REASON_SEPARATOR.join(topic.reasons)
+
+
+def _untiered_judged(rows: list[tuple[int, str, str | None]]) -> list[tuple[str, str, int]]:
+    return [(*_tier_of(title, status), item_id) for item_id, title, status in rows]
 
 
 def _nonce(subscription_id: int, item_id: int, version: int) -> str:

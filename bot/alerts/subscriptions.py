@@ -9,11 +9,14 @@ from typing import Any
 import regex
 
 from bot.alerts.items import AlertItem, ItemKind
-from bot.alerts.matcher import TAG_RULES
+from bot.alerts.matcher import CREATORS, TAG_RULES
 from bot.errors import UserFacingError
 
 ALL = "all"
 MODES = ("immediate", "daily")
+# "creators": only items in the creators tier (the default); "all-ai": every AI item as well.
+ALL_AI = "all-ai"
+SCOPES = (CREATORS, ALL_AI)
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 60
 MAX_PATTERN_LENGTH = 200
@@ -40,6 +43,7 @@ class Subscription:
     created_at: str
     pattern: str | None = None
     last_digest_on: str | None = None
+    scope: str = CREATORS
 
     @classmethod
     def from_row(cls, row: Any) -> Subscription:
@@ -58,11 +62,15 @@ class Subscription:
             created_at=row["created_at"],
             pattern=row["pattern"],
             last_digest_on=row["last_digest_on"],
+            scope=row["scope"],
         )
 
     def matches(self, item: AlertItem) -> bool:
         """Whether this subscription wants the item."""
         if self.paused_reason:
+            return False
+        # The store judges every item before this; an unjudged one (tier None) is not held back.
+        if self.scope == CREATORS and item.tier not in (None, CREATORS):
             return False
         if ALL not in self.kinds and item.kind.value not in self.kinds:
             return False

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiohttp
 import discord
 
-from bot.alerts.items import AlertItem, ItemKind, StoredItem
+from bot.alerts.items import REASON_SEPARATOR, AlertItem, ItemKind, StoredItem
+from bot.alerts.misses import Miss
 from bot.alerts.outbox import Delivery, Digest
 from bot.alerts.poster import DeliveryError, Failure
 from bot.alerts.scheduler import PollOutcome
@@ -33,6 +35,16 @@ KIND_COLOURS = {
     ItemKind.NEWS: 0x2F855A,
 }
 DIGEST_LINES = 20
+TIER_LABELS = {"creators": "Creators", "ai-policy": "AI policy"}
+SCOPE_LABELS = {"creators": "creators", "all-ai": "all AI"}
+
+
+def why_line(item: AlertItem) -> str | None:
+    """One short line of what made an item relevant: "Creators · digital replica · likeness"."""
+    if item.tier is None:
+        return None
+    parts = [TIER_LABELS.get(item.tier, item.tier), *item.reasons]
+    return plain(REASON_SEPARATOR.join(parts), 200)
 
 
 def _link(url: str) -> str | None:
@@ -52,6 +64,8 @@ def alert_embed(
         description=plain(item.title, 1000),
         colour=KIND_COLOURS[item.kind],
     )
+    if why := why_line(item):
+        embed.add_field(name="Why", value=why, inline=False)
     if item.status:
         when = f" ({plain(item.status_date, 20)})" if item.status_date else ""
         embed.add_field(name="Latest", value=plain(item.status, 900) + when, inline=False)
@@ -79,7 +93,8 @@ def digest_embed(digest: Digest) -> discord.Embed:
         title = plain(item.title, 140)
         status = f" — {plain(item.status, 100)}" if item.status else ""
         link = f"[{label}]({item.url})" if _link(item.url) else label
-        lines.append(f"- {mark}{link}: {title}{status}")
+        why = f" · _{why_line(item)}_" if why_line(item) else ""
+        lines.append(f"- {mark}{link}: {title}{status}{why}")
     more = len(digest.deliveries) - DIGEST_LINES
     if more > 0:
         lines.append(f"…and {more} more: see `/alerts latest`.")
@@ -102,7 +117,9 @@ def latest_pages(items: list[StoredItem]) -> list[discord.Embed]:
             name = plain(f"{KIND_LABELS[item.kind]} · {item.jurisdiction} · {item.identifier}", 250)
             status = f"\n{plain(item.status, 200)}" if item.status else ""
             link = f"\n{_link(item.url) or ''}"
-            embed.add_field(name=name, value=plain(item.title, 400) + status + link, inline=False)
+            why = f"\n*{why_line(item)}*" if why_line(item) else ""
+            value = plain(item.title, 400) + status + why + link
+            embed.add_field(name=name, value=value, inline=False)
         pages.append(embed)
     return pages
 
@@ -113,6 +130,7 @@ def subscription_line(sub: Subscription, pending: int | None = None) -> str:
         f"**#{sub.id}** <#{sub.channel_id}>",
         f"kinds {', '.join(sub.kinds)}",
         f"jurisdictions {', '.join(sub.jurisdictions)}",
+        f"scope {SCOPE_LABELS.get(sub.scope, sub.scope)}",
     ]
     if sub.tags:
         parts.append(f"tags {', '.join(sub.tags)}")
@@ -190,11 +208,36 @@ def poll_text(outcome: PollOutcome) -> str:
     )
 
 
+def misses_text(misses: list[Miss], shown: int = 15) -> str:
+    """The latest alerts marked not relevant, with what matched; the CSV has them all."""
+    if not misses:
+        return (
+            "Nothing marked yet. Server managers can press **Not relevant** under an alert; "
+            "the marks show here with the terms that matched, to tune the alerts."
+        )
+    lines = ["**Alerts marked not relevant** (newest first; what matched):"]
+    for miss in misses[:shown]:
+        matched = REASON_SEPARATOR.join(miss.reasons) or "no terms"
+        tier = TIER_LABELS.get(miss.tier or "", "untiered")
+        lines.append(
+            f"- {plain(miss.identifier, 60)}: {plain(miss.title, 150)} — {tier} · "
+            f"{plain(matched, 150)}"
+        )
+    if len(misses) > shown:
+        lines.append(f"…and {len(misses) - shown} more in the attached CSV.")
+    return truncate("\n".join(lines), CONTENT_LIMIT)
+
+
 class DiscordSender:
     """Posts alerts with discord.py; maps Discord's answers to what the poster should do."""
 
-    def __init__(self, client: discord.Client) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        view_for: Callable[[Delivery], discord.ui.View | None] | None = None,
+    ) -> None:
         self._client = client
+        self._view_for = view_for  # the buttons under an alert (the cog owns their callbacks)
 
     async def send_alert(self, delivery: Delivery) -> int:
         embed = alert_embed(
@@ -202,7 +245,8 @@ class DiscordSender:
             change=delivery.change,
             previous_status=delivery.previous_status,
         )
-        return await self._send(delivery.subscription, embed, delivery.nonce)
+        view = self._view_for(delivery) if self._view_for else None
+        return await self._send(delivery.subscription, embed, delivery.nonce, view)
 
     async def find_posted(self, sent: Delivery | Digest) -> int | None:
         """Look through the channel's newest messages for this message, posted by this bot."""
@@ -231,7 +275,13 @@ class DiscordSender:
     async def send_digest(self, digest: Digest) -> int:
         return await self._send(digest.subscription, digest_embed(digest), digest.nonce)
 
-    async def _send(self, sub: Subscription, embed: discord.Embed, nonce: str) -> int:
+    async def _send(
+        self,
+        sub: Subscription,
+        embed: discord.Embed,
+        nonce: str,
+        view: discord.ui.View | None = None,
+    ) -> int:
         channel = self._client.get_partial_messageable(sub.channel_id, guild_id=sub.guild_id)
         role = sub.mention_role_id
         # Only the subscription's chosen role may be pinged; feed text never can.
@@ -239,7 +289,11 @@ class DiscordSender:
         mentions = discord.AllowedMentions(roles=[discord.Object(role)]) if role else NO_MENTIONS
         try:
             message = await channel.send(
-                content=content, embed=embed, nonce=nonce, allowed_mentions=mentions
+                content=content,
+                embed=embed,
+                nonce=nonce,
+                allowed_mentions=mentions,
+                view=view,
             )
         except discord.NotFound as exc:
             raise DeliveryError(Failure.GONE, f"404 {exc.code}: {exc.text}") from exc

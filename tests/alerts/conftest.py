@@ -25,14 +25,14 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 def bill(number: int, title: str | None = None, status: str = "Introduced", **changes) -> AlertItem:
-    """A relevant federal bill (its title names AI unless given)."""
+    """A federal bill in the creators tier (its title names AI and copyright unless given)."""
     fields = {
         "source": "test-source",
         "external_id": f"bill-{number}",
         "kind": ItemKind.BILL,
         "jurisdiction": "US",
         "identifier": f"S.{number}",
-        "title": title or f"Artificial Intelligence Accountability Act No. {number}",
+        "title": title or f"Artificial Intelligence Copyright Accountability Act No. {number}",
         "url": f"https://www.congress.gov/bill/119th-congress/senate-bill/{number}",
         "status": status,
         "status_date": "2026-11-19",

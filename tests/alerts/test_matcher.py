@@ -90,3 +90,64 @@ def test_ai_inside_words_never_counts() -> None:
 )
 def test_tags(title: str, tags: set[str]) -> None:
     assert tags <= set(match_topic(title).tags)
+
+
+# The general AI bills: AI, but nothing about creators.
+GENERAL_AI = [
+    "Department of Energy AI research at the national laboratories",
+    "To direct the Secretary of Veterans Affairs to use artificial intelligence to reduce the claims backlog",
+    "FDA guidance on artificial intelligence-enabled medical devices",
+    "Autonomous weapons systems and artificial intelligence in the Armed Forces",
+    "Precision agriculture: machine learning grants",
+    "A tax credit for AI data centers",
+    "AI Training Extension Act",
+    "Social Media and Artificial Intelligence (AI) Safety.",
+]
+
+
+@pytest.mark.parametrize("title", GENERAL_AI)
+def test_general_ai_bills_are_ai_policy_not_creators(title: str) -> None:
+    result = match_topic(title)
+    assert result.tier == "ai-policy", (title, result)
+    assert result.relevant and result.reasons
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        ("Materially deceptive AI-generated audio or video of candidates", "AI-generated"),
+        ("Protecting a musician's voice by voice cloning technology", "voice cloning"),
+        ("Unauthorized use of a cloned voice of a performer", "voice cloning"),
+        ("Penalties for digital forgeries of identifiable individuals", "digital forgery"),
+        ("Contracts for synthetic performers", "synthetic media"),
+        ("Labels for machine-generated images", "AI-generated"),
+        ("AI-enabled imitation of an artist's style", "performers"),
+        ("Elections; synthetic media; disclosure", "synthetic media"),
+    ],
+)
+def test_real_wording_reaches_the_creators_tier(title: str, reason: str) -> None:
+    result = match_topic(title)
+    assert result.tier == "creators", (title, result)
+    assert reason in result.reasons
+
+
+def test_reasons_say_why_in_short_words() -> None:
+    result = match_topic("Employment: use of likeness: digital replica.")
+    assert result.tier == "creators"
+    assert result.reasons[0] == "digital replica"
+    assert "likeness" in match_topic("AI and the likeness of performers").reasons
+    assert match_topic("Artificial intelligence: copyright").reasons == ("AI", "copyright")
+    assert match_topic("Andersen v. Stability AI Ltd.").reasons == ("AI company", "lawsuit")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "USE/OCC TAX-HEARING AIDS",
+        "Establish or revise penalties for drive-by boat check stations - AIS protections",
+        "AN ACT RELATING TO HEALTH AND SAFETY -- THE RHODE ISLAND CLEAN AIR PRESERVATION ACT",
+        "Certain social media algorithms that target children prohibited.",
+    ],
+)
+def test_more_look_alikes_stay_unrelated(title: str) -> None:
+    assert match_topic(title).tier is None, title

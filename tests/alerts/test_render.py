@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.alerts.feeds import strip_html
-from bot.ui.alerts import alert_embed
+from bot.alerts.items import StoredItem
+from bot.ui.alerts import alert_embed, latest_pages, why_line
 from tests.alerts.conftest import bill
 
 
@@ -30,3 +31,17 @@ def test_an_update_names_what_changed_and_non_web_urls_never_become_links() -> N
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert fields["What changed"] == "Was: Introduced"
     assert "url" not in embed and "Read it" not in fields
+
+
+def test_every_judged_alert_says_why_in_one_short_line() -> None:
+    item = replace(bill(1), tier="creators", reasons=("digital replica", "likeness"))
+    fields = {f["name"]: f["value"] for f in alert_embed(item).to_dict()["fields"]}
+    assert fields["Why"] == "Creators · digital replica · likeness"
+    policy = replace(bill(2), tier="ai-policy", reasons=("AI",))
+    assert why_line(policy) == "AI policy · AI"
+    assert why_line(bill(3)) is None  # never judged: no line rather than a wrong one
+    assert "Why" not in {f["name"] for f in alert_embed(bill(3)).to_dict()["fields"]}
+    page = latest_pages([StoredItem(1, item, 1, "", ""), StoredItem(2, policy, 1, "", "")])[0]
+    values = [f["value"] for f in page.to_dict()["fields"]]
+    assert "*Creators · digital replica · likeness*" in values[0]
+    assert "*AI policy · AI*" in values[1]

@@ -12,7 +12,7 @@ import pytest
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.store import KEEP_FOR, MAX_SUBSCRIPTIONS_PER_GUILD, AlertStore, prune
 from bot.alerts.subscriptions import parse_jurisdictions, parse_kinds, parse_terms
-from bot.db import Database
+from bot.db import Database, bundled_migrations
 from bot.errors import UserFacingError
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -220,3 +220,81 @@ async def test_a_server_has_at_most_25_subscriptions(store: AlertStore) -> None:
         await store.subscribe(1, 999, now=T0)
     assert len(await store.subscriptions(1)) == MAX_SUBSCRIPTIONS_PER_GUILD
     assert (await store.subscribe(2, 999, now=T0)).guild_id == 2  # another server is separate
+
+
+VA_BACKLOG = replace(
+    NO_FAKES,
+    external_id="BILLS-119hr77",
+    identifier="H.R.77",
+    title="To use artificial intelligence to reduce the disability claims backlog",
+    tags=(),
+)
+
+
+async def test_default_subscriptions_hear_creator_items_and_all_ai_hears_both(
+    store: AlertStore,
+) -> None:
+    default = await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    wide = await store.subscribe(1, 11, now=T0 - timedelta(days=1), scope="all-ai")
+    assert (default.scope, wide.scope) == ("creators", "all-ai")
+    await seeded(store)
+    result = await store.ingest("govinfo", [NO_FAKES, VA_BACKLOG], now=T0 + timedelta(hours=1))
+    assert {(i.identifier, i.tier) for i in result.relevant} == {
+        ("S.1367", "creators"),
+        ("H.R.77", "ai-policy"),
+    }
+    rows = await store._db.fetchall(
+        "SELECT o.subscription_id, i.identifier FROM alert_outbox o "
+        "JOIN alert_items i ON i.id = o.item_id ORDER BY o.subscription_id, i.identifier"
+    )
+    assert [tuple(r) for r in rows] == [
+        (default.id, "S.1367"),
+        (wide.id, "H.R.77"),
+        (wide.id, "S.1367"),
+    ]
+    latest = {s.item.identifier: s.item for s in await store.latest()}
+    assert latest["S.1367"].tier == "creators"
+    assert latest["S.1367"].reasons == ("NO FAKES Act",)
+    assert latest["H.R.77"].reasons == ("AI",)
+    assert [s.item.identifier for s in await store.preview(default, now=T0)] == ["S.1367"]
+
+
+async def test_a_tracked_docket_is_in_the_creators_tier_whatever_its_words(
+    store: AlertStore,
+) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    tracked = replace(POST_OFFICE, external_id="docket-1", always_relevant=True)
+    result = await store.ingest("govinfo", [tracked], now=T0 + timedelta(hours=1))
+    assert result.queued == 1
+    assert (result.relevant[0].tier, result.relevant[0].reasons) == ("creators", ("tracked case",))
+
+
+async def test_items_stored_before_tiers_are_judged_again(store: AlertStore) -> None:
+    await seeded(store)
+    await store.ingest("govinfo", [NO_FAKES, VA_BACKLOG, POST_OFFICE], now=T0)
+    await store._db.execute("UPDATE alert_items SET tier = NULL, reasons = ''")
+    assert await store.judge_untiered() == 2  # the post office bill was never relevant
+    assert await store.judge_untiered() == 0
+    rows = await store._db.fetchall("SELECT identifier, tier, reasons FROM alert_items")
+    assert {tuple(r) for r in rows} == {
+        ("S.1367", "creators", "NO FAKES Act"),
+        ("H.R.77", "ai-policy", "AI"),
+        ("H.R.9", None, ""),
+    }
+
+
+async def test_subscriptions_made_before_tiers_become_creators(tmp_path: Path) -> None:
+    before = [m for m in bundled_migrations() if m.number < 6]
+    db = await Database.open(tmp_path / "old.db", before)
+    try:
+        await db.execute(
+            "INSERT INTO alert_subscriptions (guild_id, channel_id, kinds, jurisdictions, tags, "
+            "include_terms, exclude_terms, mode, created_at) "
+            "VALUES (1, 10, 'all', 'all', '', '', '', 'immediate', '2026-11-01T00:00:00+00:00')"
+        )
+        await db.migrate(bundled_migrations())
+        (sub,) = await AlertStore(db).subscriptions(1)
+        assert sub.scope == "creators"
+    finally:
+        await db.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -306,3 +308,74 @@ async def test_after_discord_forgot_the_nonce_a_posted_alert_is_found_not_repeat
         await asyncio.sleep(1)  # time enough for a wrong second copy to show up
     assert sorted(Counter(titles(fake, "ai-alerts")).values()) == [1, 1]
     assert titles(fake, "ai-alerts")[1] == lost["embeds"][0]["description"]
+
+
+MIXED_FEED = [
+    # Creator bills, as bills are really worded.
+    FeedBill(9101, "Materially deceptive AI-generated audio or video of candidates"),
+    FeedBill(9102, "To protect a musician's voice from voice cloning technology"),
+    FeedBill(9103, "Digital replicas of performers: consent and compensation"),
+    # General AI bills: AI, but nothing about creators.
+    FeedBill(9201, "Department of Energy artificial intelligence research at national labs"),
+    FeedBill(9202, "Artificial intelligence to reduce the VA disability claims backlog"),
+    FeedBill(9203, "A tax credit for AI data centers"),
+]
+
+
+def why(message: dict) -> str:
+    return next(f["value"] for f in message["embeds"][0]["fields"] if f["name"] == "Why")
+
+
+async def test_default_subscriptions_post_creator_bills_and_all_ai_posts_both(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        default = await subscribe(fake, "ai-alerts")
+        assert "scope creators" in default["content"]
+        wide = await subscribe(fake, "general", scope="all-ai")
+        assert "scope all AI" in wide["content"]
+        await poll(fake)
+        feed.bills = list(MIXED_FEED)
+        assert "9 alert(s) queued" in await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 3, 15)
+        await wait_for_messages(fake, "general", 6, 15)
+        creators = fake.channel_messages(fake.channel("ai-alerts"))
+        assert sorted(m["embeds"][0]["title"] for m in creators) == [
+            "Bill · US · S.9101",
+            "Bill · US · S.9102",
+            "Bill · US · S.9103",
+        ]
+        everything = fake.channel_messages(fake.channel("general"))
+        assert len(everything) == 6
+        whys = {m["embeds"][0]["title"]: why(m) for m in creators + everything}
+        assert (
+            whys["Bill · US · S.9101"] == "Creators · AI-generated · images and media · elections"
+        )
+        assert whys["Bill · US · S.9102"] == "Creators · voice cloning"
+        assert whys["Bill · US · S.9103"].startswith("Creators · digital replica")
+        assert whys["Bill · US · S.9202"] == "AI policy · AI"
+        latest = await fake.invoke("alerts latest", user=fake.member, kind="bill")
+        values = [f["value"] for f in (await latest.message())["embeds"][0]["fields"]]
+        assert any("*AI policy · AI*" in v for v in values)
+        assert any("*Creators · voice cloning*" in v for v in values)
+
+        # A member can't mark an alert; a manager can, once per server, and sees it listed.
+        alert = next(m for m in everything if m["embeds"][0]["title"] == "Bill · US · S.9203")
+        (button,) = [c for row in alert["components"] for c in row["components"]]
+        assert button["label"] == "Not relevant"
+        refused = await fake.click(alert, button["custom_id"], user=fake.member)
+        assert "Only server managers" in (await refused.message())["content"]
+        marked = await fake.click(alert, button["custom_id"], user=fake.admin)
+        assert "Marked not relevant" in (await marked.message())["content"]
+        assert refused.ephemeral and marked.ephemeral
+        again = await fake.click(alert, button["custom_id"], user=fake.admin)
+        assert "already marked" in (await again.message())["content"]
+        misses = await fake.invoke("admin alerts misses", user=fake.admin)
+        shown = await misses.message()
+        assert misses.ephemeral
+        assert "S.9203: A tax credit for AI data centers — AI policy · AI" in shown["content"]
+        (attachment,) = shown["attachments"]
+        rows = list(csv.DictReader(io.StringIO(fake.attachment_bytes(attachment).decode())))
+        assert [(r["identifier"], r["tier"], r["matched"]) for r in rows] == [
+            ("S.9203", "ai-policy", "AI")
+        ]
