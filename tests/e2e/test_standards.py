@@ -82,6 +82,10 @@ async def test_answers_from_example_text_carry_the_label(
     assert answer["embeds"][0]["footer"]["text"].startswith(label)
     full = await fake.click(answer, button(answer, "Show full section"))
     assert (await full.message())["embeds"][0]["footer"]["text"].startswith(label)
+    shown = await (await fake.invoke("standards show", section="consent-training")).message()
+    assert shown["embeds"][0]["footer"]["text"].startswith(label)
+    sources = {f["name"]: f["value"] for f in shown["embeds"][0]["fields"]}["Sources"]
+    assert sources == "<https://www.copyright.gov/ai/>"
 
     # Once the coalition marks its adopted text, the label goes.
     mini = standards_dir / "mini.md"
