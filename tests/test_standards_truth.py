@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from bot.standards.loader import load_standards
+from bot.ui.text import EMBED_FIELD_VALUE_LIMIT
 
 ROOT = Path(__file__).parent.parent
 DOCUMENT = load_standards(ROOT / "content" / "standards")
@@ -63,6 +64,9 @@ def test_every_source_is_an_https_link(section) -> None:  # noqa: ANN001
     for url in section.sources:
         parts = urlsplit(url)
         assert parts.scheme == "https" and parts.hostname, url
+    # Shown one per line in one embed field: every link must fit whole.
+    shown = "\n".join(f"<{url}>" for url in section.sources)
+    assert len(shown) <= EMBED_FIELD_VALUE_LIMIT
 
 
 @pytest.mark.parametrize("section_id", ABOUT_THE_COALITION)
