@@ -87,7 +87,8 @@ class PledgeModal(SafeModal):
             bool(self.wall.value),
         )
         result = await self.cog.service.sign(interaction.user.id, interaction.guild_id, form)
-        await reply_private(interaction, signed_text(result.pledge, result.updated))
+        example = self.cog.service.pledge_is_example()
+        await reply_private(interaction, signed_text(result.pledge, result.updated, example))
 
 
 class ConfirmWithdraw(SafeView):

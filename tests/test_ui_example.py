@@ -18,7 +18,13 @@ from bot.ui.example import (
     example_label,
     labelled,
 )
-from bot.ui.pledges import counts_embed, milestone_text, pledge_modal_intro, wall_pages
+from bot.ui.pledges import (
+    counts_embed,
+    milestone_text,
+    pledge_modal_intro,
+    signed_text,
+    wall_pages,
+)
 from bot.ui.standards import answer_embed, section_embed, section_list_pages
 
 SECTION = Section(
@@ -145,6 +151,14 @@ def test_milestone_post_says_the_signatures_are_to_an_example_pledge() -> None:
     assert post.splitlines()[0].startswith("🎉 **100**")
     assert EXAMPLE_PLEDGE_LABEL in post.splitlines()[1]
     assert "example" not in milestone_text(100, False).lower()
+
+
+def test_the_signer_is_reminded_the_pledge_is_an_example() -> None:
+    pending = dataclasses.replace(PLEDGE, status=PledgeStatus.PENDING)
+    example = signed_text(pending, False, True)
+    assert "CCAI-AAAAAAAA" in example
+    assert example.splitlines()[-1] == f"*{EXAMPLE_PLEDGE_LABEL}.*"
+    assert "example" not in signed_text(pending, False, False).lower()
 
 
 def test_the_pledge_text_knows_whether_it_is_an_example() -> None:

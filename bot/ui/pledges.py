@@ -27,8 +27,13 @@ STATUS_TEXT = {
 }
 
 
-def signed_text(pledge: Pledge, updated: bool) -> str:
-    """What the signer sees right after signing."""
+def signed_text(pledge: Pledge, updated: bool, example: bool) -> str:
+    """What the signer sees right after signing (reminded when the pledge is example text)."""
+    label = example_label(example, signatures=True)
+    return f"{_signed(pledge, updated)}\n*{label}.*" if label else _signed(pledge, updated)
+
+
+def _signed(pledge: Pledge, updated: bool) -> str:
     head = "Your pledge is updated." if updated else "Thank you for signing the creators' pledge!"
     if pledge.status is PledgeStatus.REVIEW:
         return (
