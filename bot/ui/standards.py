@@ -17,14 +17,17 @@ from bot.ui.text import (
     trusted,
 )
 
-DISCLAIMER = "The coalition's position, not legal advice."
+# Only for adopted text: every footer starts with disclaimer(document), never with this alone.
+ADOPTED_DISCLAIMER = "The coalition's position, not legal advice."
 DECLINED_COLOUR = discord.Colour.light_grey()
 SECTIONS_PER_PAGE = 10
 
 
 def disclaimer(document: StandardsDocument) -> str:
     """What a reply's footer starts with: the example label while the text is an example."""
-    return labelled("not legal advice.", document.example) if document.example else DISCLAIMER
+    if document.example:
+        return labelled("not legal advice.", True)
+    return ADOPTED_DISCLAIMER
 
 
 def answer_embed(
