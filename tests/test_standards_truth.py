@@ -17,7 +17,16 @@ DOCUMENT = load_standards(ROOT / "content" / "standards")
 # Built from parts so that this file does not match itself.
 WRONG_NAME = re.compile("Creators" + "['’]" + r"\s+Coalition", re.IGNORECASE)
 # Everything replies are made from, and what the project says about itself.
-SCANNED = ("bot", "cogs", "content", "tests", "bench", "README.md", "pyproject.toml")
+SCANNED = (
+    "bot",
+    "cogs",
+    "content",
+    "tests",
+    "bench",
+    "README.md",
+    "pyproject.toml",
+    "config.example.env",
+)
 TEXT_SUFFIXES = {".py", ".md", ".toml", ".env", ".txt", ".json", ".jsonl", ".sql"}
 
 # Sections that state facts about the real coalition, not proposals.
