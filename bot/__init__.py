@@ -1,3 +1,3 @@
-"""coalition-bot: the creators' coalition on AI, in Discord."""
+"""coalition-bot: the Creators Coalition on AI, in Discord."""
 
 __version__ = "0.1.0"

@@ -119,7 +119,7 @@ class CoalitionBot(commands.Bot):
                 "The pledge text is missing from the standards (a section with id 'pledge'). "
                 "Please tell a server admin."
             )
-        return pledge_text_from(section.body, document.version)
+        return pledge_text_from(section.body, document.version, example=document.example)
 
     def _composer(self) -> ChatComposer | None:
         settings = self.settings

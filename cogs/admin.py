@@ -156,7 +156,8 @@ class ReviewButton(
                 bot, bot.settings, interaction.guild, result.pledge.user_id
             )
             done = f"Approved {plain(result.pledge.public_name, 80)}.{note}"
-            await announce_milestone(bot, bot.settings, result.milestone)
+            example = bot.pledges.pledge_is_example()
+            await announce_milestone(bot, bot.settings, result.milestone, example)
         else:
             pledge = await bot.pledges.reject(self.pledge_id)
             done = f"Rejected {plain(pledge.public_name, 80)}."

@@ -44,7 +44,8 @@ class PledgeModal(SafeModal):
         super().__init__(title="Sign the creators' pledge", timeout=900)
         self.cog, self.creator_type = cog, creator_type
         text = cog.service.pledge_text()
-        self.add_item(discord.ui.TextDisplay(pledge_modal_intro(text.version, text.text)))
+        intro = pledge_modal_intro(text.version, text.text, text.example)
+        self.add_item(discord.ui.TextDisplay(intro))
         self.name = discord.ui.TextInput(
             custom_id="pledge:name",
             max_length=80,
@@ -86,7 +87,8 @@ class PledgeModal(SafeModal):
             bool(self.wall.value),
         )
         result = await self.cog.service.sign(interaction.user.id, interaction.guild_id, form)
-        await reply_private(interaction, signed_text(result.pledge, result.updated))
+        example = self.cog.service.pledge_is_example()
+        await reply_private(interaction, signed_text(result.pledge, result.updated, example))
 
 
 class ConfirmWithdraw(SafeView):
@@ -178,7 +180,8 @@ class Pledges(commands.Cog):
         settings = self.bot.settings
         note = await grant_pledge_role(self.bot, settings, interaction.guild, interaction.user.id)
         await reply_private(interaction, "Your channel is verified. Thank you for pledging!" + note)
-        await announce_milestone(self.bot, settings, result.milestone)
+        example = self.service.pledge_is_example()
+        await announce_milestone(self.bot, settings, result.milestone, example)
 
     @pledge.command(name="status")
     async def status_command(self, interaction: discord.Interaction) -> None:
@@ -202,7 +205,7 @@ class Pledges(commands.Cog):
         """How many creators have pledged, by type, with a chart."""
         counts = await self.service.counts()
         timeline = await self.service.timeline()
-        embed = counts_embed(counts)
+        embed = counts_embed(counts, self.service.pledge_is_example())
         if not timeline:
             await reply(interaction, embed=embed)
             return
@@ -217,7 +220,7 @@ class Pledges(commands.Cog):
     async def wall_command(self, interaction: discord.Interaction) -> None:
         """The verified creators who chose to be listed."""
         pledges, total = await self.service.wall(0, WALL_LIMIT)
-        pages = wall_pages(pledges, total)
+        pages = wall_pages(pledges, total, self.service.pledge_is_example())
         view = Paginator(pages, interaction.user.id) if len(pages) > 1 else None
         await reply(interaction, embed=pages[0], view=view)
 

@@ -31,6 +31,28 @@ def test_fixture_loads_with_metadata() -> None:
     assert consent.passages()[1].startswith("Consent must be informed and specific:\n- it names")
 
 
+def test_keywords_and_sources_stay_out_of_the_body() -> None:
+    text = (
+        GOOD_HEAD
+        + "## A {#a}\nSources: https://one.example/a, https://two.example/b?x=1\n"
+        + "Keywords: alpha, beta gamma\n\nThe body.\n"
+    )
+    _, (section,) = parse_file("a.md", text)
+    assert section.sources == ("https://one.example/a", "https://two.example/b?x=1")
+    assert section.keywords == ("alpha", "beta gamma")
+    assert section.body == "The body."
+    assert section.passages() == ["The body."]
+
+
+@pytest.mark.parametrize(("value", "expected"), [("true", True), ("false", False), ("", False)])
+def test_example_flag_comes_from_the_front_matter(
+    tmp_path: Path, value: str, expected: bool
+) -> None:
+    head = GOOD_HEAD.replace("---\n", f"---\nexample: {value}\n", 1) if value else GOOD_HEAD
+    (tmp_path / "a.md").write_text(head + "## One {#one}\nbody\n")
+    assert load_standards(tmp_path).example is expected
+
+
 def test_bundled_standards_load() -> None:
     document = load_standards(CONTENT)
     assert document.example, "the bundled text is an example for the coalition to replace"
@@ -48,7 +70,13 @@ def test_bundled_standards_load() -> None:
         (GOOD_HEAD + "## A {#a}\n\n## B {#b}\nbody\n", 5, "section 'a' is empty"),
         (GOOD_HEAD + "## No id\nbody\n", 5, "needs an id"),
         (GOOD_HEAD + "## Bad {#Bad_Id}\nbody\n", 5, "lowercase-kebab-case"),
-        (GOOD_HEAD + "## A {#a}\nSources: http://x.org\n\nbody\n", 5, "https URL"),
+        (GOOD_HEAD + "## A {#a}\nSources: http://x.org\n\nbody\n", 6, "https URL"),
+        (GOOD_HEAD + "## A {#a}\nKeywords: k\nSources: https://\nbody\n", 7, "https URL"),
+        (GOOD_HEAD + "## A {#a}\nSources: https://a.org/x, ftp://b.org\nbody\n", 6, "https URL"),
+        (GOOD_HEAD + "## A {#a}\nSources: https://a.org/x y\nbody\n", 6, "https URL"),
+        (GOOD_HEAD + "## A {#a}\nSources:\nbody\n", 6, "Sources: line is empty"),
+        (GOOD_HEAD + "## A {#a}\nSources: https://a.org\nSources: https://b.org\nb\n", 7, "second"),
+        (GOOD_HEAD + "## A {#a}\nbody\n\nSources: https://a.org\n", 8, "right under the heading"),
         (GOOD_HEAD + "intro only\n", 5, "no sections"),
     ],
 )

@@ -111,6 +111,7 @@ class PledgeText:
     version: str
     text: str
     sha256: str
+    example: bool = False  # example text the coalition has not adopted; replies say so
 
 
 @dataclass(frozen=True, slots=True)

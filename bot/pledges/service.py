@@ -123,6 +123,13 @@ class PledgeService:
         """The text a signer agrees to now."""
         return self._pledge_text()
 
+    def pledge_is_example(self) -> bool:
+        """Whether members sign example text; with the text missing, say so rather than claim."""
+        try:
+            return self.pledge_text().example
+        except UserFacingError:
+            return True
+
     # ------------------------------------------------------------------ signing
     async def sign(self, user_id: int, guild_id: int | None, form: PledgeForm) -> SignResult:
         """Store or update the signer's pledge; a channel someone else claimed goes to review."""
@@ -299,10 +306,10 @@ class PledgeService:
         return to_csv(EXPORT_COLUMNS, ([row[c] for c in EXPORT_COLUMNS] for row in rows))
 
 
-def pledge_text_from(section_body: str, version: str) -> PledgeText:
+def pledge_text_from(section_body: str, version: str, *, example: bool = False) -> PledgeText:
     """Fingerprint the pledge text so the consent record says exactly what was agreed."""
     digest = hashlib.sha256(section_body.encode()).hexdigest()
-    return PledgeText(version, section_body, digest)
+    return PledgeText(version, section_body, digest, example)
 
 
 def verification_url(channel_url: str) -> str:

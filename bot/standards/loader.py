@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.standards.model import Section, StandardsDocument
 
@@ -98,16 +99,23 @@ def _section(name: str, head: tuple[int, str, str], lines: list[str]) -> Section
             name, number, f"section id {section_id!r} must be lowercase-kebab-case, ≤ {_MAX_ID}"
         )
     meta: dict[str, tuple[str, ...]] = {}
-    while lines and (not lines[0].strip() or _META.match(lines[0])):
-        match = _META.match(lines.pop(0))
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or _META.match(lines[start])):
+        match = _META.match(lines[start])
+        start += 1
         if match:
-            meta[match[1]] = tuple(p.strip() for p in match[2].split(",") if p.strip())
-    body = "\n".join(lines).strip()
+            line = number + start
+            if match[1] in meta:
+                raise StandardsError(name, line, f"a second {match[1]}: line in {section_id!r}")
+            meta[match[1]] = _meta_values(name, line, match[1], match[2])
+    for offset, text in enumerate(lines[start:], start=start + 1):
+        if _META.match(text):
+            raise StandardsError(
+                name, number + offset, "Keywords: and Sources: lines go right under the heading"
+            )
+    body = "\n".join(lines[start:]).strip()
     if not body:
         raise StandardsError(name, number, f"section {section_id!r} is empty")
-    for url in meta.get("Sources", ()):
-        if not url.startswith("https://"):
-            raise StandardsError(name, number, f"source {url!r} must be an https URL")
     return Section(
         id=section_id,
         title=title,
@@ -117,6 +125,18 @@ def _section(name: str, head: tuple[int, str, str], lines: list[str]) -> Section
         file=name,
         line=number,
     )
+
+
+def _meta_values(name: str, line: int, key: str, text: str) -> tuple[str, ...]:
+    values = tuple(p.strip() for p in text.split(",") if p.strip())
+    if not values:
+        raise StandardsError(name, line, f"the {key}: line is empty")
+    if key == "Sources":
+        for url in values:
+            parts = urlsplit(url)
+            if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
+                raise StandardsError(name, line, f"source {url!r} must be an https URL")
+    return values
 
 
 def _check_unique(sections: list[Section]) -> None:

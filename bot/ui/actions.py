@@ -79,14 +79,14 @@ async def remove_pledge_role(
 
 
 async def announce_milestone(
-    client: discord.Client, settings: Settings, milestone: int | None
+    client: discord.Client, settings: Settings, milestone: int | None, example: bool
 ) -> None:
-    """Celebrate a milestone in the announce channel, once."""
+    """Celebrate a milestone in the announce channel, once; labelled while the pledge is example."""
     channel_id = settings.pledge_announce_channel_id
     channel = client.get_channel(channel_id) if channel_id else None
     if milestone is None or not isinstance(channel, discord.abc.Messageable):
         return
     try:
-        await channel.send(milestone_text(milestone), allowed_mentions=NO_MENTIONS)
+        await channel.send(milestone_text(milestone, example), allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         log.warning("Could not announce pledge milestone %d", milestone, exc_info=True)

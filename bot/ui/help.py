@@ -12,7 +12,7 @@ from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, truncate
 COLOUR = discord.Colour.from_rgb(235, 94, 40)
 
 INTRO = (
-    "I am the bot of a creators' coalition on AI: writers, actors, YouTubers, podcasters, "
+    "I am the bot of the Creators Coalition on AI: writers, actors, YouTubers, podcasters, "
     "newsletter writers and the crews around them, working for enforceable standards on how "
     "generative AI is trained and used: consent, credit, compensation, likeness and voice "
     "rights, and disclosure."

@@ -6,6 +6,7 @@ import discord
 
 from bot.pledges.model import Counts, Pledge, PledgeStatus
 from bot.pledges.urls import CreatorType
+from bot.ui.example import example_label, labelled
 from bot.ui.help import COLOUR
 from bot.ui.paginator import chunk
 from bot.ui.text import plain, truncate
@@ -26,8 +27,13 @@ STATUS_TEXT = {
 }
 
 
-def signed_text(pledge: Pledge, updated: bool) -> str:
-    """What the signer sees right after signing."""
+def signed_text(pledge: Pledge, updated: bool, example: bool) -> str:
+    """What the signer sees right after signing (reminded when the pledge is example text)."""
+    label = example_label(example, signatures=True)
+    return f"{_signed(pledge, updated)}\n*{label}.*" if label else _signed(pledge, updated)
+
+
+def _signed(pledge: Pledge, updated: bool) -> str:
     head = "Your pledge is updated." if updated else "Thank you for signing the creators' pledge!"
     if pledge.status is PledgeStatus.REVIEW:
         return (
@@ -77,7 +83,8 @@ def status_embed(pledge: Pledge) -> discord.Embed:
     return embed
 
 
-def counts_embed(counts: Counts) -> discord.Embed:
+def counts_embed(counts: Counts, example: bool) -> discord.Embed:
+    """The public count; while the pledge is example text, it says the signatures are to it."""
     embed = discord.Embed(
         title="Creators' pledge",
         description=f"**{counts.verified}** verified creators · {counts.pending} waiting to verify",
@@ -85,10 +92,12 @@ def counts_embed(counts: Counts) -> discord.Embed:
     )
     for kind, (verified, pending) in counts.by_type.items():
         embed.add_field(name=kind.title(), value=f"{verified} verified · {pending} pending")
+    if example:
+        embed.set_footer(text=example_label(example, signatures=True))
     return embed
 
 
-def wall_pages(pledges: list[Pledge], total: int) -> list[discord.Embed]:
+def wall_pages(pledges: list[Pledge], total: int, example: bool) -> list[discord.Embed]:
     """Verified signers who chose to be listed, ten to a page."""
     pages = []
     groups = chunk(pledges, WALL_PAGE_SIZE)
@@ -100,7 +109,11 @@ def wall_pages(pledges: list[Pledge], total: int) -> list[discord.Embed]:
             colour=COLOUR,
         )
         embed.set_footer(
-            text=f"{total} verified creators chose to be listed · page {number} of {len(groups)}"
+            text=labelled(
+                f"{total} verified creators chose to be listed · page {number} of {len(groups)}",
+                example,
+                signatures=True,
+            )
         )
         pages.append(embed)
     return pages
@@ -117,9 +130,17 @@ def review_embed(pledge: Pledge, waiting: int) -> discord.Embed:
     return embed
 
 
-def milestone_text(milestone: int) -> str:
-    return f"🎉 **{milestone:,}** creators have now verified the creators' pledge. Thank you all!"
+def milestone_text(milestone: int, example: bool) -> str:
+    """The announcement; while the pledge is example text, it says so on its own line."""
+    text = f"🎉 **{milestone:,}** creators have now verified the creators' pledge. Thank you all!"
+    label = example_label(example, signatures=True)
+    return f"{text}\n*{label}.*" if label else text
 
 
-def pledge_modal_intro(version: str, text: str) -> str:
-    return truncate(f"**The creators' pledge (v{version})**\n{text}", 1800)
+def pledge_modal_intro(version: str, text: str, example: bool) -> str:
+    """The pledge text at the top of the signing form, the example label above it."""
+    label = example_label(example)
+    head = f"**The creators' pledge (v{version})**"
+    if label:
+        head = f"**{label}.** Signing records your support for this example pledge only.\n{head}"
+    return truncate(f"{head}\n{text}", 1800)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
+from bot.ui.example import labelled
 from bot.ui.help import COLOUR
 from bot.ui.paginator import chunk
 from bot.ui.text import (
@@ -16,9 +17,17 @@ from bot.ui.text import (
     trusted,
 )
 
-DISCLAIMER = "The coalition's position, not legal advice."
+# Only for adopted text: every footer starts with disclaimer(document), never with this alone.
+ADOPTED_DISCLAIMER = "The coalition's position, not legal advice."
 DECLINED_COLOUR = discord.Colour.light_grey()
 SECTIONS_PER_PAGE = 10
+
+
+def disclaimer(document: StandardsDocument) -> str:
+    """What a reply's footer starts with: the example label while the text is an example."""
+    if document.example:
+        return labelled("not legal advice.", True)
+    return ADOPTED_DISCLAIMER
 
 
 def answer_embed(
@@ -35,7 +44,7 @@ def answer_embed(
     )
     embed.set_author(name=truncate(f"Q: {answer.question}", 256))
     embed.add_field(name="From the standards", value=_citations(answer.citations), inline=False)
-    footer = f"{DISCLAIMER} Standards {document.version} ({document.date})."
+    footer = f"{disclaimer(document)} Standards {document.version} ({document.date})."
     if answer.generated:
         footer += " Summary written by a language model from the cited sections."
     embed.set_footer(text=footer)
@@ -60,7 +69,7 @@ def _declined_embed(
     )
     if answer.suggestions:
         embed.add_field(name="Closest sections", value=_citations(answer.suggestions), inline=False)
-    embed.set_footer(text=f"{DISCLAIMER} Standards {document.version} ({document.date}).")
+    embed.set_footer(text=f"{disclaimer(document)} Standards {document.version} ({document.date}).")
     return embed
 
 
@@ -87,9 +96,8 @@ def section_embed(
         embed.add_field(
             name="Sources", value=truncate(sources, EMBED_FIELD_VALUE_LIMIT), inline=False
         )
-    embed.set_footer(
-        text=f"§ {section.id} · Standards {document.version} ({document.date}). {DISCLAIMER}"
-    )
+    version = f"Standards {document.version} ({document.date})"
+    embed.set_footer(text=f"{disclaimer(document)} § {section.id} · {version}.")
     return embed
 
 
@@ -102,10 +110,12 @@ def section_list_pages(document: StandardsDocument) -> list[discord.Embed]:
         embed = discord.Embed(
             title=truncate(document.title, EMBED_TITLE_LIMIT), description=lines, colour=COLOUR
         )
-        note = " This is example text for the coalition to replace." if document.example else ""
         embed.set_footer(
-            text=f"Standards {document.version} ({document.date}) · page {number} of {len(groups)}."
-            f" Open one with /standards show.{note}"
+            text=labelled(
+                f"Standards {document.version} ({document.date}) · page {number} of"
+                f" {len(groups)}. Open one with /standards show.",
+                document.example,
+            )
         )
         pages.append(embed)
     return pages

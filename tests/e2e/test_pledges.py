@@ -19,6 +19,9 @@ pytestmark = pytest.mark.e2e
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "standards"
 CODE = re.compile(r"CCAI-[A-Z0-9]{8}")
+# The fixture text says example: true, so every pledge surface must say so.
+EXAMPLE_TEXT = "Example text — not adopted by the Creators Coalition on AI"
+EXAMPLE_PLEDGE = "Signatures to an example pledge — not adopted by the Creators Coalition on AI"
 
 
 @pytest.fixture
@@ -76,6 +79,7 @@ async def test_sign_verify_status_wall_count_withdraw(
     modal = await opened.modal()
     assert (await opened.responded())["type"] == MODAL
     assert "I pledge to ask before my work trains AI" in str(modal["components"][0])
+    assert EXAMPLE_TEXT in str(modal["components"][0])
     message, code = await sign(
         fake, fake.member, pages.url("/alex"), name="Alex **bold** @everyone"
     )
@@ -100,10 +104,12 @@ async def test_sign_verify_status_wall_count_withdraw(
 
     wall = await (await fake.invoke("pledge wall")).message()
     assert "Alex \\*\\*bold\\*\\* @\u200beveryone" in wall["embeds"][0]["description"]
+    assert wall["embeds"][0]["footer"]["text"].startswith(EXAMPLE_PLEDGE)
 
     count_result = await fake.invoke("pledge count")
     count = await count_result.message()
     assert "**1** verified" in count["embeds"][0]["description"]
+    assert count["embeds"][0]["footer"]["text"] == EXAMPLE_PLEDGE
     (chart,) = count["attachments"]
     assert fake.attachment_bytes(chart).startswith(b"\x89PNG")
 
@@ -255,6 +261,7 @@ async def test_wall_pages_and_the_tenth_signer_is_celebrated(
         m for m in fake.channel_messages(fake.channel("general")) if "🎉" in m["content"]
     ]
     assert [m["content"].split("**")[1] for m in celebrations] == ["10"]
+    assert EXAMPLE_PLEDGE in celebrations[0]["content"]
 
     first = await (await fake.invoke("pledge wall")).message()
     assert "page 1 of 2" in first["embeds"][0]["footer"]["text"]

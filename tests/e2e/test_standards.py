@@ -73,6 +73,30 @@ async def test_ask_answers_in_public_with_citations_and_buttons(
     assert "already rated" in (await again.message())["content"]
 
 
+async def test_answers_from_example_text_carry_the_label(
+    fake: FakeDiscord, bot: BotProcess, standards_dir: Path
+) -> None:
+    label = "Example text — not adopted by the Creators Coalition on AI"
+    asked = await fake.invoke("ask", question="do I have to label AI generated content?")
+    answer = await asked.message()
+    assert answer["embeds"][0]["footer"]["text"].startswith(label)
+    full = await fake.click(answer, button(answer, "Show full section"))
+    assert (await full.message())["embeds"][0]["footer"]["text"].startswith(label)
+    shown = await (await fake.invoke("standards show", section="consent-training")).message()
+    assert shown["embeds"][0]["footer"]["text"].startswith(label)
+    sources = {f["name"]: f["value"] for f in shown["embeds"][0]["fields"]}["Sources"]
+    assert sources == "<https://www.copyright.gov/ai/>"
+
+    # Once the coalition marks its adopted text, the label goes.
+    mini = standards_dir / "mini.md"
+    mini.write_text(mini.read_text().replace("example: true", "example: false"))
+    reload = await fake.invoke("admin standards reload", user=fake.admin)
+    await reload.message()
+    adopted = await (await fake.invoke("ask", question="do I have to label AI content?")).message()
+    assert "Example text" not in adopted["embeds"][0]["footer"]["text"]
+    assert "not legal advice" in adopted["embeds"][0]["footer"]["text"]
+
+
 async def test_private_answer_is_ephemeral(fake: FakeDiscord, bot: BotProcess) -> None:
     result = await fake.invoke("ask", question="should AI content be labelled?", private=True)
     await result.message()
