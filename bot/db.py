@@ -77,7 +77,7 @@ _WRITES_REFUSED = {
     sqlite3.SQLITE_FULL: "the disk is full",
     sqlite3.SQLITE_READONLY: "the file or its folder is read-only",
     sqlite3.SQLITE_IOERR: "the disk reported an I/O error",
-    sqlite3.SQLITE_CANTOPEN: "a journal file can't be created",
+    sqlite3.SQLITE_CANTOPEN: "the file or its journal can't be created",
 }
 
 
@@ -134,8 +134,10 @@ class Transaction:
 
 
 async def _fetchone(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> Row | None:
-    async with conn.execute(sql, tuple(params)) as cursor:
-        return await cursor.fetchone()
+    # One round trip to aiosqlite's thread instead of three (execute, fetch, close): the
+    # queries asked for one row are lookups by key, counts and pragmas, never long results.
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    return next(iter(rows), None)
 
 
 async def _fetchall(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> list[Row]:
