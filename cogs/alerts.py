@@ -247,9 +247,7 @@ class Alerts(
         super().__init__()
 
     async def cog_load(self) -> None:
-        admin = self.bot.get_cog("Admin")
-        if isinstance(admin, commands.GroupCog) and admin.app_command is not None:
-            admin.app_command.add_command(self.admin_group)
+        self.bot.add_admin_group(self.admin_group)
         self.bot.alerts.start(
             DiscordSender(self.bot),
             lambda text: tell_admins(self.bot, self.bot.settings, text),
@@ -257,9 +255,7 @@ class Alerts(
         )
 
     async def cog_unload(self) -> None:
-        admin = self.bot.get_cog("Admin")
-        if isinstance(admin, commands.GroupCog) and admin.app_command is not None:
-            admin.app_command.remove_command(self.admin_group.name)
+        self.bot.remove_admin_group(self.admin_group)
         await self.bot.alerts.stop()
 
     @app_commands.command(name="latest")
