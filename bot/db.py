@@ -123,7 +123,7 @@ class Transaction:
         return Result(cursor.rowcount, cursor.lastrowid)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result:
-        cursor = await self._live().executemany(sql, [tuple(r) for r in rows])
+        cursor = await self._live().executemany(sql, rows)  # type: ignore[arg-type]
         return Result(cursor.rowcount)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
