@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import aiosqlite
 
@@ -170,7 +170,7 @@ class Database:
         self.on_writes_restored: Callable[[str], None] | None = None
 
     @classmethod
-    async def open(cls, path: Path, migrations: list[Migration] | None = None) -> Database:
+    async def open(cls, path: Path, migrations: list[Migration] | None = None) -> Self:
         """Open (creating folder and file), set pragmas, apply pending migrations, open reads."""
         memory = str(path) == ":memory:"
         try:

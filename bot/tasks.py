@@ -50,7 +50,7 @@ class Tasks:
         return task
 
     def keep_running(
-        self, loop: Callable[[], Coroutine[Any, Any, None]], *, name: str
+        self, loop: Callable[[], Coroutine[Any, Any, object]], *, name: str
     ) -> asyncio.Task[Any]:
         """Run loop() as a kept task and start it again (after a growing pause) when it fails.
 
@@ -63,7 +63,7 @@ class Tasks:
         """The pause before restarting a loop that failed `failures` times in a row."""
         return min(self._max, self._base * 2 ** max(0, failures - 1))
 
-    async def _supervise(self, loop: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
+    async def _supervise(self, loop: Callable[[], Coroutine[Any, Any, object]], name: str) -> None:
         failures = 0
         clock = asyncio.get_running_loop().time
         while True:

@@ -18,7 +18,7 @@ QUIET = {"LOG_LEVEL": "WARNING"}  # the normal log is quiet: what is left is the
 
 
 def run_bot(
-    cwd: Path, *args: str, prefix: tuple[str, ...] = (), **env: str
+    cwd: Path, *args: str, env: dict[str, str], prefix: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*prefix, sys.executable, "-m", "bot", *args],
@@ -55,7 +55,7 @@ def test_a_corrupt_database_file_is_one_line_and_exit_1(tmp_path: Path, closed_p
         "DISCORD_API_BASE_URL": f"http://127.0.0.1:{closed_port}/api/v10",
     }
     for args in [(), ("db", "migrate")]:
-        result = run_bot(tmp_path, *args, **env)
+        result = run_bot(tmp_path, *args, env=env)
         assert result.returncode == 1
         assert one_line(result) == (
             f"coalition-bot: database error: {tmp_path / 'bot.db'} is not a usable SQLite "
@@ -95,10 +95,10 @@ def test_a_read_only_data_folder_is_a_configuration_error(tmp_path: Path, existi
     data.mkdir()
     env = {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(data / "bot.db")}
     if existing:
-        assert run_bot(tmp_path, "db", "migrate", **env).returncode == 0
+        assert run_bot(tmp_path, "db", "migrate", env=env).returncode == 0
     prefix = _read_only_prefix(data)
     try:
-        result = run_bot(tmp_path, prefix=prefix, **env)
+        result = run_bot(tmp_path, env=env, prefix=prefix)
     finally:
         data.chmod(0o755)
     assert result.returncode == 2
@@ -119,7 +119,7 @@ def test_discord_unreachable_at_start_is_one_line_and_exit_1(
         "DISCORD_API_BASE_URL": url,
     }
     for args in [(), ("sync-commands",)]:
-        result = run_bot(tmp_path, *args, **env)
+        result = run_bot(tmp_path, *args, env=env)
         assert result.returncode == 1
         assert one_line(result) == (
             f"coalition-bot: can't reach Discord at {url} (connection refused); check the "
