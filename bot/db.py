@@ -312,6 +312,11 @@ class Database:
             await backup(self._conn, target)
 
 
+def writes_refused(exc: BaseException) -> bool:
+    """Whether exc is SQLite refusing a write (full disk, read-only, I/O error), not a bug."""
+    return _refusal(exc) is not None
+
+
 def _refusal(exc: BaseException) -> str | None:
     """Why SQLite refused a write (disk full, read-only, I/O error), or None for other errors."""
     code = getattr(exc, "sqlite_errorcode", None)
