@@ -123,7 +123,7 @@ class Transaction:
         return Result(cursor.rowcount, cursor.lastrowid)
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result:
-        cursor = await self._live().executemany(sql, rows)  # type: ignore[arg-type]
+        cursor = await self._live().executemany(sql, rows)
         return Result(cursor.rowcount)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
@@ -147,7 +147,11 @@ async def _fetchall(conn: aiosqlite.Connection, sql: str, params: Iterable[Any])
 async def _connect(path: Path) -> aiosqlite.Connection:
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
-    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except BaseException:
+        await conn.close()
+        raise
     return conn
 
 
