@@ -6,6 +6,7 @@ Services get `Connection` (inside a transaction) and `Row`; SQLite-only calls st
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
 import sqlite3
@@ -339,13 +340,18 @@ def unusable(path: Path, exc: BaseException) -> DatabaseError:
             f"{path} is not a usable SQLite database ({exc}); restore a backup, or move the "
             "file away to start with an empty database"
         )
-    if isinstance(exc, PermissionError) or _refusal(exc) is not None:
-        reason = _refusal(exc) or "permission denied"
-        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL:
-            return DatabaseError(f"can't write to {path}: {reason}; free some space and retry")
+    full = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
+    if full or getattr(exc, "errno", None) == errno.ENOSPC:
+        return DatabaseError(f"can't write to {path}: the disk is full; free some space and retry")
+    if isinstance(exc, OSError) or _refusal(exc) is not None:
+        # The folder can't be made, is read-only, or is not a folder: where DATABASE_PATH points.
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            reason = "a file is in the way of its folder"
+        else:
+            reason = _refusal(exc) or (getattr(exc, "strerror", None) or str(exc)).lower()
         return DatabaseLocationError(
-            f"DATABASE_PATH: can't write to {path} ({reason}); make {path.parent} writable for "
-            "the user running the bot, or point DATABASE_PATH somewhere that is"
+            f"DATABASE_PATH: can't write to {path} ({reason}); make {path.parent} a folder the "
+            "user running the bot can write to, or point DATABASE_PATH somewhere that is"
         )
     return DatabaseError(f"can't open the database at {path}: {exc}")
 

@@ -106,7 +106,19 @@ def test_a_read_only_data_folder_is_a_configuration_error(tmp_path: Path, existi
     assert line.startswith(
         f"coalition-bot: configuration error: DATABASE_PATH: can't write to {data / 'bot.db'}"
     )
-    assert f"make {data} writable for the user running the bot" in line
+    assert f"make {data} a folder the user running the bot can write to" in line
+
+
+def test_a_database_path_under_a_file_is_a_configuration_error(tmp_path: Path) -> None:
+    (tmp_path / "data").write_text("not a folder")
+    env = {"DISCORD_TOKEN": TOKEN, "DATABASE_PATH": str(tmp_path / "data" / "bot.db")}
+    result = run_bot(tmp_path, env=env)
+    assert result.returncode == 2
+    assert one_line(result).startswith(
+        f"coalition-bot: configuration error: DATABASE_PATH: can't write to "
+        f"{tmp_path / 'data' / 'bot.db'} (a file is in the way of its folder); make "
+        f"{tmp_path / 'data'} a folder"
+    )
 
 
 def test_discord_unreachable_at_start_is_one_line_and_exit_1(
