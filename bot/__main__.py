@@ -5,20 +5,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import aiohttp
 import discord
 
 from bot import __version__
 from bot.alerts.scheduler import PollOutcome
 from bot.config import ConfigError, Settings, load_settings
-from bot.db import Database, DatabaseError, backup_file
+from bot.db import Database, DatabaseError, DatabaseLocationError, backup_file
 from bot.errors import UserFacingError
 from bot.logs import setup_logging
 from bot.standards.loader import StandardsError
+from bot.tasks import Tasks
 
 log = logging.getLogger("bot")
 
@@ -33,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(settings.log_level, settings.secrets())
         return args.handler(settings, args)
     except ConfigError as exc:
+        print(f"coalition-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DatabaseLocationError as exc:
         print(f"coalition-bot: configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except DatabaseError as exc:
@@ -163,14 +169,23 @@ async def _serve(
 ) -> int:
     from bot.app import CoalitionBot, point_discord_at
 
+    # A broken database is the operator's to fix before anything talks to Discord.
+    await (await Database.open(settings.database_path)).close()
     point_discord_at(settings)
     bot = CoalitionBot(settings, force_sync=force_sync)
     try:
         async with bot:
+            await bot.login(token)
             if not stay_connected:
-                await bot.login(token)
                 return EXIT_OK
-            return await _run_until_signalled(bot, token)
+            return await _run_until_signalled(bot)
+    except (aiohttp.ClientConnectionError, discord.DiscordServerError) as exc:
+        print(
+            f"coalition-bot: can't reach Discord at {settings.discord_api_base_url} "
+            f"({_reason(exc)}); check the network, or DISCORD_API_BASE_URL if you set it",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     except discord.LoginFailure:
         print(
             "coalition-bot: configuration error: DISCORD_TOKEN: Discord rejected this token; "
@@ -180,17 +195,26 @@ async def _serve(
         return EXIT_CONFIG
 
 
-async def _run_until_signalled(bot: discord.Client, token: str) -> int:
+def _reason(exc: BaseException) -> str:
+    """The short cause of a failed connection, without aiohttp's host:port preamble."""
+    cause = getattr(exc, "os_error", None)
+    if isinstance(cause, OSError) and cause.errno:
+        return os.strerror(cause.errno).lower()
+    return str(exc) or type(exc).__name__
+
+
+async def _run_until_signalled(bot: discord.Client) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    runner = asyncio.create_task(bot.start(token), name="discord-client")
-    waiter = asyncio.create_task(stop.wait(), name="stop-signal")
+    tasks = Tasks("main")
+    runner = tasks.spawn(bot.connect(), name="discord-client")
+    waiter = tasks.spawn(stop.wait(), name="stop-signal")
     try:
         await asyncio.wait({runner, waiter}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        waiter.cancel()
+        await tasks.cancel(waiter)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     if stop.is_set():

@@ -5,16 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import pkgutil
 import time
+from collections.abc import Iterable
 
 import discord
 import httpx
 import yarl
+from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-import cogs
 from bot import __version__
 from bot.alerts.service import AlertService
 from bot.config import Settings
@@ -26,7 +26,9 @@ from bot.pledges.service import PLEDGE_SECTION_ID, PledgeService, pledge_text_fr
 from bot.standards.compose import ChatComposer
 from bot.standards.service import StandardsService
 from bot.state import BotState
+from bot.tasks import Tasks
 from bot.tree import CoalitionTree
+from bot.ui.actions import tell_admins
 from bot.ui.text import NO_MENTIONS
 
 log = logging.getLogger(__name__)
@@ -42,9 +44,14 @@ def point_discord_at(settings: Settings) -> None:
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 
+# The extensions the bot loads, in this order. Nothing depends on the order: /admin subgroups
+# are wired through the bot (add_admin_group), whichever cog loads first.
+EXTENSIONS = ("cogs.admin", "cogs.standards", "cogs.pledges", "cogs.alerts", "cogs.help")
+
+
 def cog_extensions() -> list[str]:
-    """Every module in the cogs package, as extension names."""
-    return sorted(f"cogs.{m.name}" for m in pkgutil.iter_modules(cogs.__path__) if not m.ispkg)
+    """The extensions the bot loads, in order."""
+    return list(EXTENSIONS)
 
 
 class CoalitionBot(commands.Bot):
@@ -68,6 +75,8 @@ class CoalitionBot(commands.Bot):
         self.started_at = time.monotonic()
         self._db: Database | None = None
         self._http_client: httpx.AsyncClient | None = None
+        self.tasks = Tasks("bot")
+        self._admin_groups: dict[str, app_commands.Group] = {}
 
     @property
     def db(self) -> Database:
@@ -84,7 +93,14 @@ class CoalitionBot(commands.Bot):
         return self._http_client
 
     async def setup_hook(self) -> None:
+        await self.open_services()
+        await self.load_cogs()
+        await sync_commands(self, force=self.force_sync)
+
+    async def open_services(self) -> None:
+        """Open the database and HTTP client and build the services the cogs call."""
         self._db = await Database.open(self.settings.database_path)
+        self._db.on_writes_refused = self._db.on_writes_restored = self.notify_admins
         self._http_client = create_http_client(self.settings)
         self.state = BotState(self._db)
         self.standards = StandardsService(
@@ -107,9 +123,40 @@ class CoalitionBot(commands.Bot):
         )
         self.alerts = AlertService(self._db, self.http_client, self.settings)
         await self.alerts.load()
-        for extension in cog_extensions():
+
+    async def load_cogs(self, extensions: Iterable[str] = EXTENSIONS) -> None:
+        """Load the feature cogs (each must load: a broken one stops the start)."""
+        for extension in extensions:
             await self.load_extension(extension)
-        await sync_commands(self, force=self.force_sync)
+
+    def notify_admins(self, text: str) -> None:
+        """Tell the admin log channel, without making the caller wait for Discord."""
+        self.tasks.spawn(tell_admins(self, self.settings, text), name="admin-notice")
+
+    # -- /admin: one group; a feature adds its subgroup here, whichever cog loads first ------
+    def add_admin_group(self, group: app_commands.Group) -> None:
+        """Put a feature's group under /admin, now or as soon as the /admin group exists."""
+        self._admin_groups[group.name] = group
+        root = self.admin_root()
+        if root is not None:
+            root.add_command(group, override=True)
+
+    def remove_admin_group(self, group: app_commands.Group) -> None:
+        """Take a feature's group out of /admin (its cog is unloading)."""
+        if self._admin_groups.get(group.name) is group:
+            del self._admin_groups[group.name]
+        root = self.admin_root()
+        if root is not None and root.get_command(group.name) is group:
+            root.remove_command(group.name)
+
+    def admin_groups(self) -> list[app_commands.Group]:
+        """The feature groups that belong under /admin."""
+        return list(self._admin_groups.values())
+
+    def admin_root(self) -> app_commands.Group | None:
+        """The /admin group, while the Admin cog is loaded."""
+        command = self.tree.get_command("admin")
+        return command if isinstance(command, app_commands.Group) else None
 
     def _pledge_text(self) -> PledgeText:
         document = self.standards.document
@@ -140,6 +187,7 @@ class CoalitionBot(commands.Bot):
         await super().close()
         if hasattr(self, "alerts"):
             await self.alerts.stop()
+        await self.tasks.close()
         if hasattr(self, "standards"):
             await self.standards.close()
         if self._http_client is not None:

@@ -1,16 +1,21 @@
-"""The SQLite database: one aiosqlite connection, numbered migrations, transactions, backups."""
+"""The SQLite database: a writer and a reader connection, migrations, transactions, backups.
+
+Services get `Connection` (inside a transaction) and `Row`; SQLite-only calls stay here.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import re
-from collections.abc import AsyncIterator, Iterable
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self
 
 import aiosqlite
 
@@ -22,6 +27,10 @@ BUSY_TIMEOUT_MS = 5000
 
 class DatabaseError(Exception):
     """The database cannot be used as it is; the message says why and what to do."""
+
+
+class DatabaseLocationError(DatabaseError):
+    """DATABASE_PATH points where the bot can't keep a database (a configuration problem)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,35 +70,142 @@ def placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
+Row = sqlite3.Row
+"""A result row: indexable by position and by column name."""
+
+# SQLite's primary result codes for "this database will not take writes right now".
+_WRITES_REFUSED = {
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_READONLY: "the file or its folder is read-only",
+    sqlite3.SQLITE_IOERR: "the disk reported an I/O error",
+    sqlite3.SQLITE_CANTOPEN: "the file or its journal can't be created",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """What a write did: rows changed and, after an INSERT, the new row's id."""
+
+    rowcount: int
+    lastrowid: int | None = None
+
+
+class Connection(Protocol):
+    """What a service may do inside a transaction; nothing of SQLite's own API leaks out."""
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result: ...
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
+
+
+class Transaction:
+    """One unit of work on the writer: it alone sees its rows until they are committed."""
+
+    __slots__ = ("_conn", "_open")
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self._open = True
+
+    def _live(self) -> aiosqlite.Connection:
+        if not self._open:
+            raise RuntimeError("this transaction has ended; start a new one")
+        return self._conn
+
+    def end(self) -> None:
+        self._open = False
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
+        cursor = await self._live().execute(sql, tuple(params))
+        return Result(cursor.rowcount, cursor.lastrowid)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result:
+        cursor = await self._live().executemany(sql, rows)
+        return Result(cursor.rowcount)
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        return await _fetchone(self._live(), sql, params)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return await _fetchall(self._live(), sql, params)
+
+
+async def _fetchone(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> Row | None:
+    # One round trip to aiosqlite's thread instead of three (execute, fetch, close): the
+    # queries asked for one row are lookups by key, counts and pragmas, never long results.
+    rows = await conn.execute_fetchall(sql, tuple(params))
+    return next(iter(rows), None)
+
+
+async def _fetchall(conn: aiosqlite.Connection, sql: str, params: Iterable[Any]) -> list[Row]:
+    return list(await conn.execute_fetchall(sql, tuple(params)))
+
+
+async def _connect(path: Path) -> aiosqlite.Connection:
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    try:
+        await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
 class Database:
-    """One shared connection; writers take turns through `transaction()`."""
+    """A writer connection behind a lock, and a separate WAL connection for reads.
+
+    Writers take turns through `transaction()`; `fetchone`/`fetchall` read on their own
+    connection, so they see committed rows only, never a transaction still in flight. An
+    in-memory database (":memory:") can't be shared by two connections: there the reads take
+    the writer's lock instead, which keeps the same guarantee at the cost of waiting.
+    """
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
         self._conn = conn
+        self._reader: aiosqlite.Connection | None = None
         self.path = path
         self._write_lock = asyncio.Lock()
+        self.writes_refused: str | None = None
+        self.on_writes_refused: Callable[[str], None] | None = None
+        self.on_writes_restored: Callable[[str], None] | None = None
 
     @classmethod
-    async def open(cls, path: Path, migrations: list[Migration] | None = None) -> Database:
-        """Open (creating folder and file), set pragmas, and apply pending migrations."""
-        if str(path) != ":memory:":
-            await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
+    async def open(cls, path: Path, migrations: list[Migration] | None = None) -> Self:
+        """Open (creating folder and file), set pragmas, apply pending migrations, open reads."""
+        memory = str(path) == ":memory:"
+        try:
+            if not memory:
+                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            conn = await _connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise unusable(path, exc) from exc
         db = cls(conn, path)
         try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute("PRAGMA synchronous = NORMAL")
             await db.migrate(bundled_migrations() if migrations is None else migrations)
+            if not memory:
+                db._reader = await _connect(path)
+                await db._reader.execute("PRAGMA foreign_keys = ON")
+                await db._reader.execute("PRAGMA query_only = ON")
+        except (OSError, sqlite3.Error) as exc:
+            await db.close()
+            raise unusable(path, exc) from exc
         except BaseException:
-            await conn.close()
+            await db.close()
             raise
         return db
 
     async def close(self) -> None:
-        """Close the connection; safe to call twice."""
+        """Close both connections; safe to call twice."""
+        if self._reader is not None:
+            await self._reader.close()
         await self._conn.close()
 
     async def schema_version(self) -> int:
@@ -100,15 +216,17 @@ class Database:
     async def migrate(self, migrations: list[Migration]) -> list[Migration]:
         """Apply the migrations this database has not seen, each in its own transaction."""
         migrations = check_sequence(migrations)
-        current = await self.schema_version()
         latest = migrations[-1].number if migrations else 0
-        if current > latest:
-            raise DatabaseError(
-                f"the database at {self.path} is at schema version {current}, newer than this "
-                f"version of coalition-bot knows ({latest}); upgrade the bot or restore a backup"
-            )
         applied = []
         async with self._write_lock:
+            row = await _fetchone(self._conn, "PRAGMA user_version", ())
+            current = int(row[0]) if row else 0
+            if current > latest:
+                raise DatabaseError(
+                    f"the database at {self.path} is at schema version {current}, newer than "
+                    f"this version of coalition-bot knows ({latest}); upgrade the bot or restore "
+                    "a backup"
+                )
             for migration in migrations[current:]:
                 await self._apply(migration)
                 applied.append(migration)
@@ -119,7 +237,9 @@ class Database:
         script = f"BEGIN;\n{migration.sql}\n;PRAGMA user_version = {migration.number};\nCOMMIT;"
         try:
             await self._conn.executescript(script)
-        except Exception as exc:
+        except sqlite3.DatabaseError as exc:
+            if _refusal(exc) or _damage(exc):
+                raise  # not the migration's fault: Database.open says what is wrong
             if self._conn.in_transaction:
                 await self._conn.execute("ROLLBACK")
             raise DatabaseError(
@@ -127,36 +247,113 @@ class Database:
             ) from exc
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """Run a block of writes atomically: committed on success, rolled back on error."""
         async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
+            tx = Transaction(self._conn)
             try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield tx
+                finally:
+                    tx.end()
+                await self._conn.execute("COMMIT")
+            except BaseException as exc:
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    self._write_failed(exc)
                 raise
-            await self._conn.execute("COMMIT")
+        self._write_worked()
+
+    def _write_failed(self, exc: sqlite3.Error) -> None:
+        reason = _refusal(exc)
+        if reason is None or self.writes_refused is not None:
+            return
+        self.writes_refused = reason
+        text = (
+            f"The database refuses writes ({reason}: {exc}). New pledges, feedback and alerts "
+            f"can't be stored until it is fixed; check free disk space and that {self.path} and "
+            "its folder are writable. I'll say once when writes work again."
+        )
+        log.error("%s", text)
+        if self.on_writes_refused is not None:
+            self.on_writes_refused(text)
+
+    def _write_worked(self) -> None:
+        if self.writes_refused is None:
+            return
+        self.writes_refused = None
+        text = "The database takes writes again."
+        log.warning("%s", text)
+        if self.on_writes_restored is not None:
+            self.on_writes_restored(text)
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> int:
         """Run one write in its own transaction; return the number of rows changed."""
         async with self.transaction() as conn:
-            cursor = await conn.execute(sql, tuple(params))
-            return cursor.rowcount
+            return (await conn.execute(sql, params)).rowcount
 
-    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        """Run a query and return its first row, or None."""
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return await cursor.fetchone()
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        """Run a query on committed data and return its first row, or None."""
+        if self._reader is not None:
+            return await _fetchone(self._reader, sql, params)
+        async with self._write_lock:
+            return await _fetchone(self._conn, sql, params)
 
-    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[aiosqlite.Row]:
-        """Run a query and return all its rows."""
-        async with self._conn.execute(sql, tuple(params)) as cursor:
-            return list(await cursor.fetchall())
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Run a query on committed data and return all its rows."""
+        if self._reader is not None:
+            return await _fetchall(self._reader, sql, params)
+        async with self._write_lock:
+            return await _fetchall(self._conn, sql, params)
 
     async def backup_to(self, target: Path) -> None:
-        """Write a consistent copy to target (SQLite's online backup), atomically."""
-        await backup(self._conn, target)
+        """Write a consistent copy of the committed data to target (SQLite's online backup)."""
+        if self._reader is not None:
+            await backup(self._reader, target)
+            return
+        async with self._write_lock:
+            await backup(self._conn, target)
+
+
+def writes_refused(exc: BaseException) -> bool:
+    """Whether exc is SQLite refusing a write (full disk, read-only, I/O error), not a bug."""
+    return _refusal(exc) is not None
+
+
+def _refusal(exc: BaseException) -> str | None:
+    """Why SQLite refused a write (disk full, read-only, I/O error), or None for other errors."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else _WRITES_REFUSED.get(code & 0xFF)
+
+
+def _damage(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT)
+
+
+def unusable(path: Path, exc: BaseException) -> DatabaseError:
+    """One clear sentence for a database file that can't be opened or written at start."""
+    if _damage(exc):
+        return DatabaseError(
+            f"{path} is not a usable SQLite database ({exc}); restore a backup, or move the "
+            "file away to start with an empty database"
+        )
+    full = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_FULL
+    if full or getattr(exc, "errno", None) == errno.ENOSPC:
+        return DatabaseError(f"can't write to {path}: the disk is full; free some space and retry")
+    if isinstance(exc, OSError) or _refusal(exc) is not None:
+        # The folder can't be made, is read-only, or is not a folder: where DATABASE_PATH points.
+        if isinstance(exc, FileExistsError | NotADirectoryError):
+            reason = "a file is in the way of its folder"
+        else:
+            reason = _refusal(exc) or (getattr(exc, "strerror", None) or str(exc)).lower()
+        return DatabaseLocationError(
+            f"DATABASE_PATH: can't write to {path} ({reason}); make {path.parent} a folder the "
+            "user running the bot can write to, or point DATABASE_PATH somewhere that is"
+        )
+    return DatabaseError(f"can't open the database at {path}: {exc}")
 
 
 async def backup(source: aiosqlite.Connection, target: Path) -> None:

@@ -8,6 +8,7 @@ import secrets
 import discord
 from discord import app_commands
 
+from bot.db import writes_refused
 from bot.errors import NotAllowed, UserFacingError
 from bot.ui.replies import reply_private
 
@@ -24,6 +25,8 @@ def friendly_message(error: app_commands.AppCommandError) -> str | None:
     original = getattr(error, "original", error)
     if isinstance(original, UserFacingError | NotAllowed):
         return original.message
+    if writes_refused(original):  # the admins hear of it once, from bot/db.py
+        return "I can't save anything right now, so nothing was changed. Please try again later."
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command works only inside a server."
     if isinstance(error, app_commands.MissingPermissions):

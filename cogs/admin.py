@@ -37,6 +37,10 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(ReviewButton)
+        # Features that loaded before this cog (or survived its reload) keep their subgroups.
+        if self.app_command is not None:
+            for group in self.bot.admin_groups():
+                self.app_command.add_command(group, override=True)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(ReviewButton)

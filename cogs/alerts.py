@@ -312,9 +312,7 @@ class Alerts(
         super().__init__()
 
     async def cog_load(self) -> None:
-        admin = self.bot.get_cog("Admin")
-        if isinstance(admin, commands.GroupCog) and admin.app_command is not None:
-            admin.app_command.add_command(self.admin_group)
+        self.bot.add_admin_group(self.admin_group)
         self.bot.add_dynamic_items(NotRelevantButton)
         self.bot.alerts.start(
             DiscordSender(self.bot, alert_view),
@@ -323,9 +321,7 @@ class Alerts(
         )
 
     async def cog_unload(self) -> None:
-        admin = self.bot.get_cog("Admin")
-        if isinstance(admin, commands.GroupCog) and admin.app_command is not None:
-            admin.app_command.remove_command(self.admin_group.name)
+        self.bot.remove_admin_group(self.admin_group)
         self.bot.remove_dynamic_items(NotRelevantButton)
         await self.bot.alerts.stop()
 

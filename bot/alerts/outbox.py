@@ -161,8 +161,8 @@ class Outbox:
     async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> int:
         """Pause every active subscription of a channel; return how many were active."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(_PAUSE_CHANNEL, (reason, now.isoformat(), channel_id))
-            return cursor.rowcount
+            paused = await conn.execute(_PAUSE_CHANNEL, (reason, now.isoformat(), channel_id))
+            return paused.rowcount
 
     async def pending_counts(self, subscription_ids: list[int]) -> dict[int, int]:
         """Alerts waiting per subscription (absent: none)."""

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from bot.alerts.health import BudgetExhausted, MeteredClient, SourceState, SourceStates
 from bot.alerts.sources import HttpGetter, Source, SourceError
 from bot.alerts.store import AlertStore, IngestResult
+from bot.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +171,14 @@ class Scheduler:
         *,
         notify: Notify,
         on_queued: Callable[[], None],
+        tasks: Tasks | None = None,
     ) -> None:
         self._poller = poller
         self._states = states
         self._sources = sources
         self._notify = notify
         self._on_queued = on_queued
+        self._supervisor = tasks or Tasks("alerts")
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self.error_pause = 60.0
 
@@ -187,7 +190,9 @@ class Scheduler:
                 self._tasks.pop(name).cancel()
         for name in current:
             if name not in self._tasks:
-                self._tasks[name] = asyncio.create_task(self._loop(name), name=f"poll:{name}")
+                self._tasks[name] = self._supervisor.keep_running(
+                    lambda name=name: self._loop(name), name=f"poll:{name}"
+                )
 
     async def stop(self) -> None:
         tasks = list(self._tasks.values())

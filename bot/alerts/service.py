@@ -36,6 +36,7 @@ from bot.config import Settings
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
+from bot.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class AlertService:
         self._sources: dict[str, Source] = {}
         self._poster: Poster | None = None
         self._scheduler: Scheduler | None = None
-        self._tasks: list[asyncio.Task[None]] = []
+        self._tasks = Tasks("alerts")
         local = settings.alerts_allow_local_feeds
         self._guard = GuardedFetcher(client, allow_loopback=local, allow_http=local)
 
@@ -118,10 +119,15 @@ class AlertService:
             notify=notify,
         )
         self._scheduler = Scheduler(
-            self.poller, self.states, self.sources, notify=notify, on_queued=self._poster.wake
+            self.poller,
+            self.states,
+            self.sources,
+            notify=notify,
+            on_queued=self._poster.wake,
+            tasks=self._tasks,
         )
-        self._tasks.append(asyncio.create_task(self._run(ready), name="alerts:start"))
-        self._tasks.append(asyncio.create_task(self._prune_daily(ready), name="alerts:prune"))
+        self._tasks.keep_running(lambda: self._run(ready), name="poster")
+        self._tasks.keep_running(lambda: self._prune_daily(ready), name="prune")
 
     async def _prune_daily(self, ready: Callable[[], Awaitable[object]]) -> None:
         await ready()
@@ -150,10 +156,7 @@ class AlertService:
     async def stop(self) -> None:
         if self._scheduler is not None:
             await self._scheduler.stop()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        await self._tasks.close()
 
     async def drain(self) -> DrainResult:
         """Deliver what is due now (tests and the poll command use it)."""

@@ -15,13 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.alerts.items import DEFAULT_HASH_FIELDS, REASON_SEPARATOR, AlertItem, StoredItem
 from bot.alerts.matcher import CREATORS, match_topic
 from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription
-from bot.db import Database, placeholders
+from bot.db import Connection, Database, placeholders
 from bot.errors import UserFacingError
 
 _SOURCE = "SELECT seeded_at FROM alert_sources WHERE name = ?"
@@ -139,7 +137,7 @@ class AlertStore:
 
     async def _ingest_in(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         source: str,
         items: Iterable[AlertItem],
         hash_fields: tuple[str, ...],
@@ -148,11 +146,10 @@ class AlertStore:
         if "tags" in hash_fields:
             raise ValueError("tags are the store's own; they can't be part of a content hash")
         stamp = now.isoformat()
-        async with conn.execute(_SOURCE, (source,)) as cursor:
-            row = await cursor.fetchone()
+        row = await conn.fetchone(_SOURCE, (source,))
         seeding = row is None or row["seeded_at"] is None
-        async with conn.execute(_ACTIVE_SUBSCRIPTIONS) as cursor:
-            subscriptions = [Subscription.from_row(r) async for r in cursor]
+        active = await conn.fetchall(_ACTIVE_SUBSCRIPTIONS)
+        subscriptions = [Subscription.from_row(r) for r in active]
         batch = _Batch(seeding=seeding, stamp=stamp)
         unique = _latest_per_key(items)
         for start in range(0, len(unique), BATCH_SIZE):
@@ -164,7 +161,7 @@ class AlertStore:
 
     async def _ingest_batch(
         self,
-        conn: aiosqlite.Connection,
+        conn: Connection,
         items: list[AlertItem],
         hash_fields: tuple[str, ...],
         now: datetime,
@@ -224,9 +221,8 @@ class AlertStore:
                         )
                     )
         if queue:
-            before = conn.total_changes
-            await conn.executemany(_INSERT_OUTBOX, queue)
-            batch.counts["queued"] += conn.total_changes - before
+            queued = await conn.executemany(_INSERT_OUTBOX, queue)
+            batch.counts["queued"] += queued.rowcount
 
     def _fresh(self, item: AlertItem, now: datetime) -> bool:
         """Items published longer ago than the maximum age are stored but never posted."""
@@ -251,14 +247,13 @@ class AlertStore:
         """Add a subscription; it hears only of items new or changed from now on."""
         stamp = (now or datetime.now(UTC)).isoformat()
         async with self._db.transaction() as conn:
-            async with conn.execute(_GUILD_SUBSCRIPTION_COUNT, (guild_id,)) as rows:
-                (count,) = await rows.fetchone()
+            (count,) = await conn.fetchone(_GUILD_SUBSCRIPTION_COUNT, (guild_id,))
             if count >= MAX_SUBSCRIPTIONS_PER_GUILD:
                 raise UserFacingError(
                     f"This server already has {count} alert subscriptions, the most allowed. "
                     "Remove one with /admin alerts unsubscribe first."
                 )
-            cursor = await conn.execute(
+            inserted = await conn.execute(
                 _INSERT_SUBSCRIPTION,
                 (
                     guild_id,
@@ -275,8 +270,7 @@ class AlertStore:
                     scope,
                 ),
             )
-            async with conn.execute(_SUBSCRIPTION, (cursor.lastrowid,)) as rows:
-                return Subscription.from_row(await rows.fetchone())
+            return Subscription.from_row(await conn.fetchone(_SUBSCRIPTION, (inserted.lastrowid,)))
 
     async def subscriptions(self, guild_id: int) -> list[Subscription]:
         """A server's subscriptions, oldest first."""
@@ -355,9 +349,7 @@ class _Batch:
         return IngestResult(**self.counts, seeded=self.seeding, relevant=tuple(self.relevant))
 
 
-async def _rows_by_key(
-    conn: aiosqlite.Connection, items: list[AlertItem]
-) -> dict[tuple[str, str], Any]:
+async def _rows_by_key(conn: Connection, items: list[AlertItem]) -> dict[tuple[str, str], Any]:
     """Stored rows of these items, by (source, external id)."""
     found: dict[tuple[str, str], Any] = {}
     by_source: dict[str, list[str]] = {}
@@ -365,9 +357,8 @@ async def _rows_by_key(
         by_source.setdefault(item.source, []).append(item.external_id)
     for source, keys in by_source.items():
         sql = _ITEMS.format(marks=placeholders(len(keys)))
-        async with conn.execute(sql, (source, *keys)) as cursor:
-            for row in await cursor.fetchall():
-                found[(row["source"], row["external_id"])] = row
+        for row in await conn.fetchall(sql, (source, *keys)):
+            found[(row["source"], row["external_id"])] = row
     return found
 
 

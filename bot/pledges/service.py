@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.csvfile import to_csv
-from bot.db import Database
+from bot.db import Connection, Database
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
 from bot.pledges.model import (
@@ -137,11 +137,9 @@ class PledgeService:
         text = self.pledge_text()
         now = _now()
         async with self._db.transaction() as conn:
-            async with conn.execute(_BY_USER, (user_id,)) as cursor:
-                existing_row = await cursor.fetchone()
+            existing_row = await conn.fetchone(_BY_USER, (user_id,))
             existing = Pledge.from_row(existing_row) if existing_row else None
-            async with conn.execute(_CLAIMED_BY_OTHER, (channel.key, user_id)) as cursor:
-                claimed = await cursor.fetchone() is not None
+            claimed = await conn.fetchone(_CLAIMED_BY_OTHER, (channel.key, user_id)) is not None
             same_channel = existing is not None and existing.channel_key == channel.key
             if claimed:
                 status, reason = PledgeStatus.REVIEW, "channel already claimed by another signer"
@@ -178,8 +176,7 @@ class PledgeService:
             await conn.execute(_EVENT, (event, form.creator_type.value, now))
             if status is PledgeStatus.REVIEW:
                 await conn.execute(_EVENT, ("review", form.creator_type.value, now))
-            async with conn.execute(_BY_USER, (user_id,)) as cursor:
-                stored = Pledge.from_row(await cursor.fetchone())
+            stored = Pledge.from_row(await conn.fetchone(_BY_USER, (user_id,)))
         return SignResult(stored, updated=existing is not None)
 
     async def get(self, user_id: int) -> Pledge | None:
@@ -226,10 +223,9 @@ class PledgeService:
             after = before + 1
             milestone = next_milestone_reached(before, after)
             if milestone is not None:
-                cursor = await conn.execute(_MILESTONE, (milestone, now))
-                milestone = milestone if cursor.rowcount else None
-            async with conn.execute(_BY_ID, (pledge.id,)) as cursor:
-                stored = Pledge.from_row(await cursor.fetchone())
+                inserted = await conn.execute(_MILESTONE, (milestone, now))
+                milestone = milestone if inserted.rowcount else None
+            stored = Pledge.from_row(await conn.fetchone(_BY_ID, (pledge.id,)))
         return VerifyResult(stored, verified=True, milestone=milestone)
 
     async def request_review(self, user_id: int) -> Pledge:
@@ -319,7 +315,6 @@ def verification_url(channel_url: str) -> str:
     return channel_url
 
 
-async def _scalar(conn, sql: str) -> int:  # noqa: ANN001
-    async with conn.execute(sql) as cursor:
-        row = await cursor.fetchone()
+async def _scalar(conn: Connection, sql: str) -> int:
+    row = await conn.fetchone(sql)
     return int(row[0]) if row else 0

@@ -61,7 +61,7 @@ class QuestionStore:
     async def record(self, answer: Answer, version: str) -> int:
         """Store an asked question and how it was answered; return its id."""
         async with self._db.transaction() as conn:
-            cursor = await conn.execute(
+            inserted = await conn.execute(
                 _INSERT_QUESTION,
                 (
                     answer.question,
@@ -73,7 +73,7 @@ class QuestionStore:
                     datetime.now(UTC).isoformat(),
                 ),
             )
-            return int(cursor.lastrowid or 0)
+            return int(inserted.lastrowid or 0)
 
     async def feedback(self, question_id: int, helpful: bool) -> bool:
         """Record a vote on an answer; False when the question is unknown."""

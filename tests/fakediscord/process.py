@@ -36,6 +36,7 @@ class BotProcess:
         args: tuple[str, ...] = (),
         *,
         dev_mode: bool = True,
+        prefix: tuple[str, ...] = (),
     ) -> None:
         # Python's dev mode catches unawaited coroutines and leaks, but asyncio debug makes
         # every task slower: load tests and benchmarks turn it off.
@@ -45,6 +46,7 @@ class BotProcess:
         self.workdir = workdir
         self.env = {**fake.bot_env(), **(env or {})}
         self.args = args
+        self.prefix = prefix  # a command that runs the bot, e.g. in its own mount namespace
         self.log_path = workdir / "bot.log"
         self.proc: asyncio.subprocess.Process | None = None
         self.returncode: int | None = None
@@ -66,6 +68,7 @@ class BotProcess:
         log = self.log_path.open("ab")
         try:
             self.proc = await asyncio.create_subprocess_exec(
+                *self.prefix,
                 sys.executable,
                 *(("-X", "dev") if self.dev_mode else ()),
                 "-m",

@@ -1,0 +1,138 @@
+"""Reads see committed rows only: an ingest that rolls back is never seen by the poster."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.alerts.outbox import Delivery, Outbox
+from bot.alerts.store import AlertStore
+from bot.db import Connection, Database, Result, Row
+from tests.alerts.conftest import T0, bill
+
+
+class _PausingConnection:
+    """A transaction that stops right after writing outbox rows until the test lets it go on."""
+
+    def __init__(self, inner: Connection, db: PausingDatabase) -> None:
+        self._inner = inner
+        self._db = db
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
+        return await self._inner.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result:
+        result = await self._inner.executemany(sql, rows)
+        if "INSERT" in sql and "alert_outbox" in sql:
+            self._db.outbox_written.set()
+            await self._db.go_on.wait()
+        return result
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        return await self._inner.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return await self._inner.fetchall(sql, params)
+
+
+class PausingDatabase(Database):
+    """The real database whose transactions pause once their outbox rows are written."""
+
+    outbox_written: asyncio.Event
+    go_on: asyncio.Event
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with super().transaction() as tx:
+            yield _PausingConnection(tx, self)
+
+
+async def _open(where: Path | str) -> tuple[PausingDatabase, AlertStore]:
+    db = await PausingDatabase.open(Path(where))
+    db.outbox_written, db.go_on = asyncio.Event(), asyncio.Event()
+    store = AlertStore(db)
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await store.ingest("govinfo", [], now=T0)  # the first poll only seeds
+    db.go_on.set()
+    db.outbox_written.clear()
+    return db, store
+
+
+async def _poll_outbox_while_written(db: PausingDatabase, *, wait_for_read: bool) -> list[Delivery]:
+    """The poster's read, started while the ingest's outbox rows are written, not committed.
+
+    On a file the ingest waits until the read has finished; in memory the read waits for the
+    writer's lock, so the ingest only waits until the read has asked.
+    """
+    await db.outbox_written.wait()
+    reading = asyncio.ensure_future(Outbox(db).due(T0 + timedelta(days=1)))
+    if not wait_for_read:
+        await asyncio.sleep(0)  # let the read reach the lock before the writer goes on
+        db.go_on.set()
+        return await reading
+    try:
+        return await reading
+    finally:
+        db.go_on.set()
+
+
+@pytest.mark.parametrize("where", ["file", ":memory:"])
+async def test_the_poster_never_sees_outbox_rows_of_an_ingest_that_rolls_back(
+    tmp_path: Path, where: str
+) -> None:
+    db, store = await _open(tmp_path / "bot.db" if where == "file" else ":memory:")
+    try:
+        db.go_on.clear()
+        poster = asyncio.ensure_future(
+            _poll_outbox_while_written(db, wait_for_read=where == "file")
+        )
+        # A dry run works everything out, outbox rows included, and then rolls back.
+        result = await store.ingest("govinfo", [bill(1)], now=T0 + timedelta(hours=1), dry_run=True)
+        assert result.new == 1 and result.queued == 1
+        assert await poster == []
+        assert await Outbox(db).due(T0 + timedelta(days=1)) == []
+    finally:
+        await db.close()
+
+
+async def test_committed_rows_are_seen_once_committed_and_not_before(tmp_path: Path) -> None:
+    db, store = await _open(tmp_path / "bot.db")
+    try:
+        db.go_on.clear()
+        poster = asyncio.ensure_future(_poll_outbox_while_written(db, wait_for_read=True))
+        result = await store.ingest("govinfo", [bill(1)], now=T0 + timedelta(hours=1))
+        assert result.queued == 1
+        assert await poster == []  # read while the transaction was open
+        (delivery,) = await Outbox(db).due(T0 + timedelta(days=1))
+        assert delivery.item.item.identifier == "S.1"
+    finally:
+        await db.close()
+
+
+async def test_a_transaction_handle_cannot_be_used_after_it_ended(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        async with db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'now')"
+            )
+        with pytest.raises(RuntimeError, match="has ended"):
+            await tx.fetchone("SELECT 1")
+    finally:
+        await db.close()
+
+
+async def test_reads_cannot_write(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await db.fetchall("DELETE FROM bot_state RETURNING key")
+    finally:
+        await db.close()
