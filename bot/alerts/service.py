@@ -68,20 +68,29 @@ class SourceHealth:
 class AlertService:
     """Owns the alert store, sources, polling loops and the poster."""
 
-    def __init__(self, db: Database, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        feed_client: httpx.AsyncClient | None = None,
+    ) -> None:
         self._settings = settings
         self._db = db
         self.store = AlertStore(db, max_age=timedelta(days=settings.alerts_max_age_days))
         self.states = SourceStates(db)
         self.outbox = Outbox(db)
         self.watchlist = Watchlist(db)
-        self.poller = Poller(self.store, self.states, client)
+        # Feeds admins add are read through their own (address-guarded) pool.
+        feed_client = feed_client or client
+        self.poller = Poller(self.store, self.states, client, feed_client=feed_client)
         self._sources: dict[str, Source] = {}
         self._poster: Poster | None = None
         self._scheduler: Scheduler | None = None
         self._tasks: list[asyncio.Task[None]] = []
         local = settings.alerts_allow_local_feeds
-        self._guard = GuardedFetcher(client, allow_loopback=local, allow_http=local)
+        self._guard = GuardedFetcher(feed_client, allow_loopback=local, allow_http=local)
 
     async def load(self) -> None:
         """Read tracked cases and feeds, and build the sources."""

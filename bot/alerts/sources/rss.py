@@ -34,6 +34,7 @@ class RssFeed:
     hash_fields = ("url",)  # an edited headline is not news; a post is new once
     poll_interval = timedelta(hours=1)
     budget = Budget(per_hour=4, per_day=48)
+    guarded = True  # an admin gave the address: polled through the address-guarded client
 
     def __init__(
         self,
