@@ -35,6 +35,9 @@ _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 
 PRIVATE_MESSAGE = "That link points to a private or reserved network address."
+NOT_PUBLIC_MESSAGE = "That link needs a public website name, like example.com."
+# Names that never lead to a public site (RFC 6761, RFC 6762, RFC 8375 and common private use).
+_SPECIAL_USE = ("localhost", "local", "internal", "intranet", "lan", "home", "corp", "invalid")
 
 
 class RefusedUrl(UserFacingError):
@@ -65,6 +68,19 @@ def parse_host(host: str) -> IPAddress | str:
         if not _LABEL.match(label):
             raise RefusedUrl("That link's site name is not valid.")
     return ascii_name
+
+
+def public_host(host: str) -> IPAddress | str:
+    """parse_host, then refuse what can't be a public site without asking DNS: non-public
+    addresses, and names with no dot or under a private-use suffix (localhost, .internal…)."""
+    parsed = parse_host(host)
+    if isinstance(parsed, str):
+        last = parsed.rsplit(".", 1)[-1]
+        if "." not in parsed or last in _SPECIAL_USE or parsed.endswith(".home.arpa"):
+            raise RefusedUrl(NOT_PUBLIC_MESSAGE)
+    elif not address_allowed(parsed):
+        raise RefusedUrl(PRIVATE_MESSAGE)
+    return parsed
 
 
 def _ascii(name: str) -> str:
