@@ -135,7 +135,8 @@ class AlertsAdmin(app_commands.Group):
         if not items:
             await reply(interaction, "Nothing stored from recent days matches it.", ephemeral=True)
             return
-        embeds = [alert_embed(stored.item) for stored in items]
+        links = _service(interaction).links
+        embeds = [alert_embed(stored.item, links=links) for stored in items]
         view = Paginator(embeds, interaction.user.id)
         await reply(interaction, embed=view.page, view=view, ephemeral=True)
 
@@ -251,7 +252,7 @@ class Alerts(
         if isinstance(admin, commands.GroupCog) and admin.app_command is not None:
             admin.app_command.add_command(self.admin_group)
         self.bot.alerts.start(
-            DiscordSender(self.bot),
+            DiscordSender(self.bot, self.bot.alerts.links),
             lambda text: tell_admins(self.bot, self.bot.settings, text),
             ready=self.bot.wait_until_ready,
         )
@@ -276,7 +277,7 @@ class Alerts(
             jurisdiction: US for federal, a state like US-CA, or US-* for every state.
         """
         items = await _service(interaction).latest(kind, jurisdiction)
-        view = Paginator(latest_pages(items), interaction.user.id)
+        view = Paginator(latest_pages(items, _service(interaction).links), interaction.user.id)
         await reply(interaction, embed=view.page, view=view, ephemeral=True)
 
 

@@ -13,6 +13,7 @@ import httpx
 from bot.alerts.feeds import parse_feed, strip_html
 from bot.alerts.health import SourceState, SourceStates
 from bot.alerts.items import StoredItem
+from bot.alerts.links import LinkPolicy
 from bot.alerts.outbox import Outbox
 from bot.alerts.poster import DrainResult, Poster, Sender
 from bot.alerts.registry import build_sources
@@ -91,6 +92,8 @@ class AlertService:
         self._tasks: list[asyncio.Task[None]] = []
         local = settings.alerts_allow_local_feeds
         self._guard = GuardedFetcher(feed_client, allow_loopback=local, allow_http=local)
+        #: Where each source's alerts may link; feeds are added as they are loaded.
+        self.links = LinkPolicy()
 
     async def load(self) -> None:
         """Read tracked cases and feeds, and build the sources."""
@@ -101,6 +104,7 @@ class AlertService:
         return self._sources
 
     def _rebuild_sources(self) -> None:
+        self.links.set_feeds({feed.source_name: feed.url for feed in self.watchlist.feeds})
         self._sources = build_sources(
             self._settings, self.watchlist.tracked, self.watchlist.feeds, self._guard.check
         )
