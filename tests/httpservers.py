@@ -61,10 +61,13 @@ class HostileServer(LocalServer):
     async def _drip(self, request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
         await response.prepare(request)
-        for _ in range(self.drip_bytes):
-            await response.write(b"<")
-            await asyncio.sleep(0.5)
-        await response.write_eof()
+        try:
+            for _ in range(self.drip_bytes):
+                await response.write(b"<")
+                await asyncio.sleep(0.5)
+            await response.write_eof()
+        except ConnectionResetError:
+            pass  # the client gave up: what the deadline is for
         return response
 
     async def _big(self, request: web.Request) -> web.StreamResponse:
