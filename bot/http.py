@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import ssl
 import zlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -244,15 +245,19 @@ def create_http_client(
     guard: AddressGuard | None = None,
     max_connections: int = SOURCE_CONNECTIONS,
     max_bytes: int | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> httpx.AsyncClient:
-    """A client with the caps and deadline; with a guard, it connects to checked addresses only."""
+    """A client with the caps and deadline; with a guard, it connects to checked addresses only.
+
+    `verify` is the TLS trust (tests hand in a context that trusts their own certificate).
+    """
     timeout = httpx.Timeout(
         settings.http_timeout_seconds, connect=min(10.0, settings.http_timeout_seconds)
     )
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections // 2
     )
-    inner = httpx.AsyncHTTPTransport(limits=limits, trust_env=False)
+    inner = httpx.AsyncHTTPTransport(limits=limits, trust_env=False, verify=verify)
     if guard is not None:
         # httpx has no option for a network backend; its pool holds the default one.
         pool = inner._pool  # noqa: SLF001

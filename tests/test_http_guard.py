@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+import subprocess
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -227,3 +231,66 @@ async def test_the_connection_goes_to_the_checked_address_with_the_name_kept() -
     # The name was resolved once, by the guard, and never by anyone else; the server saw it.
     assert answers == ["pinned.test"]
     assert response.text == f"hello code-123 host=pinned.test:{server.port}"
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for the name pinned.test only (made with the openssl tool)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(  # noqa: S603
+        [  # noqa: S607
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=pinned.test",
+            "-addext",
+            "subjectAltName=DNS:pinned.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+async def test_tls_names_the_host_while_connecting_to_the_checked_address(
+    certificate: tuple[Path, Path],
+) -> None:
+    cert, key = certificate
+    calls: list[str] = []
+
+    async def resolver(host: str, _port: int) -> list[str]:
+        calls.append(host)
+        return ["127.0.0.1"]
+
+    server = HostileServer()
+    server.ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.ssl_context.load_cert_chain(cert, key)
+    trust = ssl.create_default_context(cafile=str(cert))
+    guarded = create_http_client(
+        Settings(), guard=AddressGuard(allow_loopback=True, resolver=resolver), verify=trust
+    )
+    try:
+        async with server:
+            # The certificate names pinned.test, not 127.0.0.1: it verifies only because TLS
+            # (SNI and the certificate check) still uses the link's name.
+            response = await guarded.get(f"https://pinned.test:{server.port}/ok")
+            assert response.text == f"hello code-123 host=pinned.test:{server.port}"
+            with pytest.raises(httpx.ConnectError):
+                await guarded.get(f"https://other.test:{server.port}/ok")
+    finally:
+        await guarded.aclose()
+    assert calls == ["pinned.test", "other.test"]
