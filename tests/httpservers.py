@@ -39,6 +39,7 @@ class HostileServer(LocalServer):
         app.router.add_get("/deflate-bomb", self._deflate_bomb)
         app.router.add_get("/drip", self._drip)
         app.router.add_get("/big", self._big)
+        app.router.add_get("/brotli", self._brotli)
         app.router.add_get("/hold", self._hold)
         app.router.add_get("/charset/{name}", self._charset)
 
@@ -78,6 +79,9 @@ class HostileServer(LocalServer):
             await response.write(b"x" * 65_536)
         await response.write_eof()
         return response
+
+    async def _brotli(self, _request: web.Request) -> web.Response:
+        return web.Response(body=b"\x0b\x02\x80hello\x03", headers={"Content-Encoding": "br"})
 
     async def _hold(self, _request: web.Request) -> web.Response:
         async with self.changed:

@@ -90,6 +90,13 @@ async def test_the_wire_cap_holds_for_uncompressed_bodies(server: HostileServer)
     assert 100_000 < caught.value.wire <= 100_000 + 65_536
 
 
+async def test_an_encoding_the_bot_does_not_decode_is_refused(
+    clients: HttpClients, server: HostileServer
+) -> None:
+    with pytest.raises(httpx.DecodingError, match="unsupported content encoding"):
+        await clients.sources.get(url(server, "/brotli"))
+
+
 async def test_every_reader_refuses_the_bomb(clients: HttpClients, server: HostileServer) -> None:
     with pytest.raises(SourceError, match="too large"):
         await get(clients.sources, url(server, "/bomb"), what="feed")

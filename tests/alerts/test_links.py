@@ -64,6 +64,15 @@ def test_a_feed_links_only_to_its_own_site() -> None:
     assert LinkPolicy().url(own) is None  # a feed the policy doesn't know links nowhere
 
 
+def test_legiscan_links_to_legiscan_or_a_state_government_site() -> None:
+    policy = LinkPolicy()
+    item = replace(bill(1), source="legiscan")
+    for url in ("https://legiscan.com/CA/bill/AB412/2025", "https://leginfo.legislature.ca.gov/x"):
+        assert policy.url(replace(item, url=url)) == url
+    assert policy.url(replace(item, url="https://www.legis.state.pa.us/x")) is not None
+    assert policy.url(replace(item, url="https://legiscan.example.com/x")) is None
+
+
 def _digest(*items: StoredItem) -> Digest:
     sub = Subscription(
         id=1,
