@@ -28,6 +28,7 @@ class HostileServer(LocalServer):
     def __init__(self, drip_bytes: int = 40) -> None:
         super().__init__()
         self.drip_bytes = drip_bytes
+        gzip_bomb()  # made (once per process) before any request's clock starts
         self.release = asyncio.Event()
         self.holding = 0
         self.changed = asyncio.Condition()
