@@ -120,6 +120,8 @@ class CappedTransport(httpx.AsyncBaseTransport):
             for name, value in response.headers.raw
             if encoding == "identity" or name.lower() not in decoded
         ]
+        if not isinstance(response.stream, httpx.AsyncByteStream):  # an async transport's own
+            raise TypeError("the wrapped transport returned a synchronous stream")
         stream = _CappedStream(response.stream, decoder, self._limits, deadline, request)
         return httpx.Response(
             response.status_code, headers=headers, stream=stream, extensions=response.extensions
