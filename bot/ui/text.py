@@ -34,6 +34,9 @@ def plain(text: str, limit: int | None = None) -> str:
     safe = safe.replace("<#", "<" + _ZERO_WIDTH_SPACE + "#").replace(
         "</", "<" + _ZERO_WIDTH_SPACE + "/"
     )
+    # No "](" survives either, so pieces of untrusted text set side by side (a title, then a
+    # status) can never join into a markdown link.
+    safe = safe.replace("](", "]" + _ZERO_WIDTH_SPACE + "(")
     return truncate(safe, limit) if limit is not None else safe
 
 

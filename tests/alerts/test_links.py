@@ -110,6 +110,19 @@ def test_the_digest_links_only_checked_urls() -> None:
     assert f"]({good.url})" in second
 
 
+def test_feed_text_set_side_by_side_cannot_form_a_link() -> None:
+    crafted = replace(
+        bill(1, title="Read [this", status="](https://phish.example) now"),
+        source="congress-gov",
+        identifier="x](https://phish.example) [y",
+    )
+    description = digest_embed(_digest(_stored(crafted))).description or ""
+    assert "](https://phish" not in description
+    assert f"]({crafted.url})" in description  # the checked link is still there
+    field = latest_pages([_stored(crafted)])[0].fields[0]
+    assert "](https://phish" not in f"{field.name}{field.value}"
+
+
 def test_a_crafted_link_never_becomes_the_alerts_link() -> None:
     item = replace(bill(1), source="feed:1", url="https://evil.example/x")
     embed = alert_embed(item).to_dict()
@@ -157,7 +170,7 @@ def test_a_model_answer_is_escaped_like_member_text() -> None:
         generated=True,
     )
     description = answer_embed(answer, document, None).description or ""
-    assert "\\[consent](https" in description  # escaped: shown as text, never a link
+    assert "consent" in description and "](https" not in description  # text, never a link
     assert "\\*\\*now\\*\\*" in description and "@\u200beveryone" in description
     extractive = replace(answer, passage="**Consent** first.", generated=False)
     assert (answer_embed(extractive, document, None).description or "").startswith("**Consent**")
