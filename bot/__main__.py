@@ -111,13 +111,13 @@ def _backup_command(settings: Settings, args: argparse.Namespace) -> int:
 
 def _alerts_poll_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.alerts.service import AlertService
-    from bot.http import create_http_client
+    from bot.http import create_http_clients
 
     async def poll() -> int:
         db = await Database.open(settings.database_path)
-        client = create_http_client(settings)
+        clients = create_http_clients(settings)
         try:
-            service = AlertService(db, client, settings)
+            service = AlertService(db, clients.sources, settings, feed_client=clients.feeds)
             await service.load()
             if args.dry_run:
                 outcomes = await service.dry_run(args.source)
@@ -125,7 +125,7 @@ def _alerts_poll_command(settings: Settings, args: argparse.Namespace) -> int:
                 names = args.source or sorted(service.sources())
                 outcomes = [await service.poll_now(name) for name in names]
         finally:
-            await client.aclose()
+            await clients.aclose()
             await db.close()
         for outcome in outcomes:
             print(poll_report(outcome, dry_run=args.dry_run))

@@ -20,7 +20,7 @@ from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import UserFacingError
-from bot.http import GuardedFetcher, create_http_client
+from bot.http import GuardedFetcher, HttpClients, create_http_clients
 from bot.pledges.model import PledgeText
 from bot.pledges.service import PLEDGE_SECTION_ID, PledgeService, pledge_text_from
 from bot.standards.compose import ChatComposer
@@ -74,7 +74,7 @@ class CoalitionBot(commands.Bot):
         self.force_sync = force_sync
         self.started_at = time.monotonic()
         self._db: Database | None = None
-        self._http_client: httpx.AsyncClient | None = None
+        self._http: HttpClients | None = None
         self.tasks = Tasks("bot")
         self._admin_groups: dict[str, app_commands.Group] = {}
 
@@ -87,10 +87,15 @@ class CoalitionBot(commands.Bot):
 
     @property
     def http_client(self) -> httpx.AsyncClient:
-        """The one outbound HTTP client every service shares."""
-        if self._http_client is None:
-            raise RuntimeError("the HTTP client is created in setup_hook")
-        return self._http_client
+        """The outbound client of the alert sources and the model server."""
+        return self.http_clients.sources
+
+    @property
+    def http_clients(self) -> HttpClients:
+        """The outbound clients, one pool per class of work; available from setup_hook on."""
+        if self._http is None:
+            raise RuntimeError("the HTTP clients are created in setup_hook")
+        return self._http
 
     async def setup_hook(self) -> None:
         await self.open_services()
@@ -101,7 +106,7 @@ class CoalitionBot(commands.Bot):
         """Open the database and HTTP client and build the services the cogs call."""
         self._db = await Database.open(self.settings.database_path)
         self._db.on_writes_refused = self._db.on_writes_restored = self.notify_admins
-        self._http_client = create_http_client(self.settings)
+        self._http = create_http_clients(self.settings)
         self.state = BotState(self._db)
         self.standards = StandardsService(
             self._db,
@@ -115,13 +120,15 @@ class CoalitionBot(commands.Bot):
             self._db,
             self._pledge_text,
             GuardedFetcher(
-                self.http_client,
+                self.http_clients.verify,
                 allow_loopback=self.settings.pledge_allow_local_urls,
                 allow_http=self.settings.pledge_allow_local_urls,
             ),
             allow_local_urls=self.settings.pledge_allow_local_urls,
         )
-        self.alerts = AlertService(self._db, self.http_client, self.settings)
+        self.alerts = AlertService(
+            self._db, self.http_client, self.settings, feed_client=self.http_clients.feeds
+        )
         await self.alerts.load()
 
     async def load_cogs(self, extensions: Iterable[str] = EXTENSIONS) -> None:
@@ -190,8 +197,8 @@ class CoalitionBot(commands.Bot):
         await self.tasks.close()
         if hasattr(self, "standards"):
             await self.standards.close()
-        if self._http_client is not None:
-            await self._http_client.aclose()
+        if self._http is not None:
+            await self._http.aclose()
         if self._db is not None:
             await self._db.close()
         log.info("Shut down cleanly")

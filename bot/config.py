@@ -54,6 +54,9 @@ class Settings:
     discord_api_base_url: str = DEFAULT_API_BASE_URL
     discord_gateway_url: str = DEFAULT_GATEWAY_URL
     http_timeout_seconds: float = 15.0
+    http_deadline_seconds: float = 30.0
+    http_max_bytes: int = 10_000_000
+    http_max_wire_bytes: int = 5_000_000
     http_contact: str = ""
     standards_path: Path = Path(DEFAULT_STANDARDS_PATH)
     standards_base_url: str | None = None
@@ -102,6 +105,9 @@ class Settings:
                 "DISCORD_GATEWAY_URL", DEFAULT_GATEWAY_URL, _url_parser(("ws", "wss"))
             ),
             http_timeout_seconds=reader.get("HTTP_TIMEOUT_SECONDS", "15", _parse_timeout),
+            http_deadline_seconds=reader.get("HTTP_DEADLINE_SECONDS", "30", _parse_timeout),
+            http_max_bytes=reader.get("HTTP_MAX_BYTES", "10000000", _parse_byte_cap),
+            http_max_wire_bytes=reader.get("HTTP_MAX_WIRE_BYTES", "5000000", _parse_byte_cap),
             http_contact=reader.get("HTTP_CONTACT", "", str.strip),
             standards_path=reader.get("STANDARDS_PATH", DEFAULT_STANDARDS_PATH, _parse_path),
             standards_base_url=reader.get("STANDARDS_BASE_URL", None, _url_parser(("https",))),
@@ -288,6 +294,7 @@ def _float_parser(low: float, high: float, what: str, unit: str = "") -> Callabl
     return parse
 
 
+_parse_byte_cap = _int_parser(10_000, 1_000_000_000)
 _parse_fraction = _float_parser(0.0, 1.0, "a number between 0 and 1")
 _parse_timeout = _float_parser(0.5, 300, "a number of seconds", " seconds")
 _parse_rate = _float_parser(0.1, 50, "a number of messages per second", " (Discord's global limit)")

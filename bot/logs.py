@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import sys
 from collections.abc import Iterable
 
@@ -21,11 +23,28 @@ class RedactingFormatter(logging.Formatter):
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Replace each secret in text with a marker."""
+    """Replace each secret in text with a marker, as written or URL-encoded (any case)."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, REDACTED)
+            text = _secret_pattern(secret).sub(REDACTED, text)
     return text
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_pattern(secret: str) -> re.Pattern[str]:
+    """The secret with any character also matched percent-encoded: a server that echoes a
+    query string writes `abc%2Bdef` or `abc%2bdef` for `abc+def` (and `+` for a space)."""
+    return re.compile("".join(_any_spelling(ch) for ch in secret))
+
+
+def _any_spelling(ch: str) -> str:
+    encoded = "".join("%" + "".join(_any_case(h) for h in f"{b:02X}") for b in ch.encode())
+    spellings = [re.escape(ch), encoded] + ([r"\+"] if ch == " " else [])
+    return "(?:" + "|".join(spellings) + ")"
+
+
+def _any_case(hex_digit: str) -> str:
+    return f"[{hex_digit.lower()}{hex_digit}]" if hex_digit.isalpha() else hex_digit
 
 
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:

@@ -188,7 +188,8 @@ class AlertsAdmin(app_commands.Group):
         if not items:
             await reply(interaction, "Nothing stored from recent days matches it.", ephemeral=True)
             return
-        embeds = [alert_embed(stored.item) for stored in items]
+        links = _service(interaction).links
+        embeds = [alert_embed(stored.item, links=links) for stored in items]
         view = Paginator(embeds, interaction.user.id)
         await reply(interaction, embed=view.page, view=view, ephemeral=True)
 
@@ -315,7 +316,7 @@ class Alerts(
         self.bot.add_admin_group(self.admin_group)
         self.bot.add_dynamic_items(NotRelevantButton)
         self.bot.alerts.start(
-            DiscordSender(self.bot, alert_view),
+            DiscordSender(self.bot, self.bot.alerts.links, alert_view),
             lambda text: tell_admins(self.bot, self.bot.settings, text),
             ready=self.bot.wait_until_ready,
         )
@@ -339,7 +340,7 @@ class Alerts(
             jurisdiction: US for federal, a state like US-CA, or US-* for every state.
         """
         items = await _service(interaction).latest(kind, jurisdiction)
-        view = Paginator(latest_pages(items), interaction.user.id)
+        view = Paginator(latest_pages(items, _service(interaction).links), interaction.user.id)
         await reply(interaction, embed=view.page, view=view, ephemeral=True)
 
 

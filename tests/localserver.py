@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 from aiohttp import web
 
 
@@ -11,6 +13,7 @@ class LocalServer:
     def __init__(self) -> None:
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.ssl_context: ssl.SSLContext | None = None  # set before starting to serve https
 
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
@@ -20,7 +23,7 @@ class LocalServer:
         self.routes(app)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self

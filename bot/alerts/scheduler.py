@@ -62,11 +62,13 @@ class Poller:
         states: SourceStates,
         client: HttpGetter,
         *,
+        feed_client: HttpGetter | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
         self._states = states
         self._client = client
+        self._feed_client = feed_client or client
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not security
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -77,7 +79,9 @@ class Poller:
         async with self._locks.setdefault(source.name, asyncio.Lock()):
             now = now or datetime.now(UTC)
             state = await self._states.load(source.name)
-            metered = MeteredClient(self._client, source.budget, state, now)
+            # A source whose address an admin gave is read through the guarded feeds pool.
+            client = self._feed_client if getattr(source, "guarded", False) else self._client
+            metered = MeteredClient(client, source.budget, state, now)
             try:
                 page = await source.fetch(metered, state.cursor)
                 result = await self._store.ingest(

@@ -13,6 +13,7 @@ import httpx
 from bot.alerts.feeds import parse_feed, strip_html
 from bot.alerts.health import SourceState, SourceStates
 from bot.alerts.items import StoredItem
+from bot.alerts.links import LinkPolicy
 from bot.alerts.misses import Miss, Misses
 from bot.alerts.outbox import Outbox
 from bot.alerts.poster import DrainResult, Poster, Sender
@@ -72,7 +73,14 @@ class SourceHealth:
 class AlertService:
     """Owns the alert store, sources, polling loops and the poster."""
 
-    def __init__(self, db: Database, client: httpx.AsyncClient, settings: Settings) -> None:
+    def __init__(
+        self,
+        db: Database,
+        client: httpx.AsyncClient,
+        settings: Settings,
+        *,
+        feed_client: httpx.AsyncClient | None = None,
+    ) -> None:
         self._settings = settings
         self._db = db
         self.store = AlertStore(db, max_age=timedelta(days=settings.alerts_max_age_days))
@@ -80,13 +88,17 @@ class AlertService:
         self.outbox = Outbox(db)
         self.watchlist = Watchlist(db)
         self.misses = Misses(db)
-        self.poller = Poller(self.store, self.states, client)
+        # Feeds admins add are read through their own (address-guarded) pool.
+        feed_client = feed_client or client
+        self.poller = Poller(self.store, self.states, client, feed_client=feed_client)
         self._sources: dict[str, Source] = {}
         self._poster: Poster | None = None
         self._scheduler: Scheduler | None = None
         self._tasks = Tasks("alerts")
         local = settings.alerts_allow_local_feeds
-        self._guard = GuardedFetcher(client, allow_loopback=local, allow_http=local)
+        self._guard = GuardedFetcher(feed_client, allow_loopback=local, allow_http=local)
+        #: Where each source's alerts may link; feeds are added as they are loaded.
+        self.links = LinkPolicy()
 
     async def load(self) -> None:
         """Read tracked cases and feeds, and build the sources."""
@@ -100,6 +112,7 @@ class AlertService:
         return self._sources
 
     def _rebuild_sources(self) -> None:
+        self.links.set_feeds({feed.source_name: feed.url for feed in self.watchlist.feeds})
         self._sources = build_sources(
             self._settings, self.watchlist.tracked, self.watchlist.feeds, self._guard.check
         )

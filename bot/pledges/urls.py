@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.errors import UserFacingError
+from bot.netguard import public_host
 
 MAX_URL_LENGTH = 300
 
@@ -94,18 +94,11 @@ def _parse(raw: str, allow_local: bool):  # noqa: ANN202 - urllib's SplitResult
         return parts
     if port not in (None, 80, 443):
         raise UserFacingError("Use the plain public link, without a port number.")
-    host = (parts.hostname or "").rstrip(".")
-    if not host or "." not in host or _is_ip(host):
+    # The same host rules as the fetch at /pledge verify (bot.netguard), without DNS: numeric
+    # spellings such as 127.1 or 0177.0.0.1 and private-use names are refused here already.
+    if not isinstance(public_host(parts.hostname or ""), str):
         raise UserFacingError("That link needs a public website name, like youtube.com/@you.")
     return parts
-
-
-def _is_ip(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 def _youtube(host: str, path: str) -> ChannelUrl:

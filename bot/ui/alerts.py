@@ -9,6 +9,7 @@ import aiohttp
 import discord
 
 from bot.alerts.items import REASON_SEPARATOR, AlertItem, ItemKind, StoredItem
+from bot.alerts.links import LinkPolicy
 from bot.alerts.misses import Miss
 from bot.alerts.outbox import Delivery, Digest
 from bot.alerts.poster import DeliveryError, Failure
@@ -18,7 +19,15 @@ from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription
 from bot.alerts.watchlist import Watchlist
 from bot.ui.paginator import chunk
-from bot.ui.text import CONTENT_LIMIT, EMBED_DESCRIPTION_LIMIT, NO_MENTIONS, plain, truncate
+from bot.ui.text import (
+    CONTENT_LIMIT,
+    EMBED_DESCRIPTION_LIMIT,
+    NO_MENTIONS,
+    fit_embed,
+    markdown_link,
+    plain,
+    truncate,
+)
 
 KIND_LABELS = {
     ItemKind.BILL: "Bill",
@@ -47,12 +56,20 @@ def why_line(item: AlertItem) -> str | None:
     return plain(REASON_SEPARATOR.join(parts), 200)
 
 
-def _link(url: str) -> str | None:
-    return url if url.startswith(("https://", "http://")) and len(url) <= 1000 else None
+_BUILT_IN_LINKS = LinkPolicy()
+
+
+def _link(item: AlertItem, links: LinkPolicy | None) -> str | None:
+    """The item's link when its source may link there (bot.alerts.links), else None."""
+    return (links or _BUILT_IN_LINKS).url(item)
 
 
 def alert_embed(
-    item: AlertItem, *, change: str = "new", previous_status: str | None = None
+    item: AlertItem,
+    *,
+    change: str = "new",
+    previous_status: str | None = None,
+    links: LinkPolicy | None = None,
 ) -> discord.Embed:
     """One alert: kind, jurisdiction and identifier, title, latest action, link, credit."""
     heading = f"{KIND_LABELS[item.kind]} · {item.jurisdiction} · {item.identifier}"
@@ -60,7 +77,7 @@ def alert_embed(
         heading = "Update: " + heading
     embed = discord.Embed(
         title=plain(heading, 256),
-        url=_link(item.url),
+        url=_link(item, links),
         description=plain(item.title, 1000),
         colour=KIND_COLOURS[item.kind],
     )
@@ -74,16 +91,16 @@ def alert_embed(
         embed.add_field(name="What changed", value=f"Was: {was}", inline=False)
     if item.tags:
         embed.add_field(name="Topics", value=", ".join(item.tags), inline=False)
-    if _link(item.url):
+    if _link(item, links):
         embed.add_field(name="Read it", value=plain(item.url, 1000), inline=False)
     credit = item.attribution or item.source
     embed.set_footer(text=truncate(f"Source: {credit}", 2048))
     if item.published_at:
         embed.timestamp = parse_utc(item.published_at)
-    return embed
+    return fit_embed(embed)
 
 
-def digest_embed(digest: Digest) -> discord.Embed:
+def digest_embed(digest: Digest, links: LinkPolicy | None = None) -> discord.Embed:
     """A daily subscription's alerts, one line each, the rest counted."""
     lines = []
     for delivery in digest.deliveries[:DIGEST_LINES]:
@@ -92,20 +109,22 @@ def digest_embed(digest: Digest) -> discord.Embed:
         label = plain(f"{item.jurisdiction} {item.identifier}", 60)
         title = plain(item.title, 140)
         status = f" — {plain(item.status, 100)}" if item.status else ""
-        link = f"[{label}]({item.url})" if _link(item.url) else label
+        link = markdown_link(label, _link(item, links))
         why = f" · _{why_line(item)}_" if why_line(item) else ""
         lines.append(f"- {mark}{link}: {title}{status}{why}")
     more = len(digest.deliveries) - DIGEST_LINES
     if more > 0:
         lines.append(f"…and {more} more: see `/alerts latest`.")
-    return discord.Embed(
-        title=f"Daily alerts digest · {digest.day}",
-        description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
-        colour=0x4A5568,
-    ).set_footer(text="Sources credited in each item's page; LegiScan data is CC BY 4.0.")
+    return fit_embed(
+        discord.Embed(
+            title=f"Daily alerts digest · {digest.day}",
+            description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+            colour=0x4A5568,
+        ).set_footer(text="Sources credited in each item's page; LegiScan data is CC BY 4.0.")
+    )
 
 
-def latest_pages(items: list[StoredItem]) -> list[discord.Embed]:
+def latest_pages(items: list[StoredItem], links: LinkPolicy | None = None) -> list[discord.Embed]:
     """The newest items, five to a page."""
     if not items:
         return [discord.Embed(title="Latest alerts", description="Nothing matching yet.")]
@@ -116,11 +135,11 @@ def latest_pages(items: list[StoredItem]) -> list[discord.Embed]:
             item = stored.item
             name = plain(f"{KIND_LABELS[item.kind]} · {item.jurisdiction} · {item.identifier}", 250)
             status = f"\n{plain(item.status, 200)}" if item.status else ""
-            link = f"\n{_link(item.url) or ''}"
+            link = f"\n{_link(item, links) or ''}"
             why = f"\n*{why_line(item)}*" if why_line(item) else ""
             value = plain(item.title, 400) + status + why + link
             embed.add_field(name=name, value=value, inline=False)
-        pages.append(embed)
+        pages.append(fit_embed(embed))
     return pages
 
 
@@ -234,9 +253,11 @@ class DiscordSender:
     def __init__(
         self,
         client: discord.Client,
+        links: LinkPolicy | None = None,
         view_for: Callable[[Delivery], discord.ui.View | None] | None = None,
     ) -> None:
         self._client = client
+        self._links = links
         self._view_for = view_for  # the buttons under an alert (the cog owns their callbacks)
 
     async def send_alert(self, delivery: Delivery) -> int:
@@ -244,6 +265,7 @@ class DiscordSender:
             delivery.item.item,
             change=delivery.change,
             previous_status=delivery.previous_status,
+            links=self._links,
         )
         view = self._view_for(delivery) if self._view_for else None
         return await self._send(delivery.subscription, embed, delivery.nonce, view)
@@ -253,10 +275,13 @@ class DiscordSender:
         if sent.sending_at is None or self._client.user is None:
             return None
         if isinstance(sent, Digest):
-            expected = digest_embed(sent)
+            expected = digest_embed(sent, self._links)
         else:
             expected = alert_embed(
-                sent.item.item, change=sent.change, previous_status=sent.previous_status
+                sent.item.item,
+                change=sent.change,
+                previous_status=sent.previous_status,
+                links=self._links,
             )
         since = datetime.fromisoformat(sent.sending_at) - timedelta(minutes=1)
         channel = self._client.get_partial_messageable(
@@ -273,7 +298,8 @@ class DiscordSender:
         return None
 
     async def send_digest(self, digest: Digest) -> int:
-        return await self._send(digest.subscription, digest_embed(digest), digest.nonce)
+        embed = digest_embed(digest, self._links)
+        return await self._send(digest.subscription, embed, digest.nonce)
 
     async def _send(
         self,

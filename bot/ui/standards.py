@@ -39,7 +39,11 @@ def answer_embed(
     top = answer.citations[0] if answer.citations else None
     embed = discord.Embed(
         title=truncate(top.title if top else "From the standards", EMBED_TITLE_LIMIT),
-        description=truncate(trusted(answer.passage), EMBED_DESCRIPTION_LIMIT),
+        # A model's words are untrusted like a member's: escaped, so they can't plant links.
+        description=truncate(
+            plain(answer.passage) if answer.generated else trusted(answer.passage),
+            EMBED_DESCRIPTION_LIMIT,
+        ),
         colour=COLOUR,
     )
     embed.set_author(name=truncate(f"Q: {answer.question}", 256))

@@ -34,9 +34,62 @@ def plain(text: str, limit: int | None = None) -> str:
     safe = safe.replace("<#", "<" + _ZERO_WIDTH_SPACE + "#").replace(
         "</", "<" + _ZERO_WIDTH_SPACE + "/"
     )
+    # No "](" survives either, so pieces of untrusted text set side by side (a title, then a
+    # status) can never join into a markdown link.
+    safe = safe.replace("](", "]" + _ZERO_WIDTH_SPACE + "(")
     return truncate(safe, limit) if limit is not None else safe
 
 
 def trusted(markdown: str) -> str:
     """The coalition's own text: markdown kept, but never able to ping anyone."""
     return discord.utils.escape_mentions(markdown)
+
+
+EMBED_AUTHOR_LIMIT = 256
+EMBED_FIELD_COUNT_LIMIT = 25
+_EMPTY = "\u200b"  # Discord refuses an empty field name or value
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """Cap every part of an embed to Discord's limits, the 6,000-character total included.
+
+    Fields past the 25th, then fields from the end, go first when the total is over; then the
+    description is cut. Returns the same embed, changed in place.
+    """
+    if embed.title:
+        embed.title = truncate(embed.title, EMBED_TITLE_LIMIT)
+    if embed.description:
+        embed.description = truncate(embed.description, EMBED_DESCRIPTION_LIMIT)
+    if embed.author.name:
+        embed.set_author(
+            name=truncate(embed.author.name, EMBED_AUTHOR_LIMIT),
+            url=embed.author.url,
+            icon_url=embed.author.icon_url,
+        )
+    if embed.footer.text:
+        embed.set_footer(
+            text=truncate(embed.footer.text, EMBED_FOOTER_LIMIT), icon_url=embed.footer.icon_url
+        )
+    fields = embed.fields[:EMBED_FIELD_COUNT_LIMIT]
+    embed.clear_fields()
+    for field in fields:
+        embed.add_field(
+            name=truncate(field.name or _EMPTY, EMBED_FIELD_NAME_LIMIT),
+            value=truncate(field.value or _EMPTY, EMBED_FIELD_VALUE_LIMIT),
+            inline=bool(field.inline),
+        )
+    while len(embed) > EMBED_TOTAL_LIMIT and embed.fields:
+        embed.remove_field(len(embed.fields) - 1)
+    excess = len(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        embed.description = truncate(embed.description, max(1, len(embed.description) - excess))
+    return embed
+
+
+def markdown_link(label: str, url: str | None) -> str:
+    """`[label](url)` for a URL already checked safe to link, else the label alone.
+
+    The label must already be safe text (see `plain`); url must come from a link policy such
+    as bot.alerts.links.LinkPolicy, never straight from a feed or a model.
+    """
+    return f"[{label}]({url})" if url else label

@@ -12,7 +12,9 @@ from tests.alerts.conftest import bill
 
 def test_feed_text_is_stripped_escaped_capped_and_pings_nobody() -> None:
     raw = "<p>**Deepfake** ban &amp; more @everyone <@&123> " + "x" * 3000 + "</p>"
-    item = bill(1, title=strip_html(raw), status=strip_html("<b>Passed</b> @here"))
+    item = bill(
+        1, title=strip_html(raw), status=strip_html("<b>Passed</b> @here"), source="congress-gov"
+    )
     embed = alert_embed(item).to_dict()
     assert embed["description"].startswith("\\*\\*Deepfake\\*\\* ban & more @\u200beveryone")
     assert "<@&123>" not in embed["description"]

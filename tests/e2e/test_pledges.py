@@ -136,6 +136,10 @@ async def test_bad_input_is_refused_and_nothing_is_stored(
         ("https://www.youtube.com/watch?v=abc", "YouTube link"),
         ("javascript:alert(1)", "Only http"),
         ("https://user:pw@example.org/", "password"),
+        # Not a public host, even with local links allowed for the test server.
+        ("https://127.1/channel", "private or reserved"),
+        ("https://0177.0.0.1/channel", "private or reserved"),
+        ("https://①②⑦.0.0.1/channel", "private or reserved"),
     ]:
         message, code = await sign(fake, fake.member, url)
         assert error in message["content"] and code is None

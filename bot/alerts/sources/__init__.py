@@ -5,7 +5,8 @@ the fields that make its content hash, its default poll interval and its request
 the scheduler enforces (it hands adapters a client that counts every request). Adding a source
 touches no other source. Adapters make requests through `get`, which turns transport errors and
 error statuses into `SourceError` (with the server's Retry-After, when it sent one) and never
-puts a URL in a message, since keyed APIs carry their key in the query.
+puts a URL in a message, since keyed APIs carry their key in the query. Bodies are read under
+the client's caps and total deadline (bot.http.CappedTransport).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Protocol
 import httpx
 
 from bot.alerts.items import AlertItem
+from bot.http import DeadlineExceeded, RefusedUrl, ResponseTooLarge
 
 
 class SourceError(Exception):
@@ -90,6 +92,10 @@ async def get(
     """GET url; any status outside `ok` or a transport error becomes a SourceError about `what`."""
     try:
         response = await client.get(url, params=params, headers=headers or {})
+    except (DeadlineExceeded, ResponseTooLarge) as exc:
+        raise SourceError(f"{what}: {exc}") from exc  # the bot's own words: no URL in them
+    except RefusedUrl as exc:
+        raise SourceError(f"{what}: refused: {exc.message}") from exc
     except httpx.HTTPError as exc:
         raise SourceError(f"{what}: request failed ({type(exc).__name__})") from exc
     if response.status_code not in ok:

@@ -7,7 +7,6 @@ gives before it is saved.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -18,6 +17,7 @@ from bot.alerts.feeds import entry_time, fetch_feed, strip_html
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.sources import Budget, HttpGetter, Page, SourceError
 from bot.errors import UserFacingError
+from bot.netguard import RefusedUrl, public_host
 
 MAX_URL_LENGTH = 2000
 MAX_SUMMARY_CHARS = 2000
@@ -34,6 +34,7 @@ class RssFeed:
     hash_fields = ("url",)  # an edited headline is not news; a post is new once
     poll_interval = timedelta(hours=1)
     budget = Budget(per_hour=4, per_day=48)
+    guarded = True  # an admin gave the address: polled through the address-guarded client
 
     def __init__(
         self,
@@ -131,16 +132,11 @@ def _netloc(parts: Any) -> str:
 
 
 def _refuse_private(host: str) -> None:
+    """The fetch's own host rules (bot.netguard), checked before anything is saved."""
     try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        if host == "localhost" or host.endswith(".localhost") or "." not in host:
-            raise UserFacingError(
-                "That address is not a public site: give one like example.com/feed."
-            ) from None
-        return
-    if not ip.is_global:
-        raise UserFacingError("That address points to a private network: feeds must be public.")
+        public_host(host)
+    except RefusedUrl as exc:
+        raise UserFacingError(f"{exc.message} Feeds must be public.") from None
 
 
 def _http_link(link: str | None, base: str) -> str | None:
