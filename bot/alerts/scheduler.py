@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.alerts.health import BudgetExhausted, MeteredClient, SourceState, SourceStates
+from bot.alerts.patterns import STRIKES_TO_SWITCH_OFF
 from bot.alerts.sources import HttpGetter, Source, SourceError
 from bot.alerts.store import AlertStore, IngestResult
+from bot.alerts.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,13 @@ class Poller:
     ) -> PollOutcome:
         next_poll = now + source.poll_interval
         recovered = state.unhealthy_since is not None
+        if result.skipped:
+            state = replace(
+                state,
+                records_skipped=state.records_skipped + result.skipped,
+                last_skipped_at=now.isoformat(),
+                last_skipped=(result.skip_reason or "")[:300],
+            )
         if not dry_run:
             await self._states.save(
                 replace(
@@ -115,12 +124,13 @@ class Poller:
                 )
             )
         log.info(
-            "Polled %s: %d new, %d updated, %d unchanged, %d queued%s",
+            "Polled %s: %d new, %d updated, %d unchanged, %d queued, %d skipped%s",
             source.name,
             result.new,
             result.updated,
             result.unchanged,
             result.queued,
+            result.skipped,
             " (seeded silently)" if result.seeded else "",
         )
         return PollOutcome(source.name, True, result, None, next_poll, recovered=recovered)
@@ -232,3 +242,15 @@ class Scheduler:
             )
         if outcome.recovered:
             await self._notify(f"Alert source **{outcome.source}** is working again.")
+        if outcome.result is not None and outcome.result.switched_off:
+            await self._notify(switched_off_notice(outcome.result.switched_off))
+
+
+def switched_off_notice(subs: tuple[Subscription, ...]) -> str:
+    """One notice for the subscriptions a poll switched off because their pattern was too slow."""
+    listed = ", ".join(f"#{sub.id} (<#{sub.channel_id}>)" for sub in subs)
+    return (
+        f"Alert subscription {listed} is switched off: its pattern ran over its time limit in "
+        f"{STRIKES_TO_SWITCH_OFF} polls in a row, which would hold up every alert. Subscribe "
+        "again with a simpler pattern, or try it once more with `/admin alerts resume`."
+    )

@@ -172,6 +172,12 @@ def health_text(sources: list[SourceHealth], feeds: dict[str, str]) -> str:
         if state.last_error:
             error = state.last_error.replace("`", "")[:150]
             line += f"\n  last error {_when(state.last_error_at)}: `{error}`"
+        if state.records_skipped:
+            reason = (state.last_skipped or "").replace("`", "")[:150]
+            line += (
+                f"\n  {state.records_skipped} bad record(s) skipped, latest "
+                f"{_when(state.last_skipped_at)}: `{reason}`"
+            )
         lines.append(line)
     if len(lines) == 1:
         lines.append("No sources are on (see ALERTS_SOURCES).")

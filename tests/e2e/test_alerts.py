@@ -306,3 +306,50 @@ async def test_after_discord_forgot_the_nonce_a_posted_alert_is_found_not_repeat
         await asyncio.sleep(1)  # time enough for a wrong second copy to show up
     assert sorted(Counter(titles(fake, "ai-alerts")).values()) == [1, 1]
     assert titles(fake, "ai-alerts")[1] == lost["embeds"][0]["description"]
+
+
+SLOW_PATTERN = r"(?:\S+\s*){1,30}\d{20}"
+
+
+async def test_slow_patterns_never_stall_members_and_are_switched_off_once(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    env = alert_env(fake, feed)
+    async with running_bot(fake, tmp_path, env):
+        for n in range(25):
+            await subscribe(fake, "ai-alerts", pattern=f"act no\\. {n}\\b")
+        refused = await subscribe(fake, "general", pattern=SLOW_PATTERN)
+        assert "too slow" in refused["content"]
+        await poll(fake)  # seeds
+    # Twenty-five slow patterns, as if saved before `subscribe` tried patterns out.
+    async with aiosqlite.connect(tmp_path / "data" / "coalition.db") as db:
+        await db.execute(
+            "UPDATE alert_subscriptions SET pattern = ? || '|zz' || id", (SLOW_PATTERN,)
+        )
+        await db.commit()
+    async with running_bot(fake, tmp_path, env):
+        for start in (6000, 7000, 8000):
+            feed.bills = ai_bills(200, start=start)
+            polling = await fake.invoke(
+                "admin alerts poll", user=fake.admin, source="govinfo-bills"
+            )
+            answered_meanwhile = 0
+            while not polling.followups:
+                help_ = await fake.invoke("help", user=fake.member)
+                await help_.responded()  # the emulator refuses answers after Discord's 3 s
+                answered_meanwhile += not polling.followups
+            assert answered_meanwhile >= 1
+            assert "0 alert(s) queued" in (await polling.message())["content"]
+        notices = fake.channel_messages(fake.channel("mod-log"))
+        assert len(notices) == 1
+        assert "#1 (<#" in notices[0]["content"] and "#25 (<#" in notices[0]["content"]
+        assert "switched off" in notices[0]["content"]
+        listed = await fake.invoke("admin alerts list", user=fake.admin)
+        assert "**paused**: its pattern ran over" in (await listed.message())["content"]
+    query = "SELECT paused_reason FROM alert_subscriptions"
+    async with (
+        aiosqlite.connect(tmp_path / "data" / "coalition.db") as db,
+        db.execute(query) as rows,
+    ):
+        reasons = {row[0] async for row in rows}
+    assert reasons == {"its pattern ran over its time limit in 3 polls in a row"}
