@@ -48,6 +48,13 @@ UPDATE pledges SET guild_id = ?, creator_type = ?, public_name = ?, channel_url 
     verified_at = ?, verified_by = ?
 WHERE user_id = ?
 """
+# Verification happens once: the status changes only if nobody verified the pledge meanwhile
+# (and, for the automatic check, only if it still carries the code that was found).
+_MARK_VERIFIED = """
+UPDATE pledges SET status = 'verified', review_reason = NULL, verified_at = ?, verified_by = ?,
+    updated_at = ?
+WHERE id = ? AND status != 'verified' AND (? IS NULL OR (status = 'pending' AND verify_code = ?))
+"""
 _SET_STATUS = """
 UPDATE pledges SET status = ?, review_reason = ?, verified_at = ?, verified_by = ?, updated_at = ?
 WHERE id = ?
@@ -208,16 +215,31 @@ class PledgeService:
             )
         if pledge.verify_code not in page.text:
             return VerifyResult(pledge, verified=False)
-        return await self._mark_verified(pledge, "automatic")
+        return await self._mark_verified(pledge, "automatic", code=pledge.verify_code)
 
-    async def _mark_verified(self, pledge: Pledge, by: str) -> VerifyResult:
+    async def _mark_verified(
+        self, pledge: Pledge, by: str, *, code: str | None = None
+    ) -> VerifyResult:
+        """Verify once, and decide the milestone from the count in the same transaction.
+
+        Simultaneous verifications of one pledge change it once: the others find it verified,
+        write no event and announce nothing.
+        """
         now = _now()
         async with self._db.transaction() as conn:
-            before = await _scalar(conn, _VERIFIED_COUNT)
-            await conn.execute(_SET_STATUS, ("verified", None, now, by, now, pledge.id))
+            changed = await conn.execute(_MARK_VERIFIED, (now, by, now, pledge.id, code, code))
+            if changed.rowcount == 0:
+                async with conn.execute(_BY_ID, (pledge.id,)) as cursor:
+                    row = await cursor.fetchone()
+                if row is None:
+                    raise UserFacingError(
+                        "That pledge no longer exists (it may have been withdrawn)."
+                    )
+                current = Pledge.from_row(row)
+                return VerifyResult(current, verified=current.status is PledgeStatus.VERIFIED)
             await conn.execute(_EVENT, ("verified", pledge.creator_type.value, now))
-            after = before + 1
-            milestone = next_milestone_reached(before, after)
+            after = await _scalar(conn, _VERIFIED_COUNT)
+            milestone = next_milestone_reached(after - 1, after)
             if milestone is not None:
                 cursor = await conn.execute(_MILESTONE, (milestone, now))
                 milestone = milestone if cursor.rowcount else None

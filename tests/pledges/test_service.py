@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -214,3 +215,50 @@ async def test_an_error_page_is_explained(service: PledgeService) -> None:
     await service.sign(1, 1, form("https://gone.example.com/", "other"))
     with pytest.raises(UserFacingError, match="error \\(404\\)"):
         await service.verify(1)
+
+
+async def test_simultaneous_verifies_by_the_ninth_signer_verify_once_and_announce_nothing(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    page = {"text": ""}
+    arrived: list[httpx.Request] = []
+    all_arrived = asyncio.Event()
+
+    async def slow_page(request: httpx.Request) -> httpx.Response:
+        # Hold every check until all three are in flight, as three quick clicks would be.
+        arrived.append(request)
+        if len(arrived) == 3:
+            all_arrived.set()
+        await all_arrived.wait()
+        return httpx.Response(200, text=page["text"])
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(slow_page)) as client:
+            fetcher = GuardedFetcher(client, resolver=public_resolver)
+            text = pledge_text_from("I pledge to ask before training.", "1.0")
+            service = PledgeService(db, lambda: text, fetcher, verify_limit=SlidingWindow(100, 60))
+            await _three_quick_verifies(service, db, page)
+            assert len(arrived) == 3
+    finally:
+        all_arrived.set()
+        await db.close()
+
+
+async def _three_quick_verifies(service: PledgeService, db: Database, page: dict) -> None:
+    for user in range(1, 9):
+        url = f"https://writer{user}.substack.com"
+        pledge = (await service.sign(user, 1, form(url, "newsletter"))).pledge
+        assert (await service.approve(pledge.id)).milestone is None
+    ninth = await service.sign(9, 1, form("https://writer9.substack.com", "newsletter"))
+    page["text"] = f"pledge {ninth.pledge.verify_code}"
+    results = await asyncio.gather(*(service.verify(9) for _ in range(3)))
+    assert all(r.verified for r in results)
+    assert [r.milestone for r in results] == [None, None, None]
+    assert (await service.counts()).verified == 9
+    events = await db.fetchall("SELECT COUNT(*) FROM pledge_events WHERE event = 'verified'")
+    assert events[0][0] == 9
+    tenth = await service.sign(10, 1, form("https://writer10.substack.com", "newsletter"))
+    approvals = await asyncio.gather(*(service.approve(tenth.pledge.id) for _ in range(3)))
+    assert sorted(a.milestone or 0 for a in approvals) == [0, 0, 10]
+    assert (await service.counts()).verified == 10
