@@ -237,8 +237,9 @@ async def test_admins_add_a_feed_track_a_case_and_see_source_health(
         text = (await listing.message())["content"]
         assert "70000001 · Doe v. Voices" in text and "68117049" in text
         assert "AI Lawsuit Tracker" in text
-        choices = await fake.autocomplete("admin alerts untrack", "case", "doe")
+        choices = await fake.autocomplete("admin alerts untrack", "case", "doe", user=fake.admin)
         assert [c["value"] for c in choices] == [70000001]
+        assert await fake.autocomplete("admin alerts untrack", "case", "doe") == []
         untracked = await fake.invoke("admin alerts untrack", user=fake.admin, case=70000001)
         assert "No longer tracking Doe v. Voices" in (await untracked.message())["content"]
         feed.status = 503
@@ -353,3 +354,28 @@ async def test_slow_patterns_never_stall_members_and_are_switched_off_once(
     ):
         reasons = {row[0] async for row in rows}
     assert reasons == {"its pattern ran over its time limit in 3 polls in a row"}
+
+
+def autocompleted_options(node: dict, path: str = "") -> list[tuple[str, str]]:
+    """(command path, option name) of every autocompleted option under a registered command."""
+    here = f"{path} {node['name']}".strip()
+    found = []
+    for option in node.get("options", []):
+        if option["type"] in (1, 2):  # subcommand, subcommand group
+            found += autocompleted_options(option, here)
+        elif option.get("autocomplete"):
+            found.append((here, option["name"]))
+    return found
+
+
+async def test_admin_autocomplete_offers_members_nothing(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        (admin,) = [c for c in fake.commands[None] if c["name"] == "admin"]
+        options = autocompleted_options(admin)
+        assert ("admin alerts poll", "source") in options
+        for path, option in options:
+            assert await fake.autocomplete(path, option, "", user=fake.member) == [], path
+            offered = await fake.autocomplete(path, option, "", user=fake.admin)
+            assert offered, f"{path} offers managers nothing"
