@@ -57,6 +57,18 @@ async def wait_for_messages(fake: FakeDiscord, channel: str, count: int, timeout
     )
 
 
+async def until_delivered(path: Path, count: int, timeout: float = 10) -> None:
+    """Wait until `count` outbox rows are recorded as delivered."""
+    query = "SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NOT NULL"
+    async with asyncio.timeout(timeout), aiosqlite.connect(path) as db:
+        while True:
+            async with db.execute(query) as rows:
+                row = await rows.fetchone()
+            if row is not None and row[0] >= count:
+                return
+            await asyncio.sleep(0.05)  # polling for a state to be reached, not for time to pass
+
+
 async def test_new_then_updated_then_unchanged_each_posted_once(
     fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
 ) -> None:
@@ -304,7 +316,9 @@ async def test_after_discord_forgot_the_nonce_a_posted_alert_is_found_not_repeat
         await db.commit()
     async with running_bot(fake, tmp_path, env):
         await wait_for_messages(fake, "ai-alerts", 2, 10)
-        await asyncio.sleep(1)  # time enough for a wrong second copy to show up
+        # Once both deliveries are recorded the poster never sends them again: a wrong
+        # second copy would have been posted before that.
+        await until_delivered(tmp_path / "data" / "coalition.db", 2)
     assert sorted(Counter(titles(fake, "ai-alerts")).values()) == [1, 1]
     assert titles(fake, "ai-alerts")[1] == lost["embeds"][0]["description"]
 
