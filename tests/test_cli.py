@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.db import bundled_migrations
 from tests.alertsources import BillsFeed, FeedBill
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.cli-test-token-00000000000000000"
@@ -63,7 +64,7 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     env = {"DATABASE_PATH": str(tmp_path / "data" / "bot.db")}
     migrated = run_cli(tmp_path, "db", "migrate", **env)
     assert migrated.returncode == 0, migrated.stderr
-    assert "schema version 5" in migrated.stdout
+    assert f"schema version {len(bundled_migrations())}" in migrated.stdout
     backup = run_cli(tmp_path, "db", "backup", str(tmp_path / "backup.db"), **env)
     assert backup.returncode == 0, backup.stderr
     assert (tmp_path / "backup.db").stat().st_size > 0

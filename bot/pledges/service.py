@@ -101,7 +101,7 @@ EXPORT_COLUMNS = (
 
 _WAITING = "Your pledge is waiting for a person to review it; you'll get the role once approved."
 _NOT_APPROVED = "Your pledge was not approved. Ask the organisers, or sign again with another link."
-_OTHER_SERVER = "That pledge was signed in another server; only that server's managers handle it."
+_OTHER_SERVER = "That pledge was not signed in this server, so it can't be handled from here."
 
 
 def _now() -> str:

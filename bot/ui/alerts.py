@@ -190,9 +190,12 @@ def poll_text(outcome: PollOutcome) -> str:
         return f"Polling **{outcome.source}** failed: `{error}`."
     r = outcome.result
     seeded = " This was its first poll: what it found was stored, not posted." if r.seeded else ""
+    skipped = f" {r.skipped} bad record(s) skipped." if r.skipped else ""
+    off = ", ".join(f"#{sub.id}" for sub in r.switched_off)
+    switched = f" Switched off subscription(s) {off}: pattern too slow." if off else ""
     return (
         f"Polled **{outcome.source}**: {r.new} new, {r.updated} updated, {r.unchanged} unchanged; "
-        f"{r.queued} alert(s) queued.{seeded}"
+        f"{r.queued} alert(s) queued.{seeded}{skipped}{switched}"
     )
 
 

@@ -16,7 +16,7 @@ from bot.alerts.service import SourceHealth
 from bot.alerts.sources import Budget, HttpGetter, Page, SourceError, get
 from bot.alerts.store import AlertStore
 from bot.db import Database
-from bot.ui.alerts import health_text
+from bot.ui.alerts import health_text, poll_text
 from tests.alerts.conftest import T0, bill
 
 
@@ -207,6 +207,7 @@ async def test_one_bad_record_is_skipped_counted_and_shown_in_health(setup) -> N
     outcome = await poller.poll(source, now=T0 + timedelta(hours=1))
     assert outcome.ok and outcome.result is not None
     assert (outcome.result.new, outcome.result.skipped) == (2, 1)
+    assert "1 bad record(s) skipped" in poll_text(outcome)
     source.items = [bill(2, published_at="0000-00-00"), bill(4)]
     again = await poller.poll(source, now=T0 + timedelta(hours=2))
     assert again.ok and again.result is not None and again.result.new == 1

@@ -354,7 +354,9 @@ async def test_slow_patterns_never_stall_members_and_are_switched_off_once(
                 await help_.responded()  # the emulator refuses answers after Discord's 3 s
                 answered_meanwhile += not polling.followups
             assert answered_meanwhile >= 1
-            assert "0 alert(s) queued" in (await polling.message())["content"]
+            reply = (await polling.message())["content"]
+            assert "0 alert(s) queued" in reply
+        assert "Switched off subscription(s) #1, #2, #3" in reply
         notices = fake.channel_messages(fake.channel("mod-log"))
         assert len(notices) == 1
         assert "#1 (<#" in notices[0]["content"] and "#25 (<#" in notices[0]["content"]

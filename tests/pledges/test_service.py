@@ -274,11 +274,11 @@ async def test_managers_see_and_handle_only_their_own_servers_signers(
     assert [p.public_name for p in await service.review_queue(100)] == []
     (theirs,) = await service.review_queue(200)
     assert theirs.public_name == "Theirs"
-    with pytest.raises(UserFacingError, match="another server"):
+    with pytest.raises(UserFacingError, match="not signed in this server"):
         await service.approve(theirs.id, 100)
-    with pytest.raises(UserFacingError, match="another server"):
+    with pytest.raises(UserFacingError, match="not signed in this server"):
         await service.reject(theirs.id, 100)
-    with pytest.raises(UserFacingError, match="another server"):
+    with pytest.raises(UserFacingError, match="not signed in this server"):
         await service.remove(2, 100)
     ours = list(csv.DictReader(io.StringIO(await service.export_csv(100))))
     assert [r["public_name"] for r in ours] == ["Ours"]
