@@ -409,7 +409,7 @@ class AlertStore:
         """What a subscription would have posted from the stored items of the last max-age days.
 
         The pattern is searched in a worker thread within one poll's budget for a pattern; items
-        it did not reach in time are left out.
+        it did not reach in time are left out, and if that leaves nothing the admin is told why.
         """
         since = ((now or datetime.now(UTC)) - self._max_age).isoformat()
         rows = await self._db.fetchall(_RECENT_RELEVANT, (since, 2000))
@@ -419,7 +419,13 @@ class AlertStore:
         run = await patterns.search(
             {sub.pattern: [(n, pattern_text(s.item)) for n, s in enumerate(found)]}
         )
-        return [s for n, s in enumerate(found) if run.hit(sub.pattern, n)][:limit]
+        matched = [s for n, s in enumerate(found) if run.hit(sub.pattern, n)][:limit]
+        if not matched and sub.pattern in run.over_limit:
+            raise UserFacingError(
+                "Its pattern ran over its time limit before matching anything, so there is no "
+                "preview. Subscribe again with a simpler pattern."
+            )
+        return matched
 
 
 @dataclass
