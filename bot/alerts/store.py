@@ -23,9 +23,10 @@ from typing import Any
 import aiosqlite
 
 from bot.alerts import patterns
-from bot.alerts.items import DEFAULT_HASH_FIELDS, AlertItem, ItemKind, StoredItem
+from bot.alerts.items import DEFAULT_HASH_FIELDS, AlertItem, StoredItem
 from bot.alerts.matcher import match_topic
 from bot.alerts.patterns import PatternRun
+from bot.alerts.records import storable
 from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription, pattern_text
 from bot.db import Database, placeholders
@@ -159,7 +160,7 @@ class AlertStore:
         now = now or datetime.now(UTC)
         if "tags" in hash_fields:
             raise ValueError("tags are the store's own; they can't be part of a content hash")
-        good, skipped = _storable(source, items, hash_fields)
+        good, skipped = storable(source, items, hash_fields)
         unique = _latest_per_key(good)
         run = await self._search_patterns(source, unique, hash_fields, now)
         try:
@@ -490,57 +491,6 @@ async def _rows_by_key(
             for row in await cursor.fetchall():
                 found[(row["source"], row["external_id"])] = row
     return found
-
-
-_REQUIRED = ("external_id", "jurisdiction", "identifier", "title", "url")
-_DATES = ("published_at", "status_date")
-# Bad records are logged one by one up to this many per poll, then only counted.
-_LOG_SKIPPED = 5
-
-
-def _storable(
-    source: str, items: Iterable[AlertItem], hash_fields: tuple[str, ...]
-) -> tuple[list[AlertItem], list[str]]:
-    """The items that can be stored, and why each of the others can't (logged)."""
-    good, problems = [], []
-    for item in items:
-        problem = _problem(item, hash_fields)
-        if problem is None:
-            good.append(item)
-            continue
-        problems.append(problem)
-        if len(problems) <= _LOG_SKIPPED:
-            ident = str(getattr(item, "external_id", "?"))[:80]
-            log.warning("Skipped a bad record from %s (%s): %s", source, ident, problem)
-    if len(problems) > _LOG_SKIPPED:
-        log.warning("Skipped %d bad records from %s in all", len(problems), source)
-    return good, problems
-
-
-def _problem(item: AlertItem, hash_fields: tuple[str, ...]) -> str | None:
-    """Why an item can't be stored, or None when it can."""
-    if not isinstance(item, AlertItem):
-        return f"not an alert item ({type(item).__name__})"
-    for name in _REQUIRED:
-        value = getattr(item, name)
-        if not isinstance(value, str) or not value.strip():
-            return f"{name} is missing"
-    if not isinstance(item.kind, ItemKind):
-        return "its kind is unknown"
-    for name in _DATES:
-        value = getattr(item, name)
-        if value is None:
-            continue
-        try:
-            parse_utc(value)
-        except (TypeError, ValueError, AttributeError):
-            return f"{name} {str(value)[:40]!r} is not a date"
-    try:
-        item.content_hash(hash_fields)
-        _judged(item)
-    except (TypeError, ValueError, AttributeError) as exc:
-        return f"it could not be read ({type(exc).__name__})"
-    return None
 
 
 def _latest_per_key(items: Iterable[AlertItem]) -> list[AlertItem]:
