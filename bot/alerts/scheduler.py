@@ -28,6 +28,8 @@ BASE_BACKOFF = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=2)
 JITTER = 0.2
 RECHECK_SECONDS = 300
+# A notice names at most this many switched-off subscriptions (Discord's 2,000 characters).
+NOTICE_LIST_LIMIT = 25
 
 Notify = Callable[[str], Awaitable[None]]
 
@@ -248,9 +250,12 @@ class Scheduler:
 
 def switched_off_notice(subs: tuple[Subscription, ...]) -> str:
     """One notice for the subscriptions a poll switched off because their pattern was too slow."""
-    listed = ", ".join(f"#{sub.id} (<#{sub.channel_id}>)" for sub in subs)
+    listed = ", ".join(f"#{sub.id} (<#{sub.channel_id}>)" for sub in subs[:NOTICE_LIST_LIMIT])
+    if len(subs) > NOTICE_LIST_LIMIT:
+        listed += f" and {len(subs) - NOTICE_LIST_LIMIT} more"
+    which = f"subscription {listed} is" if len(subs) == 1 else f"subscriptions {listed} are"
     return (
-        f"Alert subscription {listed} is switched off: its pattern ran over its time limit in "
+        f"Alert {which} switched off: the pattern ran over its time limit in "
         f"{STRIKES_TO_SWITCH_OFF} polls in a row, which would hold up every alert. Subscribe "
         "again with a simpler pattern, or try it once more with `/admin alerts resume`."
     )

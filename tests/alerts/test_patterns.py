@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from bot.alerts import patterns
 from bot.alerts.health import SourceStates
 from bot.alerts.patterns import STRIKES_TO_SWITCH_OFF, check_speed, search, search_all
-from bot.alerts.scheduler import Poller, Scheduler
+from bot.alerts.scheduler import Poller, Scheduler, switched_off_notice
 from bot.alerts.store import SLOW_PATTERN_REASON, AlertStore
 from bot.db import Database
 from bot.errors import UserFacingError
@@ -116,7 +117,7 @@ async def test_a_pattern_over_its_limit_three_polls_running_is_switched_off_once
     # The plain pattern went on matching bills 100-109 beside the slow one.
     assert queued_for_plain == 10
     assert len(notices) == 1
-    assert f"#{slow} (<#10>) is switched off" in notices[0]
+    assert f"Alert subscription #{slow} (<#10>) is switched off" in notices[0]
     (stored,) = [s for s in await store.subscriptions(1) if s.id == slow]
     assert stored.paused_reason == SLOW_PATTERN_REASON
     rows = await db.fetchall("SELECT id, pattern_strikes FROM alert_subscriptions ORDER BY id")
@@ -159,3 +160,11 @@ async def test_preview_searches_the_pattern_within_its_budget(setup, db: Databas
 def test_the_sample_titles_catch_the_slow_pattern_on_their_own() -> None:
     run = search_all({SLOW: list(enumerate(patterns.SAMPLE_TITLES))})
     assert SLOW in run.over_limit
+
+
+async def test_a_long_switch_off_notice_stays_within_discords_limit(setup) -> None:
+    store, *_ = setup
+    sub = await store.subscribe(1, 123456789012345678, pattern="deepfake", now=T0)
+    text = switched_off_notice(tuple(replace(sub, id=n) for n in range(500)))
+    assert len(text) <= 2000 and text.startswith("Alert subscriptions #0 (<#")
+    assert "and 475 more" in text
