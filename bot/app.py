@@ -125,6 +125,7 @@ class CoalitionBot(commands.Bot):
                 allow_http=self.settings.pledge_allow_local_urls,
             ),
             allow_local_urls=self.settings.pledge_allow_local_urls,
+            bot_wide=self.settings.pledges_bot_wide,
         )
         self.alerts = AlertService(
             self._db, self.http_client, self.settings, feed_client=self.http_clients.feeds

@@ -69,6 +69,7 @@ class Settings:
     pledge_role_id: int | None = None
     pledge_announce_channel_id: int | None = None
     pledge_allow_local_urls: bool = False
+    pledges_bot_wide: bool = False
     admin_log_channel_id: int | None = None
     alerts_poll: bool = True
     alerts_sources: tuple[str, ...] = ()
@@ -126,6 +127,7 @@ class Settings:
                 "PLEDGE_ANNOUNCE_CHANNEL_ID", None, _parse_snowflake
             ),
             pledge_allow_local_urls=reader.get("PLEDGE_ALLOW_LOCAL_URLS", "false", _parse_bool),
+            pledges_bot_wide=reader.get("PLEDGES_BOT_WIDE", "false", _parse_bool),
             admin_log_channel_id=reader.get("ADMIN_LOG_CHANNEL_ID", None, _parse_snowflake),
             **_alert_settings(reader),
         )

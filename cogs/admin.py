@@ -78,7 +78,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
     @pledges.command(name="review")
     async def pledges_review_command(self, interaction: discord.Interaction) -> None:
         """Review pledges that could not be verified automatically, one at a time."""
-        embed, view = await review_page(self.bot)
+        embed, view = await review_page(self.bot, interaction.guild_id)
         await reply(
             interaction,
             embed=embed,
@@ -89,11 +89,12 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
 
     @pledges.command(name="export")
     async def pledges_export_command(self, interaction: discord.Interaction) -> None:
-        """Download every pledge as a CSV file (only you see it: it holds personal data)."""
-        data = await self.bot.pledges.export_csv()
+        """Download this server's pledges as a CSV file (only you see it: personal data)."""
+        data = await self.bot.pledges.export_csv(interaction.guild_id)
         file = discord.File(io.BytesIO(data.encode()), filename="pledges.csv")
+        whose = "All pledges" if self.bot.settings.pledges_bot_wide else "This server's pledges"
         await interaction.response.send_message(
-            "All pledges (personal data: keep it safe).",
+            f"{whose} (personal data: keep it safe).",
             file=file,
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -108,7 +109,7 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
         Args:
             user: The member whose pledge to remove.
         """
-        pledge = await self.bot.pledges.withdraw(user.id, event="removed")
+        pledge = await self.bot.pledges.remove(user.id, interaction.guild_id)
         await remove_pledge_role(self.bot, self.bot.settings, interaction.guild, pledge.user_id)
         await reply(
             interaction, f"Removed the pledge of {plain(user.display_name, 80)}.", ephemeral=True
@@ -118,9 +119,11 @@ class Admin(commands.GroupCog, group_name="admin", group_description="For server
 NOTHING_TO_REVIEW = "Nothing to review: every pledge is verified or waiting for its signer."
 
 
-async def review_page(bot: CoalitionBot) -> tuple[discord.Embed | None, discord.ui.View | None]:
-    """The oldest pledge waiting for review, with its buttons; (None, None) when none wait."""
-    queue = await bot.pledges.review_queue()
+async def review_page(
+    bot: CoalitionBot, guild_id: int | None
+) -> tuple[discord.Embed | None, discord.ui.View | None]:
+    """The server's oldest pledge waiting for review, with its buttons; (None, None) if none."""
+    queue = await bot.pledges.review_queue(guild_id)
     if not queue:
         return None, None
     view = discord.ui.View(timeout=None)
@@ -155,7 +158,7 @@ class ReviewButton(
         require_manager(interaction)
         bot = cast(CoalitionBot, interaction.client)
         if self.action == "approve":
-            result = await bot.pledges.approve(self.pledge_id)
+            result = await bot.pledges.approve(self.pledge_id, interaction.guild_id)
             note = await grant_pledge_role(
                 bot, bot.settings, interaction.guild, result.pledge.user_id
             )
@@ -163,9 +166,9 @@ class ReviewButton(
             example = bot.pledges.pledge_is_example()
             await announce_milestone(bot, bot.settings, result.milestone, example)
         else:
-            pledge = await bot.pledges.reject(self.pledge_id)
+            pledge = await bot.pledges.reject(self.pledge_id, interaction.guild_id)
             done = f"Rejected {plain(pledge.public_name, 80)}."
-        embed, view = await review_page(bot)
+        embed, view = await review_page(bot, interaction.guild_id)
         content = done if embed else f"{done}\n{NOTHING_TO_REVIEW}"
         await interaction.response.edit_message(content=content, embed=embed, view=view)
 

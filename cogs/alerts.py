@@ -26,7 +26,7 @@ from bot.ui.alerts import (
     subscriptions_text,
     watchlist_text,
 )
-from bot.ui.checks import require_manager
+from bot.ui.checks import managers_only_autocomplete, require_manager
 from bot.ui.paginator import Paginator
 from bot.ui.replies import reply, reply_private
 from bot.ui.text import plain
@@ -224,6 +224,7 @@ class AlertsAdmin(app_commands.Group):
         await reply(interaction, poll_text(outcome), ephemeral=True)
 
     @poll_command.autocomplete("source")
+    @managers_only_autocomplete
     async def _source_names(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -258,6 +259,7 @@ class AlertsAdmin(app_commands.Group):
         await reply(interaction, f"No longer tracking {plain(tracked.name, 200)}.", ephemeral=True)
 
     @untrack_command.autocomplete("case")
+    @managers_only_autocomplete
     async def _tracked_cases(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:

@@ -14,14 +14,17 @@ from bot.db import Database
 _LOAD = "SELECT * FROM alert_sources WHERE name = ?"
 _SAVE = """
 INSERT INTO alert_sources (name, cursor, last_success_at, last_error_at, last_error, failures,
-    unhealthy_since, next_poll_at, budget_hour, budget_hour_used, budget_day, budget_day_used)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    unhealthy_since, next_poll_at, budget_hour, budget_hour_used, budget_day, budget_day_used,
+    records_skipped, last_skipped_at, last_skipped)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor,
     last_success_at = excluded.last_success_at, last_error_at = excluded.last_error_at,
     last_error = excluded.last_error, failures = excluded.failures,
     unhealthy_since = excluded.unhealthy_since, next_poll_at = excluded.next_poll_at,
     budget_hour = excluded.budget_hour, budget_hour_used = excluded.budget_hour_used,
-    budget_day = excluded.budget_day, budget_day_used = excluded.budget_day_used
+    budget_day = excluded.budget_day, budget_day_used = excluded.budget_day_used,
+    records_skipped = excluded.records_skipped, last_skipped_at = excluded.last_skipped_at,
+    last_skipped = excluded.last_skipped
 """
 
 
@@ -42,6 +45,9 @@ class SourceState:
     budget_hour_used: int = 0
     budget_day: str | None = None  # "2026-11-26" (UTC)
     budget_day_used: int = 0
+    records_skipped: int = 0  # bad records skipped, in all
+    last_skipped_at: str | None = None
+    last_skipped: str | None = None  # why the latest one was skipped
 
     @classmethod
     def from_row(cls, row: Any) -> SourceState:
@@ -87,6 +93,9 @@ class SourceStates:
                 state.budget_hour_used,
                 state.budget_day,
                 state.budget_day_used,
+                state.records_skipped,
+                state.last_skipped_at,
+                state.last_skipped,
             ),
         )
 

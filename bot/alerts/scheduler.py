@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.alerts.health import BudgetExhausted, MeteredClient, SourceState, SourceStates
+from bot.alerts.patterns import STRIKES_TO_SWITCH_OFF
 from bot.alerts.sources import HttpGetter, Source, SourceError
 from bot.alerts.store import AlertStore, IngestResult
+from bot.alerts.subscriptions import Subscription
 from bot.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,8 @@ BASE_BACKOFF = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=2)
 JITTER = 0.2
 RECHECK_SECONDS = 300
+# A notice names at most this many switched-off subscriptions (Discord's 2,000 characters).
+NOTICE_LIST_LIMIT = 25
 
 Notify = Callable[[str], Awaitable[None]]
 
@@ -108,6 +112,13 @@ class Poller:
     ) -> PollOutcome:
         next_poll = now + source.poll_interval
         recovered = state.unhealthy_since is not None
+        if result.skipped:
+            state = replace(
+                state,
+                records_skipped=state.records_skipped + result.skipped,
+                last_skipped_at=now.isoformat(),
+                last_skipped=(result.skip_reason or "")[:300],
+            )
         if not dry_run:
             await self._states.save(
                 replace(
@@ -120,12 +131,13 @@ class Poller:
                 )
             )
         log.info(
-            "Polled %s: %d new, %d updated, %d unchanged, %d queued%s",
+            "Polled %s: %d new, %d updated, %d unchanged, %d queued, %d skipped%s",
             source.name,
             result.new,
             result.updated,
             result.unchanged,
             result.queued,
+            result.skipped,
             " (seeded silently)" if result.seeded else "",
         )
         return PollOutcome(source.name, True, result, None, next_poll, recovered=recovered)
@@ -241,3 +253,18 @@ class Scheduler:
             )
         if outcome.recovered:
             await self._notify(f"Alert source **{outcome.source}** is working again.")
+        if outcome.result is not None and outcome.result.switched_off:
+            await self._notify(switched_off_notice(outcome.result.switched_off))
+
+
+def switched_off_notice(subs: tuple[Subscription, ...]) -> str:
+    """One notice for the subscriptions a poll switched off because their pattern was too slow."""
+    listed = ", ".join(f"#{sub.id} (<#{sub.channel_id}>)" for sub in subs[:NOTICE_LIST_LIMIT])
+    if len(subs) > NOTICE_LIST_LIMIT:
+        listed += f" and {len(subs) - NOTICE_LIST_LIMIT} more"
+    which = f"subscription {listed} is" if len(subs) == 1 else f"subscriptions {listed} are"
+    return (
+        f"Alert {which} switched off: the pattern ran over its time limit in "
+        f"{STRIKES_TO_SWITCH_OFF} polls in a row, which would hold up every alert. Subscribe "
+        "again with a simpler pattern, or try it once more with `/admin alerts resume`."
+    )

@@ -4,23 +4,34 @@
 alone), and writes one outbox row per matching subscription in the same transaction as the item
 version. A source's first successful poll and a subscription's creation seed silently: what was
 already there is stored, not posted. Items older than the maximum age are never posted.
+
+A record that can't be stored (a missing field, a date like 0000-00-00) is skipped and counted,
+never allowed to roll back the rest of the poll. Admins' regex patterns are searched before the
+write transaction, in a worker thread under time limits (bot/alerts/patterns.py); a pattern that
+runs over its limit several polls in a row has its subscriptions switched off.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.alerts import patterns
 from bot.alerts.items import DEFAULT_HASH_FIELDS, REASON_SEPARATOR, AlertItem, StoredItem
 from bot.alerts.matcher import CREATORS, match_topic
+from bot.alerts.patterns import PatternRun
+from bot.alerts.records import storable
 from bot.alerts.sources import parse_utc
-from bot.alerts.subscriptions import Subscription
+from bot.alerts.subscriptions import Subscription, pattern_text
 from bot.db import Connection, Database, placeholders
 from bot.errors import UserFacingError
+
+log = logging.getLogger(__name__)
 
 _SOURCE = "SELECT seeded_at FROM alert_sources WHERE name = ?"
 _SEED_SOURCE = """
@@ -54,7 +65,27 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 _GUILD_SUBSCRIPTIONS = "SELECT * FROM alert_subscriptions WHERE guild_id = ? ORDER BY id"
 _GUILD_SUBSCRIPTION_COUNT = "SELECT COUNT(*) FROM alert_subscriptions WHERE guild_id = ?"
 _DELETE_SUBSCRIPTION = "DELETE FROM alert_subscriptions WHERE id = ? AND guild_id = ?"
-_RESUME = "UPDATE alert_subscriptions SET paused_reason = NULL, paused_at = NULL WHERE id = ?"
+_RESUME = """
+UPDATE alert_subscriptions SET paused_reason = NULL, paused_at = NULL, pattern_strikes = 0
+WHERE id = ?
+"""
+_CLEAR_STRIKES = "UPDATE alert_subscriptions SET pattern_strikes = 0 WHERE id IN ({marks})"
+_ADD_STRIKE = """
+UPDATE alert_subscriptions SET pattern_strikes = pattern_strikes + 1 WHERE id IN ({marks})
+"""
+_STRUCK_OUT = """
+SELECT id FROM alert_subscriptions
+WHERE id IN ({marks}) AND pattern_strikes >= ? AND paused_reason IS NULL
+"""
+_SWITCH_OFF = """
+UPDATE alert_subscriptions SET paused_reason = ?, paused_at = ? WHERE id IN ({marks})
+"""
+SLOW_PATTERN_REASON = (
+    f"its pattern ran over its time limit in {patterns.STRIKES_TO_SWITCH_OFF} polls in a row"
+)
+_SAMPLE_TEXTS = "SELECT title, status, identifier FROM alert_items ORDER BY updated_at DESC LIMIT ?"
+# How many stored titles a new pattern is tried on before it is accepted.
+SAMPLE_SIZE = 200
 # Rows queued before a pause and now older than the maximum age are dropped, not posted late.
 _DROP_STALE = """
 UPDATE alert_outbox SET dropped_at = ?
@@ -102,6 +133,9 @@ class IngestResult:
     queued: int = 0
     seeded: bool = False
     relevant: tuple[AlertItem, ...] = ()
+    skipped: int = 0  # records that could not be stored
+    skip_reason: str | None = None  # why the first of them was skipped
+    switched_off: tuple[Subscription, ...] = ()  # patterns that kept running over their limit
 
 
 class AlertStore:
@@ -126,11 +160,19 @@ class AlertStore:
         and changed relevant items (what subscriptions would hear of).
         """
         now = now or datetime.now(UTC)
+        if "tags" in hash_fields:
+            raise ValueError("tags are the store's own; they can't be part of a content hash")
+        good, skipped = storable(source, items, hash_fields)
+        unique = _latest_per_key(good)
+        run = await self._search_patterns(source, unique, hash_fields, now)
         try:
             async with self._db.transaction() as conn:
-                result = await self._ingest_in(conn, source, items, hash_fields, now)
+                result = await self._ingest_in(conn, source, unique, hash_fields, now, run)
+                result = replace(
+                    result, skipped=len(skipped), skip_reason=skipped[0] if skipped else None
+                )
                 if dry_run:
-                    raise _Rollback(result)
+                    raise _Rollback(replace(result, switched_off=()))
         except _Rollback as rollback:
             return rollback.result
         return result
@@ -139,25 +181,67 @@ class AlertStore:
         self,
         conn: Connection,
         source: str,
-        items: Iterable[AlertItem],
+        unique: list[AlertItem],
         hash_fields: tuple[str, ...],
         now: datetime,
+        run: PatternRun,
     ) -> IngestResult:
-        if "tags" in hash_fields:
-            raise ValueError("tags are the store's own; they can't be part of a content hash")
         stamp = now.isoformat()
         row = await conn.fetchone(_SOURCE, (source,))
         seeding = row is None or row["seeded_at"] is None
         active = await conn.fetchall(_ACTIVE_SUBSCRIPTIONS)
         subscriptions = [Subscription.from_row(r) for r in active]
-        batch = _Batch(seeding=seeding, stamp=stamp)
-        unique = _latest_per_key(items)
+        batch = _Batch(seeding=seeding, stamp=stamp, patterns=run)
         for start in range(0, len(unique), BATCH_SIZE):
             await self._ingest_batch(
                 conn, unique[start : start + BATCH_SIZE], hash_fields, now, subscriptions, batch
             )
         await conn.execute(_SEED_SOURCE, (source, stamp))
-        return batch.result()
+        switched_off = await _count_strikes(conn, subscriptions, run, stamp)
+        return replace(batch.result(), switched_off=switched_off)
+
+    async def _search_patterns(
+        self, source: str, unique: list[AlertItem], hash_fields: tuple[str, ...], now: datetime
+    ) -> PatternRun:
+        """Search the patterns of active subscriptions in the items that are new or changed.
+
+        Done before the write transaction, on the read path, so a slow pattern holds neither
+        the event loop nor the write lock. An item that changes between this read and the
+        write (not expected: one poll per source at a time) counts as not matching a pattern.
+        """
+        rows = await self._db.fetchall(_ACTIVE_SUBSCRIPTIONS)
+        subs = [s for s in map(Subscription.from_row, rows) if s.pattern]
+        seeded = await self._db.fetchone(_SOURCE, (source,))
+        if not subs or not unique or seeded is None or seeded["seeded_at"] is None:
+            return PatternRun()
+        known = await self._stored_hashes(unique)
+        jobs: dict[str, dict[tuple[str, str], str]] = {}
+        for raw in unique:
+            key = (raw.source, raw.external_id)
+            if known.get(key) == raw.content_hash(hash_fields):
+                continue
+            item, is_relevant = _judged(raw)
+            if not is_relevant or not self._fresh(item, now):
+                continue
+            for sub in subs:
+                if sub.pattern and sub.matches_filters(item):
+                    jobs.setdefault(sub.pattern, {})[key] = pattern_text(item)
+        run = await patterns.search({p: list(texts.items()) for p, texts in jobs.items()})
+        for pattern in run.over_limit:
+            log.warning("Alert pattern %r ran over its time limit polling %s", pattern, source)
+        return run
+
+    async def _stored_hashes(self, items: list[AlertItem]) -> dict[tuple[str, str], str]:
+        found: dict[tuple[str, str], str] = {}
+        for start in range(0, len(items), BATCH_SIZE):
+            by_source: dict[str, list[str]] = {}
+            for item in items[start : start + BATCH_SIZE]:
+                by_source.setdefault(item.source, []).append(item.external_id)
+            for source, keys in by_source.items():
+                sql = _ITEMS.format(marks=placeholders(len(keys)))
+                for row in await self._db.fetchall(sql, (source, *keys)):
+                    found[(row["source"], row["external_id"])] = row["content_hash"]
+        return found
 
     async def _ingest_batch(
         self,
@@ -206,7 +290,7 @@ class AlertStore:
             previous = row["status"] if row is not None else None
             for sub in subscriptions:
                 # A subscription only hears of what was first seen or changed after it began.
-                if sub.created_at <= batch.stamp and sub.matches(item):
+                if sub.created_at <= batch.stamp and batch.wants(sub, item):
                     nonce = _nonce(sub.id, item_id, version)
                     queue.append(
                         (
@@ -246,6 +330,8 @@ class AlertStore:
     ) -> Subscription:
         """Add a subscription; it hears only of items new or changed from now on."""
         stamp = (now or datetime.now(UTC)).isoformat()
+        if pattern is not None:
+            await patterns.check_speed(pattern, await self.sample_texts())
         async with self._db.transaction() as conn:
             (count,) = await conn.fetchone(_GUILD_SUBSCRIPTION_COUNT, (guild_id,))
             if count >= MAX_SUBSCRIPTIONS_PER_GUILD:
@@ -271,6 +357,11 @@ class AlertStore:
                 ),
             )
             return Subscription.from_row(await conn.fetchone(_SUBSCRIPTION, (inserted.lastrowid,)))
+
+    async def sample_texts(self, limit: int = SAMPLE_SIZE) -> list[str]:
+        """Recently stored items' text, as patterns search it, for trying out a new pattern."""
+        rows = await self._db.fetchall(_SAMPLE_TEXTS, (limit,))
+        return [f"{r['title']}\n{r['status'] or ''}\n{r['identifier']}" for r in rows]
 
     async def subscriptions(self, guild_id: int) -> list[Subscription]:
         """A server's subscriptions, oldest first."""
@@ -316,11 +407,26 @@ class AlertStore:
     async def preview(
         self, sub: Subscription, *, now: datetime | None = None, limit: int = 10
     ) -> list[StoredItem]:
-        """What a subscription would have posted from the stored items of the last max-age days."""
+        """What a subscription would have posted from the stored items of the last max-age days.
+
+        The pattern is searched in a worker thread within one poll's budget for a pattern; items
+        it did not reach in time are left out, and if that leaves nothing the admin is told why.
+        """
         since = ((now or datetime.now(UTC)) - self._max_age).isoformat()
         rows = await self._db.fetchall(_RECENT_RELEVANT, (since, 2000))
-        found = [item for r in rows if sub.matches((item := StoredItem.from_row(r)).item)]
-        return found[:limit]
+        found = [s for s in map(StoredItem.from_row, rows) if sub.matches_filters(s.item)]
+        if sub.pattern is None:
+            return found[:limit]
+        run = await patterns.search(
+            {sub.pattern: [(n, pattern_text(s.item)) for n, s in enumerate(found)]}
+        )
+        matched = [s for n, s in enumerate(found) if run.hit(sub.pattern, n)][:limit]
+        if not matched and sub.pattern in run.over_limit:
+            raise UserFacingError(
+                "Its pattern ran over its time limit before matching anything, so there is no "
+                "preview. Subscribe again with a simpler pattern."
+            )
+        return matched
 
     async def judge_untiered(self) -> int:
         """Give items stored before relevance tiers their tier and reasons; return how many."""
@@ -340,6 +446,7 @@ class _Batch:
 
     seeding: bool
     stamp: str
+    patterns: PatternRun = field(default_factory=PatternRun)
     counts: dict[str, int] = field(
         default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0, "queued": 0}
     )
@@ -347,6 +454,37 @@ class _Batch:
 
     def result(self) -> IngestResult:
         return IngestResult(**self.counts, seeded=self.seeding, relevant=tuple(self.relevant))
+
+    def wants(self, sub: Subscription, item: AlertItem) -> bool:
+        """The subscription's filters, with its pattern as searched before the transaction."""
+        if not sub.matches_filters(item):
+            return False
+        key = (item.source, item.external_id)
+        return sub.pattern is None or self.patterns.hit(sub.pattern, key)
+
+
+async def _count_strikes(
+    conn: Connection, subscriptions: list[Subscription], run: PatternRun, stamp: str
+) -> tuple[Subscription, ...]:
+    """Count a strike for each pattern over its limit, clear those that finished; switch off
+    subscriptions whose pattern ran over STRIKES_TO_SWITCH_OFF polls in a row."""
+    searched = [s for s in subscriptions if s.pattern in run.matched]
+    struck = [s.id for s in searched if s.pattern in run.over_limit]
+    cleared = [s.id for s in searched if s.pattern not in run.over_limit]
+    if cleared:
+        await conn.execute(_CLEAR_STRIKES.format(marks=placeholders(len(cleared))), cleared)
+    if not struck:
+        return ()
+    marks = placeholders(len(struck))
+    await conn.execute(_ADD_STRIKE.format(marks=marks), struck)
+    params = (*struck, patterns.STRIKES_TO_SWITCH_OFF)
+    out = {row["id"] for row in await conn.fetchall(_STRUCK_OUT.format(marks=marks), params)}
+    if not out:
+        return ()
+    await conn.execute(
+        _SWITCH_OFF.format(marks=placeholders(len(out))), (SLOW_PATTERN_REASON, stamp, *out)
+    )
+    return tuple(s for s in subscriptions if s.id in out)
 
 
 async def _rows_by_key(conn: Connection, items: list[AlertItem]) -> dict[tuple[str, str], Any]:

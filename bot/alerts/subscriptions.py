@@ -66,7 +66,13 @@ class Subscription:
         )
 
     def matches(self, item: AlertItem) -> bool:
-        """Whether this subscription wants the item."""
+        """Whether this subscription wants the item (the pattern searched here, on this thread)."""
+        if not self.matches_filters(item):
+            return False
+        return self.pattern is None or pattern_matches(self.pattern, pattern_text(item))
+
+    def matches_filters(self, item: AlertItem) -> bool:
+        """Whether the item passes every filter but the pattern (cheap; fine on the loop)."""
         if self.paused_reason:
             return False
         # The store judges every item before this; an unjudged one (tier None) is not held back.
@@ -78,13 +84,15 @@ class Subscription:
             return False
         if self.tags and not set(self.tags) & set(item.tags):
             return False
-        text = f"{item.title}\n{item.status or ''}\n{item.identifier}"
-        lowered = text.lower()
+        lowered = pattern_text(item).lower()
         if self.include_terms and not any(term in lowered for term in self.include_terms):
             return False
-        if any(term in lowered for term in self.exclude_terms):
-            return False
-        return self.pattern is None or pattern_matches(self.pattern, text)
+        return not any(term in lowered for term in self.exclude_terms)
+
+
+def pattern_text(item: AlertItem) -> str:
+    """The text keywords and patterns are searched in."""
+    return f"{item.title}\n{item.status or ''}\n{item.identifier}"
 
 
 @lru_cache(maxsize=512)

@@ -48,6 +48,13 @@ UPDATE pledges SET guild_id = ?, creator_type = ?, public_name = ?, channel_url 
     verified_at = ?, verified_by = ?
 WHERE user_id = ?
 """
+# Verification happens once: the status changes only if nobody verified the pledge meanwhile
+# (and, for the automatic check, only if it still carries the code that was found).
+_MARK_VERIFIED = """
+UPDATE pledges SET status = 'verified', review_reason = NULL, verified_at = ?, verified_by = ?,
+    updated_at = ?
+WHERE id = ? AND status != 'verified' AND (? IS NULL OR (status = 'pending' AND verify_code = ?))
+"""
 _SET_STATUS = """
 UPDATE pledges SET status = ?, review_reason = ?, verified_at = ?, verified_by = ?, updated_at = ?
 WHERE id = ?
@@ -59,13 +66,17 @@ _MILESTONE = (
     "INSERT INTO pledge_milestones (milestone, reached_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
 )
 _COUNTS = "SELECT creator_type, status, COUNT(*) AS n FROM pledges GROUP BY creator_type, status"
-_REVIEW_QUEUE = "SELECT * FROM pledges WHERE status = 'review' ORDER BY signed_at, id LIMIT ?"
+# Admin reads take the server they are run in; NULL (bot-wide, see PLEDGES_BOT_WIDE) means all.
+_REVIEW_QUEUE = """
+SELECT * FROM pledges WHERE status = 'review' AND (? IS NULL OR guild_id = ?)
+ORDER BY signed_at, id LIMIT ?
+"""
 _WALL = """
 SELECT * FROM pledges WHERE status = 'verified' AND show_on_wall = 1
 ORDER BY verified_at, id LIMIT ? OFFSET ?
 """
 _WALL_COUNT = "SELECT COUNT(*) FROM pledges WHERE status = 'verified' AND show_on_wall = 1"
-_ALL = "SELECT * FROM pledges ORDER BY signed_at, id"
+_ALL = "SELECT * FROM pledges WHERE ? IS NULL OR guild_id = ? ORDER BY signed_at, id"
 _TIMELINE = """
 SELECT substr(signed_at, 1, 10) AS day, creator_type, COUNT(*) AS n FROM pledges
 WHERE status IN ('verified', 'pending', 'review') GROUP BY day, creator_type ORDER BY day
@@ -90,6 +101,7 @@ EXPORT_COLUMNS = (
 
 _WAITING = "Your pledge is waiting for a person to review it; you'll get the role once approved."
 _NOT_APPROVED = "Your pledge was not approved. Ask the organisers, or sign again with another link."
+_OTHER_SERVER = "That pledge was not signed in this server, so it can't be handled from here."
 
 
 def _now() -> str:
@@ -112,12 +124,14 @@ class PledgeService:
         *,
         allow_local_urls: bool = False,
         verify_limit: SlidingWindow | None = None,
+        bot_wide: bool = False,
     ) -> None:
         self._db = db
         self._pledge_text = pledge_text
         self._fetcher = fetcher
         self._allow_local = allow_local_urls
         self._verify_limit = verify_limit or SlidingWindow(limit=3, window=600)
+        self._bot_wide = bot_wide
 
     def pledge_text(self) -> PledgeText:
         """The text a signer agrees to now."""
@@ -212,16 +226,30 @@ class PledgeService:
             )
         if pledge.verify_code not in page.text:
             return VerifyResult(pledge, verified=False)
-        return await self._mark_verified(pledge, "automatic")
+        return await self._mark_verified(pledge, "automatic", code=pledge.verify_code)
 
-    async def _mark_verified(self, pledge: Pledge, by: str) -> VerifyResult:
+    async def _mark_verified(
+        self, pledge: Pledge, by: str, *, code: str | None = None
+    ) -> VerifyResult:
+        """Verify once, and decide the milestone from the count in the same transaction.
+
+        Simultaneous verifications of one pledge change it once: the others find it verified,
+        write no event and announce nothing.
+        """
         now = _now()
         async with self._db.transaction() as conn:
-            before = await _scalar(conn, _VERIFIED_COUNT)
-            await conn.execute(_SET_STATUS, ("verified", None, now, by, now, pledge.id))
+            changed = await conn.execute(_MARK_VERIFIED, (now, by, now, pledge.id, code, code))
+            if changed.rowcount == 0:
+                row = await conn.fetchone(_BY_ID, (pledge.id,))
+                if row is None:
+                    raise UserFacingError(
+                        "That pledge no longer exists (it may have been withdrawn)."
+                    )
+                current = Pledge.from_row(row)
+                return VerifyResult(current, verified=current.status is PledgeStatus.VERIFIED)
             await conn.execute(_EVENT, ("verified", pledge.creator_type.value, now))
-            after = before + 1
-            milestone = next_milestone_reached(before, after)
+            after = await _scalar(conn, _VERIFIED_COUNT)
+            milestone = next_milestone_reached(after - 1, after)
             if milestone is not None:
                 inserted = await conn.execute(_MILESTONE, (milestone, now))
                 milestone = milestone if inserted.rowcount else None
@@ -237,18 +265,31 @@ class PledgeService:
         return await self.require(user_id)
 
     # ------------------------------------------------------------------ admins
-    async def review_queue(self, limit: int = 25) -> list[Pledge]:
-        rows = await self._db.fetchall(_REVIEW_QUEUE, (limit,))
+    def _scope(self, guild_id: int | None) -> int | None:
+        """The server an admin command may see, or None for every server (bot-wide)."""
+        return None if self._bot_wide else guild_id
+
+    def _check_scope(self, pledge: Pledge, guild_id: int | None) -> None:
+        scope = self._scope(guild_id)
+        if scope is not None and pledge.guild_id != scope:
+            raise UserFacingError(_OTHER_SERVER)
+
+    async def review_queue(self, guild_id: int | None, limit: int = 25) -> list[Pledge]:
+        """Pledges waiting for review that this server's managers may see, oldest first."""
+        scope = self._scope(guild_id)
+        rows = await self._db.fetchall(_REVIEW_QUEUE, (scope, scope, limit))
         return [Pledge.from_row(r) for r in rows]
 
-    async def approve(self, pledge_id: int) -> VerifyResult:
+    async def approve(self, pledge_id: int, guild_id: int | None) -> VerifyResult:
         pledge = await self._by_id(pledge_id)
+        self._check_scope(pledge, guild_id)
         if pledge.status is PledgeStatus.VERIFIED:
             return VerifyResult(pledge, verified=True)
         return await self._mark_verified(pledge, "admin")
 
-    async def reject(self, pledge_id: int) -> Pledge:
+    async def reject(self, pledge_id: int, guild_id: int | None) -> Pledge:
         pledge = await self._by_id(pledge_id)
+        self._check_scope(pledge, guild_id)
         await self._set_status(pledge, PledgeStatus.REJECTED, "rejected by an admin")
         return await self._by_id(pledge_id)
 
@@ -267,6 +308,17 @@ class PledgeService:
     async def withdraw(self, user_id: int, *, event: str = "withdrawn") -> Pledge:
         """Delete a pledge and its personal data; only an anonymous event remains."""
         pledge = await self.require(user_id)
+        return await self._delete(pledge, event)
+
+    async def remove(self, user_id: int, guild_id: int | None) -> Pledge:
+        """A manager removes a pledge signed in their server (at the signer's request, say)."""
+        pledge = await self.get(user_id)
+        if pledge is None:
+            raise UserFacingError("That member hasn't signed the pledge.")
+        self._check_scope(pledge, guild_id)
+        return await self._delete(pledge, "removed")
+
+    async def _delete(self, pledge: Pledge, event: str) -> Pledge:
         async with self._db.transaction() as conn:
             await conn.execute(_DELETE, (pledge.id,))
             await conn.execute(_EVENT, (event, pledge.creator_type.value, _now()))
@@ -296,9 +348,10 @@ class PledgeService:
         total = await self._db.fetchone(_WALL_COUNT)
         return [Pledge.from_row(r) for r in rows], int(total[0]) if total else 0
 
-    async def export_csv(self) -> str:
-        """Every pledge as CSV (for admins; personal data)."""
-        rows = await self._db.fetchall(_ALL)
+    async def export_csv(self, guild_id: int | None) -> str:
+        """The pledges this server's managers may see, as CSV (personal data)."""
+        scope = self._scope(guild_id)
+        rows = await self._db.fetchall(_ALL, (scope, scope))
         return to_csv(EXPORT_COLUMNS, ([row[c] for c in EXPORT_COLUMNS] for row in rows))
 
 

@@ -209,6 +209,12 @@ def health_text(sources: list[SourceHealth], feeds: dict[str, str]) -> str:
         if state.last_error:
             error = state.last_error.replace("`", "")[:150]
             line += f"\n  last error {_when(state.last_error_at)}: `{error}`"
+        if state.records_skipped:
+            reason = (state.last_skipped or "").replace("`", "")[:150]
+            line += (
+                f"\n  {state.records_skipped} bad record(s) skipped, latest "
+                f"{_when(state.last_skipped_at)}: `{reason}`"
+            )
         lines.append(line)
     if len(lines) == 1:
         lines.append("No sources are on (see ALERTS_SOURCES).")
@@ -221,9 +227,12 @@ def poll_text(outcome: PollOutcome) -> str:
         return f"Polling **{outcome.source}** failed: `{error}`."
     r = outcome.result
     seeded = " This was its first poll: what it found was stored, not posted." if r.seeded else ""
+    skipped = f" {r.skipped} bad record(s) skipped." if r.skipped else ""
+    off = ", ".join(f"#{sub.id}" for sub in r.switched_off)
+    switched = f" Switched off subscription(s) {off}: pattern too slow." if off else ""
     return (
         f"Polled **{outcome.source}**: {r.new} new, {r.updated} updated, {r.unchanged} unchanged; "
-        f"{r.queued} alert(s) queued.{seeded}"
+        f"{r.queued} alert(s) queued.{seeded}{skipped}{switched}"
     )
 
 

@@ -12,9 +12,11 @@ import pytest
 from bot.alerts.health import SourceStates
 from bot.alerts.items import AlertItem
 from bot.alerts.scheduler import MAX_BACKOFF, UNHEALTHY_AFTER, Poller, Scheduler, backoff
+from bot.alerts.service import SourceHealth
 from bot.alerts.sources import Budget, HttpGetter, Page, SourceError, get
 from bot.alerts.store import AlertStore
 from bot.db import Database
+from bot.ui.alerts import health_text, poll_text
 from tests.alerts.conftest import T0, bill
 
 
@@ -32,10 +34,12 @@ class FakeSource:
         self.requests_per_poll = 1
         self.cursors: list[str | None] = []
         self.polls = 0
+        self.polled = asyncio.Event()
 
     async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
         self.cursors.append(cursor)
         self.polls += 1
+        self.polled.set()
         for _ in range(self.requests_per_poll):
             await get(client, "https://example.org/api", what="test source")
         if self.error is not None:
@@ -188,11 +192,29 @@ async def test_the_loop_survives_an_exception_and_keeps_polling(setup) -> None:
     scheduler.error_pause = 0.01
     scheduler.sync()
     try:
-        for _ in range(200):
-            if source.polls:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(source.polled.wait(), timeout=30)
     finally:
         await scheduler.stop()
     assert source.polls >= 1
     assert notices == []
+
+
+async def test_one_bad_record_is_skipped_counted_and_shown_in_health(setup) -> None:
+    _, states, poller = setup
+    source = FakeSource()
+    await poller.poll(source, now=T0)  # seeds
+    source.items = [bill(1), bill(2, published_at="0000-00-00"), bill(3)]
+    outcome = await poller.poll(source, now=T0 + timedelta(hours=1))
+    assert outcome.ok and outcome.result is not None
+    assert (outcome.result.new, outcome.result.skipped) == (2, 1)
+    assert "1 bad record(s) skipped" in poll_text(outcome)
+    source.items = [bill(2, published_at="0000-00-00"), bill(4)]
+    again = await poller.poll(source, now=T0 + timedelta(hours=2))
+    assert again.ok and again.result is not None and again.result.new == 1
+    state = await states.load(source.name)
+    assert state.failures == 0 and state.unhealthy_since is None
+    assert state.records_skipped == 2
+    assert state.last_skipped == "published_at '0000-00-00' is not a date"
+    health = SourceHealth(source.name, state, source.poll_interval, 10, 100)
+    text = health_text([health], {})
+    assert "2 bad record(s) skipped" in text and "0000-00-00" in text

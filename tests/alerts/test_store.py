@@ -152,12 +152,34 @@ async def test_subscription_filters(store: AlertStore) -> None:
     assert (no_fakes_out.id, 1) not in {tuple(r) for r in rows}
 
 
-async def test_a_failing_poll_stores_nothing(store: AlertStore) -> None:
+async def test_a_failing_poll_stores_nothing(
+    store: AlertStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
     await seeded(store)
-    broken = replace(NO_FAKES, external_id="broken", published_at="not a date")
-    with pytest.raises(ValueError):
-        await store.ingest("govinfo", [NO_FAKES, broken], now=T0 + timedelta(hours=1))
+
+    def broken_nonce(*_: object) -> str:
+        raise RuntimeError("disk trouble while queueing")
+
+    monkeypatch.setattr("bot.alerts.store._nonce", broken_nonce)
+    with pytest.raises(RuntimeError):
+        await store.ingest("govinfo", [NO_FAKES, CA_BILL], now=T0 + timedelta(hours=1))
     assert await store._db.fetchall("SELECT * FROM alert_items") == []
+
+
+async def test_one_bad_record_is_skipped_and_the_rest_stored(store: AlertStore) -> None:
+    sub = await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    zero_date = replace(NO_FAKES, external_id="zero-date", published_at="0000-00-00")
+    no_title = replace(NO_FAKES, external_id="no-title", title=None)
+    bad_status_date = replace(NO_FAKES, external_id="bad-status", status_date="2026-13-45")
+    items = [zero_date, NO_FAKES, no_title, CA_BILL, bad_status_date]
+    result = await store.ingest("govinfo", items, now=T0 + timedelta(hours=1))
+    assert (result.new, result.queued, result.skipped) == (2, 2, 3)
+    assert result.skip_reason == "published_at '0000-00-00' is not a date"
+    stored = await store._db.fetchall("SELECT external_id FROM alert_items ORDER BY id")
+    assert [r[0] for r in stored] == [NO_FAKES.external_id, CA_BILL.external_id]
+    assert {r[0] for r in await outbox(store)} == {sub.id}
 
 
 def test_filter_parsing() -> None:

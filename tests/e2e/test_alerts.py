@@ -59,6 +59,18 @@ async def wait_for_messages(fake: FakeDiscord, channel: str, count: int, timeout
     )
 
 
+async def until_delivered(path: Path, count: int, timeout: float = 10) -> None:
+    """Wait until `count` outbox rows are recorded as delivered."""
+    query = "SELECT COUNT(*) FROM alert_outbox WHERE delivered_at IS NOT NULL"
+    async with asyncio.timeout(timeout), aiosqlite.connect(path) as db:
+        while True:
+            async with db.execute(query) as rows:
+                row = await rows.fetchone()
+            if row is not None and row[0] >= count:
+                return
+            await asyncio.sleep(0.05)  # polling for a state to be reached, not for time to pass
+
+
 async def test_new_then_updated_then_unchanged_each_posted_once(
     fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
 ) -> None:
@@ -241,8 +253,9 @@ async def test_admins_add_a_feed_track_a_case_and_see_source_health(
         text = (await listing.message())["content"]
         assert "70000001 · Doe v. Voices" in text and "68117049" in text
         assert "AI Lawsuit Tracker" in text
-        choices = await fake.autocomplete("admin alerts untrack", "case", "doe")
+        choices = await fake.autocomplete("admin alerts untrack", "case", "doe", user=fake.admin)
         assert [c["value"] for c in choices] == [70000001]
+        assert await fake.autocomplete("admin alerts untrack", "case", "doe") == []
         untracked = await fake.invoke("admin alerts untrack", user=fake.admin, case=70000001)
         assert "No longer tracking Doe v. Voices" in (await untracked.message())["content"]
         feed.status = 503
@@ -307,7 +320,9 @@ async def test_after_discord_forgot_the_nonce_a_posted_alert_is_found_not_repeat
         await db.commit()
     async with running_bot(fake, tmp_path, env):
         await wait_for_messages(fake, "ai-alerts", 2, 10)
-        await asyncio.sleep(1)  # time enough for a wrong second copy to show up
+        # Once both deliveries are recorded the poster never sends them again: a wrong
+        # second copy would have been posted before that.
+        await until_delivered(tmp_path / "data" / "coalition.db", 2)
     assert sorted(Counter(titles(fake, "ai-alerts")).values()) == [1, 1]
     assert titles(fake, "ai-alerts")[1] == lost["embeds"][0]["description"]
 
@@ -381,3 +396,77 @@ async def test_default_subscriptions_post_creator_bills_and_all_ai_posts_both(
         assert [(r["identifier"], r["tier"], r["matched"]) for r in rows] == [
             ("S.9203", "ai-policy", "AI")
         ]
+
+
+SLOW_PATTERN = r"(?:\S+\s*){1,30}\d{20}"
+
+
+async def test_slow_patterns_never_stall_members_and_are_switched_off_once(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    env = alert_env(fake, feed)
+    async with running_bot(fake, tmp_path, env):
+        for n in range(25):
+            await subscribe(fake, "ai-alerts", pattern=f"act no\\. {n}\\b")
+        refused = await subscribe(fake, "general", pattern=SLOW_PATTERN)
+        assert "too slow" in refused["content"]
+        await poll(fake)  # seeds
+    # Twenty-five slow patterns, as if saved before `subscribe` tried patterns out.
+    async with aiosqlite.connect(tmp_path / "data" / "coalition.db") as db:
+        await db.execute(
+            "UPDATE alert_subscriptions SET pattern = ? || '|zz' || id", (SLOW_PATTERN,)
+        )
+        await db.commit()
+    async with running_bot(fake, tmp_path, env):
+        for start in (6000, 7000, 8000):
+            feed.bills = ai_bills(200, start=start)
+            polling = await fake.invoke(
+                "admin alerts poll", user=fake.admin, source="govinfo-bills"
+            )
+            answered_meanwhile = 0
+            while not polling.followups:
+                help_ = await fake.invoke("help", user=fake.member)
+                await help_.responded()  # the emulator refuses answers after Discord's 3 s
+                answered_meanwhile += not polling.followups
+            assert answered_meanwhile >= 1
+            reply = (await polling.message())["content"]
+            assert "0 alert(s) queued" in reply
+        assert "Switched off subscription(s) #1, #2, #3" in reply
+        notices = fake.channel_messages(fake.channel("mod-log"))
+        assert len(notices) == 1
+        assert "#1 (<#" in notices[0]["content"] and "#25 (<#" in notices[0]["content"]
+        assert "switched off" in notices[0]["content"]
+        listed = await fake.invoke("admin alerts list", user=fake.admin)
+        assert "**paused**: its pattern ran over" in (await listed.message())["content"]
+    query = "SELECT paused_reason FROM alert_subscriptions"
+    async with (
+        aiosqlite.connect(tmp_path / "data" / "coalition.db") as db,
+        db.execute(query) as rows,
+    ):
+        reasons = {row[0] async for row in rows}
+    assert reasons == {"its pattern ran over its time limit in 3 polls in a row"}
+
+
+def autocompleted_options(node: dict, path: str = "") -> list[tuple[str, str]]:
+    """(command path, option name) of every autocompleted option under a registered command."""
+    here = f"{path} {node['name']}".strip()
+    found = []
+    for option in node.get("options", []):
+        if option["type"] in (1, 2):  # subcommand, subcommand group
+            found += autocompleted_options(option, here)
+        elif option.get("autocomplete"):
+            found.append((here, option["name"]))
+    return found
+
+
+async def test_admin_autocomplete_offers_members_nothing(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    async with running_bot(fake, tmp_path, alert_env(fake, feed)):
+        (admin,) = [c for c in fake.commands[None] if c["name"] == "admin"]
+        options = autocompleted_options(admin)
+        assert ("admin alerts poll", "source") in options
+        for path, option in options:
+            assert await fake.autocomplete(path, option, "", user=fake.member) == [], path
+            offered = await fake.autocomplete(path, option, "", user=fake.admin)
+            assert offered, f"{path} offers managers nothing"

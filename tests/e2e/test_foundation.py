@@ -17,8 +17,7 @@ async def test_bot_registers_commands_and_answers_help(fake: FakeDiscord, bot: B
     assert {"help", "about"} <= names
     result = await fake.invoke("help")
     callback = await result.responded()
-    assert callback["type"] == CHANNEL_MESSAGE
-    assert result.response_time is not None and result.response_time < 3.0
+    assert callback["type"] == CHANNEL_MESSAGE  # the emulator refuses answers after 3 s
     message = await result.message()
     assert result.ephemeral
     listed = message["embeds"][0]["fields"][0]["value"]
@@ -51,8 +50,7 @@ async def test_rate_limited_reply_is_retried_and_the_user_gets_the_answer(
     result = await fake.invoke("help")
     await result.responded()
     statuses = [r.status for r in fake.requests if r.path.startswith("/interactions/")]
-    assert statuses == [429, 200]
-    assert result.response_time is not None and result.response_time < 3.0
+    assert statuses == [429, 200]  # and the 200 came inside Discord's window
 
 
 async def test_server_error_on_a_rest_call_is_retried(fake: FakeDiscord, tmp_path: Path) -> None:

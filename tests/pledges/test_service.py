@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -77,7 +78,7 @@ async def test_a_channel_claimed_by_someone_else_goes_to_review(service: PledgeS
     second = await service.sign(2, 99, form("youtube.com/@MAKER/videos"))
     assert second.pledge.status is PledgeStatus.REVIEW
     assert second.pledge.review_reason == "channel already claimed by another signer"
-    assert [p.user_id for p in await service.review_queue()] == [2]
+    assert [p.user_id for p in await service.review_queue(99)] == [2]
 
 
 async def test_verify_finds_the_code_on_the_public_page(service: PledgeService) -> None:
@@ -106,12 +107,12 @@ async def test_verify_is_rate_limited(tmp_path: Path, service: PledgeService) ->
 async def test_review_approve_and_reject(service: PledgeService) -> None:
     await service.sign(1, 99, form())
     await service.sign(2, 99, form("https://www.youtube.com/@maker"))
-    queued = (await service.review_queue())[0]
-    approved = await service.approve(queued.id)
+    queued = (await service.review_queue(99))[0]
+    approved = await service.approve(queued.id, 99)
     assert approved.verified and approved.pledge.verified_by == "admin"
     pending = await service.request_review(1)
     assert pending.status is PledgeStatus.REVIEW
-    rejected = await service.reject(pending.id)
+    rejected = await service.reject(pending.id, 99)
     assert rejected.status is PledgeStatus.REJECTED
     with pytest.raises(UserFacingError, match="not approved"):
         await service.verify(1)
@@ -121,7 +122,7 @@ async def test_withdraw_deletes_personal_data(service: PledgeService, tmp_path: 
     await service.sign(1, 99, form(public_name="Secret Person"))
     await service.withdraw(1)
     assert await service.get(1) is None
-    assert "Secret Person" not in await service.export_csv()
+    assert "Secret Person" not in await service.export_csv(99)
     with pytest.raises(UserFacingError, match="haven't signed"):
         await service.withdraw(1)
 
@@ -140,14 +141,14 @@ async def test_counts_wall_timeline_and_export(service: PledgeService) -> None:
     for user in (1, 2, 3):
         pledge = await service.get(user)
         assert pledge is not None
-        await service.approve(pledge.id)
+        await service.approve(pledge.id, 99)
     counts = await service.counts()
     assert (counts.verified, counts.pending) == (3, 2)
     assert counts.by_type == {"newsletter": (1, 1), "podcaster": (2, 1)}
     wall, total = await service.wall(0, 10)
     assert total == 2 and [p.public_name for p in wall] == ["Creator 1", "Creator 2"]
     assert sum(n for _, _, n in await service.timeline()) == 5
-    rows = list(csv.DictReader(io.StringIO(await service.export_csv())))
+    rows = list(csv.DictReader(io.StringIO(await service.export_csv(99))))
     assert len(rows) == 5 and rows[0]["public_name"] == "Creator 1"
 
 
@@ -192,11 +193,11 @@ async def test_tenth_verified_signer_reaches_the_first_milestone_once(
         pledge = (
             await service.sign(user, 1, form(f"https://writer{user}.substack.com", "newsletter"))
         ).pledge
-        milestones.append((await service.approve(pledge.id)).milestone)
+        milestones.append((await service.approve(pledge.id, 1)).milestone)
     assert milestones == [None] * 9 + [10, None]
     await service.withdraw(10)
     pledge = (await service.sign(10, 1, form("https://writer10.substack.com", "newsletter"))).pledge
-    assert (await service.approve(pledge.id)).milestone is None, "a milestone is celebrated once"
+    assert (await service.approve(pledge.id, 1)).milestone is None, "a milestone is celebrated once"
 
 
 async def test_podcast_feed_with_podcast_txt_verifies(service: PledgeService) -> None:
@@ -214,3 +215,83 @@ async def test_an_error_page_is_explained(service: PledgeService) -> None:
     await service.sign(1, 1, form("https://gone.example.com/", "other"))
     with pytest.raises(UserFacingError, match="error \\(404\\)"):
         await service.verify(1)
+
+
+async def test_simultaneous_verifies_by_the_ninth_signer_verify_once_and_announce_nothing(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    page = {"text": ""}
+    arrived: list[httpx.Request] = []
+    all_arrived = asyncio.Event()
+
+    async def slow_page(request: httpx.Request) -> httpx.Response:
+        # Hold every check until all three are in flight, as three quick clicks would be.
+        arrived.append(request)
+        if len(arrived) == 3:
+            all_arrived.set()
+        await all_arrived.wait()
+        return httpx.Response(200, text=page["text"])
+
+    try:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(slow_page)) as client:
+            fetcher = GuardedFetcher(client, resolver=public_resolver)
+            text = pledge_text_from("I pledge to ask before training.", "1.0")
+            service = PledgeService(db, lambda: text, fetcher, verify_limit=SlidingWindow(100, 60))
+            await _three_quick_verifies(service, db, page)
+            assert len(arrived) == 3
+    finally:
+        all_arrived.set()
+        await db.close()
+
+
+async def _three_quick_verifies(service: PledgeService, db: Database, page: dict) -> None:
+    for user in range(1, 9):
+        url = f"https://writer{user}.substack.com"
+        pledge = (await service.sign(user, 1, form(url, "newsletter"))).pledge
+        assert (await service.approve(pledge.id, 1)).milestone is None
+    ninth = await service.sign(9, 1, form("https://writer9.substack.com", "newsletter"))
+    page["text"] = f"pledge {ninth.pledge.verify_code}"
+    results = await asyncio.gather(*(service.verify(9) for _ in range(3)))
+    assert all(r.verified for r in results)
+    assert [r.milestone for r in results] == [None, None, None]
+    assert (await service.counts()).verified == 9
+    events = await db.fetchall("SELECT COUNT(*) FROM pledge_events WHERE event = 'verified'")
+    assert events[0][0] == 9
+    tenth = await service.sign(10, 1, form("https://writer10.substack.com", "newsletter"))
+    approvals = await asyncio.gather(*(service.approve(tenth.pledge.id, 1) for _ in range(3)))
+    assert sorted(a.milestone or 0 for a in approvals) == [0, 0, 10]
+    assert (await service.counts()).verified == 10
+
+
+async def test_managers_see_and_handle_only_their_own_servers_signers(
+    service: PledgeService,
+) -> None:
+    await service.sign(1, 100, form("https://a.substack.com", "newsletter", public_name="Ours"))
+    await service.sign(2, 200, form("https://a.substack.com", "newsletter", public_name="Theirs"))
+    await service.sign(3, None, form("https://b.substack.com", "newsletter", public_name="In DM"))
+    await service.request_review(3)
+    assert [p.public_name for p in await service.review_queue(100)] == []
+    (theirs,) = await service.review_queue(200)
+    assert theirs.public_name == "Theirs"
+    with pytest.raises(UserFacingError, match="not signed in this server"):
+        await service.approve(theirs.id, 100)
+    with pytest.raises(UserFacingError, match="not signed in this server"):
+        await service.reject(theirs.id, 100)
+    with pytest.raises(UserFacingError, match="not signed in this server"):
+        await service.remove(2, 100)
+    ours = list(csv.DictReader(io.StringIO(await service.export_csv(100))))
+    assert [r["public_name"] for r in ours] == ["Ours"]
+    assert (await service.get(2)) is not None
+    removed = await service.remove(1, 100)
+    assert removed.public_name == "Ours" and await service.get(1) is None
+
+
+async def test_bot_wide_is_an_explicit_choice(service: PledgeService) -> None:
+    service._bot_wide = True
+    await service.sign(1, 100, form("https://a.substack.com", "newsletter", public_name="Ours"))
+    await service.sign(2, None, form("https://b.substack.com", "newsletter", public_name="In DM"))
+    await service.request_review(2)
+    assert [p.public_name for p in await service.review_queue(100)] == ["In DM"]
+    rows = list(csv.DictReader(io.StringIO(await service.export_csv(100))))
+    assert [r["public_name"] for r in rows] == ["Ours", "In DM"]
