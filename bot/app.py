@@ -14,6 +14,7 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
+from discord.http import Route
 
 from bot import __version__
 from bot.alerts.service import AlertService
@@ -40,7 +41,7 @@ def point_discord_at(settings: Settings) -> None:
     discord.py keeps both as class attributes; a plain client never asks /gateway/bot,
     so the gateway default has to be set as well as the REST base.
     """
-    discord.http.Route.BASE = settings.discord_api_base_url
+    Route.BASE = settings.discord_api_base_url
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
 
 

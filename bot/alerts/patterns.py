@@ -11,6 +11,7 @@ not finish; one that does so several polls in a row is switched off by the store
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ async def search(jobs: dict[str, Sequence[tuple[Key, str]]], **limits: float) ->
     """Run `search_all` in a worker thread, so the event loop keeps answering meanwhile."""
     if not jobs:
         return PatternRun()
-    return await asyncio.to_thread(search_all, jobs, **limits)
+    return await asyncio.to_thread(functools.partial(search_all, jobs, **limits))
 
 
 async def check_speed(pattern: str, texts: Sequence[str] = ()) -> None:

@@ -333,7 +333,7 @@ class AlertStore:
         if pattern is not None:
             await patterns.check_speed(pattern, await self.sample_texts())
         async with self._db.transaction() as conn:
-            (count,) = await conn.fetchone(_GUILD_SUBSCRIPTION_COUNT, (guild_id,))
+            count = await _count(conn, _GUILD_SUBSCRIPTION_COUNT, (guild_id,))
             if count >= MAX_SUBSCRIPTIONS_PER_GUILD:
                 raise UserFacingError(
                     f"This server already has {count} alert subscriptions, the most allowed. "
@@ -453,7 +453,15 @@ class _Batch:
     relevant: list[AlertItem] = field(default_factory=list)
 
     def result(self) -> IngestResult:
-        return IngestResult(**self.counts, seeded=self.seeding, relevant=tuple(self.relevant))
+        counts = self.counts
+        return IngestResult(
+            new=counts["new"],
+            updated=counts["updated"],
+            unchanged=counts["unchanged"],
+            queued=counts["queued"],
+            seeded=self.seeding,
+            relevant=tuple(self.relevant),
+        )
 
     def wants(self, sub: Subscription, item: AlertItem) -> bool:
         """The subscription's filters, with its pattern as searched before the transaction."""
@@ -485,6 +493,12 @@ async def _count_strikes(
         _SWITCH_OFF.format(marks=placeholders(len(out))), (SLOW_PATTERN_REASON, stamp, *out)
     )
     return tuple(s for s in subscriptions if s.id in out)
+
+
+async def _count(conn: Connection, sql: str, params: tuple[Any, ...]) -> int:
+    """The single number a COUNT query returns."""
+    row = await conn.fetchone(sql, params)
+    return int(row[0]) if row else 0
 
 
 async def _rows_by_key(conn: Connection, items: list[AlertItem]) -> dict[tuple[str, str], Any]:

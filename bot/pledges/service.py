@@ -157,7 +157,7 @@ class PledgeService:
             same_channel = existing is not None and existing.channel_key == channel.key
             if claimed:
                 status, reason = PledgeStatus.REVIEW, "channel already claimed by another signer"
-            elif same_channel and existing.status is PledgeStatus.VERIFIED:
+            elif existing is not None and same_channel and existing.status is PledgeStatus.VERIFIED:
                 status, reason = PledgeStatus.VERIFIED, None
             else:
                 status, reason = PledgeStatus.PENDING, None

@@ -328,7 +328,7 @@ class DiscordSender:
                 embed=embed,
                 nonce=nonce,
                 allowed_mentions=mentions,
-                view=view,
+                view=view or discord.utils.MISSING,
             )
         except discord.NotFound as exc:
             raise DeliveryError(Failure.GONE, f"404 {exc.code}: {exc.text}") from exc

@@ -61,7 +61,7 @@ class TrackedCase:
 class HttpGetter(Protocol):
     """The part of httpx.AsyncClient adapters use; the scheduler's metered client has it too."""
 
-    async def get(self, url: str, **kwargs: Any) -> httpx.Response: ...
+    async def get(self, url: str, *, params: Any = None, headers: Any = None) -> httpx.Response: ...
 
 
 class Source(Protocol):

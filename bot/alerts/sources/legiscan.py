@@ -128,8 +128,9 @@ class LegiScan:
             raise SourceError(f"{what}: unexpected response (not an object)")
         if body.get("status") != "OK":
             # Errors arrive as HTTP 200 with status ERROR; the message is the server's own.
-            alert = body.get("alert") if isinstance(body.get("alert"), dict) else {}
-            message = str(alert.get("message") or body.get("status") or "no status")
+            alert = body.get("alert")
+            said = alert.get("message") if isinstance(alert, dict) else None
+            message = str(said or body.get("status") or "no status")
             raise SourceError(f"{what}: {self._scrub(message)[:200]}")
         return body
 
