@@ -76,7 +76,7 @@ def synthetic_standards(folder: Path, sections: int, seed: int = 7) -> None:
 
 async def run_case(name: str, folder: Path, db_path: Path, runs: int) -> None:
     db = await Database.open(db_path)
-    service = StandardsService(db, folder, min_confidence=0.6)
+    service = StandardsService(db, folder, min_confidence=0.3)
     start = time.perf_counter()
     await service.load()
     load_s = time.perf_counter() - start

@@ -1,0 +1,148 @@
+"""Meaning-based similarity: WordLlama's static word vectors, loaded from its own wheel."""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.standards.model import Section
+
+log = logging.getLogger(__name__)
+
+MODEL_CONFIG = "l2_supercat"
+MODEL_DIM = 256
+
+
+@dataclass(frozen=True, slots=True)
+class ModelFiles:
+    """Where the weights and tokenizer are, inside the installed wordllama package."""
+
+    weights: Path
+    tokenizer: Path
+
+
+def model_files() -> ModelFiles:
+    """Find the model files that ship in the wordllama wheel; never download anything.
+
+    wordllama's loader falls back to fetching from a model hub when a file is missing. Pointing
+    its cache at its own package folder and disabling downloads makes a missing file an error
+    at start instead of a network call.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    import wordllama
+    from wordllama import WordLlama
+    from wordllama.config import WordLlamaModels
+
+    # wordllama calls logging.basicConfig() on import; the bot configures logging itself.
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+    package = Path(wordllama.__file__).parent
+    uri = getattr(WordLlamaModels, MODEL_CONFIG)
+    common = {
+        "config_name": MODEL_CONFIG,
+        "model_uri": uri,
+        "dim": MODEL_DIM,
+        "binary": False,
+        "cache_dir": package,
+        "disable_download": True,
+    }
+    return ModelFiles(
+        weights=WordLlama.resolve_file(file_type="weights", **common),
+        tokenizer=WordLlama.resolve_file(file_type="tokenizer", **common),
+    )
+
+
+def _memory_map(path: Path, key: str = "embedding.weight") -> np.ndarray:
+    """Memory-map one tensor of a safetensors file (only the rows a question uses are read)."""
+    with path.open("rb") as f:
+        (header_size,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(header_size))
+    entry = header[key]
+    dtype = {"F16": np.float16, "F32": np.float32}[entry["dtype"]]
+    offset = 8 + header_size + entry["data_offsets"][0]
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(entry["shape"]))
+
+
+class Embedder:
+    """Text to unit vectors: the mean of the token vectors, as WordLlama computes it."""
+
+    def __init__(self, table: np.ndarray, tokenizer: object) -> None:
+        self._table = table
+        self._tokenizer = tokenizer
+        self.dim = int(table.shape[1])
+
+    @classmethod
+    def load(cls) -> Embedder:
+        """Load the model from the installed package (blocking: call it from a worker thread)."""
+        from tokenizers import Tokenizer
+
+        files = model_files()
+        tokenizer = Tokenizer.from_file(str(files.tokenizer))
+        tokenizer.no_padding()
+        tokenizer.no_truncation()
+        log.info("Loaded embedding model %s (%d dims)", files.weights.name, MODEL_DIM)
+        return cls(_memory_map(files.weights), tokenizer)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text (a text with no tokens gives zeros)."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)  # type: ignore[attr-defined]
+        vocabulary = self._table.shape[0]
+        for row, encoding in enumerate(encodings):
+            ids = [i for i in encoding.ids if 0 <= i < vocabulary]
+            if not ids:
+                continue
+            vector = self._table[ids].astype(np.float32).mean(axis=0)
+            norm = float(np.linalg.norm(vector))
+            if norm > 0:
+                out[row] = vector / norm
+        return out
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> Embedder:
+    """The one embedder of this process (the weights are mapped once, shared by every reload)."""
+    return Embedder.load()
+
+
+class SemanticIndex:
+    """Unit vectors for views of the sections; a question scores each section by its best view.
+
+    One view per section (title, keywords and body) did as well on the tuning questions as one
+    view per paragraph, at a fraction of the memory for large texts.
+    """
+
+    def __init__(self, embedder: Embedder, section_ids: list[str], views: list[tuple[int, str]]):
+        self.embedder = embedder
+        self.section_ids = section_ids
+        owners = np.array([owner for owner, _ in views], dtype=np.int64)
+        # Views are grouped by section, so each section's views start where its owner changes.
+        self._starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+        self._vectors = embedder.embed([text for _, text in views])
+
+    @classmethod
+    def build(cls, embedder: Embedder, sections: Sequence[Section]) -> SemanticIndex:
+        """Embed every section's views (blocking: call it from a worker thread)."""
+        views = [
+            (n, f"{s.title}. {', '.join(s.keywords)}. {s.body}") for n, s in enumerate(sections)
+        ]
+        return cls(embedder, [s.id for s in sections], views)
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the section vectors."""
+        return int(self._vectors.nbytes + self._starts.nbytes)
+
+    def similarities(self, question: str) -> np.ndarray:
+        """Cosine similarity of the question to each section (its best view), in section order."""
+        query = self.embedder.embed([question])[0]
+        return np.maximum.reduceat(self._vectors @ query, self._starts)
