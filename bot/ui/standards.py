@@ -11,13 +11,16 @@ from bot.ui.text import (
     EMBED_DESCRIPTION_LIMIT,
     EMBED_FIELD_VALUE_LIMIT,
     EMBED_TITLE_LIMIT,
-    plain,
     truncate,
     trusted,
 )
 
 DISCLAIMER = "The coalition's position, not legal advice."
 DECLINED_COLOUR = discord.Colour.light_grey()
+CLOSEST_NOTE = (
+    "*The standards don't answer this directly. This is the closest section; "
+    "check that it fits your question.*"
+)
 SECTIONS_PER_PAGE = 10
 
 
@@ -28,13 +31,19 @@ def answer_embed(
     if not answer.covered:
         return _declined_embed(answer, document, help_channel_id)
     top = answer.citations[0] if answer.citations else None
+    title = top.title if top else "From the standards"
+    description = trusted(answer.passage)
+    if answer.closest:
+        title = f"Closest match: {title}"
+        description = f"{CLOSEST_NOTE}\n\n{description}"
     embed = discord.Embed(
-        title=truncate(top.title if top else "From the standards", EMBED_TITLE_LIMIT),
-        description=truncate(trusted(answer.passage), EMBED_DESCRIPTION_LIMIT),
+        title=truncate(title, EMBED_TITLE_LIMIT),
+        description=truncate(description, EMBED_DESCRIPTION_LIMIT),
         colour=COLOUR,
     )
     embed.set_author(name=truncate(f"Q: {answer.question}", 256))
-    embed.add_field(name="From the standards", value=_citations(answer.citations), inline=False)
+    field = "Closest section" if answer.closest else "From the standards"
+    embed.add_field(name=field, value=_citations(answer.citations), inline=False)
     footer = f"{DISCLAIMER} Standards {document.version} ({document.date})."
     if answer.generated:
         footer += " Summary written by a language model from the cited sections."
@@ -50,9 +59,8 @@ def _declined_embed(
         if help_channel_id
         else "Ask the organisers in this server."
     )
-    description = (
-        f"The coalition's standards don't cover **{plain(answer.question, 200)}**. {people}"
-    )
+    # The question is not repeated: the member knows what they asked.
+    description = f"The standards don't cover this question. {people}"
     embed = discord.Embed(
         title="The standards don't cover that",
         description=description,
