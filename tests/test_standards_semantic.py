@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.machinery
+import importlib.util
 import ipaddress
+import logging
 import shutil
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -43,11 +47,20 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return attempts
 
 
-def test_model_loads_from_the_installed_package_without_network(no_network: list) -> None:
+def _import_wordllama() -> ModuleType:
+    """Import wordllama without letting its logging.basicConfig() change the root logger."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     import wordllama
 
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    return wordllama
+
+
+def test_model_loads_from_the_installed_package_without_network(no_network: list) -> None:
     files = model_files()
-    package = Path(wordllama.__file__).parent
+    package = Path(_import_wordllama().__file__).parent
     assert files.weights.is_relative_to(package) and files.tokenizer.is_relative_to(package)
     embedder = Embedder.load()  # a fresh load, not the process-wide cached one
     vectors = embedder.embed(["someone cloned my voice", "best microphone for podcasts"])
@@ -57,14 +70,26 @@ def test_model_loads_from_the_installed_package_without_network(no_network: list
 
 
 def test_vectors_match_wordllamas_own_inference(no_network: list) -> None:
-    from wordllama import WordLlama
-
     files = model_files()
-    reference = WordLlama.load(cache_dir=files.weights.parent.parent, disable_download=True)
+    # wordllama's own loader, pointed at its package folder with downloads disabled.
+    reference = _import_wordllama().WordLlama.load(
+        cache_dir=files.weights.parent.parent, disable_download=True
+    )
     texts = ["a deepfake of me selling crypto", "should i be paid for training data"]
     ours = shared_embedder().embed(texts)
     theirs = reference.embed(texts, norm=True)
     assert np.allclose(ours, theirs, atol=1e-5)
+
+
+def test_a_missing_model_file_is_an_error_not_a_download(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_network: list
+) -> None:
+    spec = importlib.machinery.ModuleSpec("wordllama", None, is_package=True)
+    spec.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    with pytest.raises(FileNotFoundError, match="missing from the installed wordllama"):
+        model_files()
+    assert no_network == []
 
 
 def test_weights_are_memory_mapped_not_copied() -> None:

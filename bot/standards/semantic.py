@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import struct
@@ -32,34 +33,22 @@ class ModelFiles:
 def model_files() -> ModelFiles:
     """Find the model files that ship in the wordllama wheel; never download anything.
 
-    wordllama's loader falls back to fetching from a model hub when a file is missing. Pointing
-    its cache at its own package folder and disabling downloads makes a missing file an error
-    at start instead of a network call.
+    wordllama's own loader fetches a missing file from a model hub, and importing the package
+    costs about 17 MiB and reconfigures the root logger. The wheel's files are all we need, so
+    they are found without importing it, and a missing file is an error at start, not a download.
     """
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    import wordllama
-    from wordllama import WordLlama
-    from wordllama.config import WordLlamaModels
-
-    # wordllama calls logging.basicConfig() on import; the bot configures logging itself.
-    root.handlers[:] = handlers
-    root.setLevel(level)
-
-    package = Path(wordllama.__file__).parent
-    uri = getattr(WordLlamaModels, MODEL_CONFIG)
-    common = {
-        "config_name": MODEL_CONFIG,
-        "model_uri": uri,
-        "dim": MODEL_DIM,
-        "binary": False,
-        "cache_dir": package,
-        "disable_download": True,
-    }
-    return ModelFiles(
-        weights=WordLlama.resolve_file(file_type="weights", **common),
-        tokenizer=WordLlama.resolve_file(file_type="tokenizer", **common),
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("The wordllama package is not installed (pip install wordllama).")
+    package = Path(next(iter(spec.submodule_search_locations)))
+    files = ModelFiles(
+        weights=package / "weights" / f"{MODEL_CONFIG}_{MODEL_DIM}.safetensors",
+        tokenizer=package / "tokenizers" / f"{MODEL_CONFIG}_tokenizer_config.json",
     )
+    for path in (files.weights, files.tokenizer):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path} is missing from the installed wordllama package.")
+    return files
 
 
 def _memory_map(path: Path, key: str = "embedding.weight") -> np.ndarray:
