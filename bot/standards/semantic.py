@@ -136,4 +136,7 @@ class SemanticIndex:
 
     def similarities(self, question: str) -> np.ndarray:
         """Cosine similarity of the question to each section, in section order."""
-        return self._vectors @ self.embedder.embed([question])[0]
+        query = self.embedder.embed([question])[0]
+        # einsum, not @: a matrix-vector product through OpenBLAS wakes its thread pool, which on
+        # a busy machine cost up to 16 ms at the 99th percentile against 0.9 ms on one thread.
+        return np.einsum("ij,j->i", self._vectors, query)
