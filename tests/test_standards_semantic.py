@@ -188,3 +188,20 @@ def test_a_decline_names_sections_and_people_without_echoing_the_question() -> N
     assert "secret project" not in text and "best mic" not in text
     assert "<#42>" in embed["description"]
     assert "`consent-training`" in embed["fields"][0]["value"]
+
+
+async def test_reload_embeds_the_new_text(service: StandardsService, tmp_path: Path) -> None:
+    question = "which podcast microphone should a beginner choose"
+    before = service.engine.semantic
+    assert "studio-gear" not in before.section_ids
+    text_file = next((tmp_path / "standards").glob("*.md"))
+    text_file.write_text(
+        text_file.read_text()
+        + "\n## Studio gear {#studio-gear}\n\nMicrophones, headphones and audio interfaces "
+        "for recording podcasts and voice work.\n"
+    )
+    await service.reload()
+    engine = service.engine
+    assert engine.semantic is not before and "studio-gear" in engine.semantic.section_ids
+    ranked = await engine.rank(question, engine.parser.concepts(question))
+    assert ranked[0].section.id == "studio-gear"
