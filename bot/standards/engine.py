@@ -118,8 +118,9 @@ class Engine:
         accuracy (88% against 100%); coverage decides only whether to answer at all.
         """
         hits = await self.index.search(fts_query(concepts), CANDIDATES)
+        weighted = self.weighted(concepts)
         return [
-            Ranked(self._sections[sid], self.coverage(sid, concepts), score) for sid, score in hits
+            Ranked(self._sections[sid], self.coverage(sid, weighted), score) for sid, score in hits
         ]
 
     async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
@@ -133,10 +134,11 @@ class Engine:
         nearest = np.argpartition(-similarities, count - 1)[:count] if count else []
         best_bm25 = -min((score for _, score in lexical), default=0.0) or 1.0
         bm25 = {self._position[sid]: score for sid, score in lexical}
+        weighted = self.weighted(concepts)
         ranked = []
         for n in dict.fromkeys([*bm25, *(int(i) for i in nearest)]):
             section = self._order[n]
-            coverage = self.coverage(section.id, concepts)
+            coverage = self.coverage(section.id, weighted)
             similarity = float(similarities[n])
             score = (
                 self.coverage_weight * coverage
@@ -147,15 +149,17 @@ class Engine:
         ranked.sort(key=lambda r: -r.score)
         return ranked[:CANDIDATES]
 
-    def coverage(self, section_id: str, concepts: list[Concept]) -> float:
+    def weighted(self, concepts: list[Concept]) -> list[tuple[Concept, float]]:
+        """Each concept with its weight, computed once per question."""
+        return [(c, self.weight(c)) for c in concepts]
+
+    def coverage(self, section_id: str, weighted: list[tuple[Concept, float]]) -> float:
         """The weighted share of the question's concepts that a section contains (0 to 1)."""
-        total = sum(self.weight(c) for c in concepts)
+        total = sum(w for _, w in weighted)
         if not total:
             return 0.0
         stems = self._stems[section_id]
-        covered = sum(
-            self.weight(c) for c in concepts if c.matches(stems.stem_set, stems.stem_text)
-        )
+        covered = sum(w for c, w in weighted if c.matches(stems.stem_set, stems.stem_text))
         return covered / total
 
     def best_passage(self, section: Section, concepts: list[Concept]) -> str:
