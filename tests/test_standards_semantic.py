@@ -170,6 +170,10 @@ async def test_closest_match_answers_from_the_section_and_says_so(
     assert embed["title"].startswith("Closest match: ")
     assert "closest section" in embed["description"]
     assert "`digital-replicas`" in embed["fields"][0]["value"]
+    gaps = await service.gaps()
+    assert [(g.question, g.declined, g.closest_section) for g in gaps] == [
+        (question, 1, "digital-replicas")
+    ], "a closest match is a gap for the organisers"
 
 
 def test_a_decline_names_sections_and_people_without_echoing_the_question() -> None:
