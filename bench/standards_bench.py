@@ -1,4 +1,5 @@
-"""Answer time for /ask: full answer vs the raw FTS5 query inside it, bundled and 10,000 sections.
+"""Answer time for /ask: the hybrid answer (FTS5 + embeddings, blended, decided, recorded) beside
+the raw FTS5 query inside it, for the bundled text and 10,000 sections; and the process's memory.
 
 Run: .venv/bin/python -m bench.standards_bench
 """
@@ -13,7 +14,9 @@ import time
 from pathlib import Path
 
 from bot.db import Database
+from bot.standards.engine import semantic_text
 from bot.standards.query import fts_query
+from bot.standards.semantic import shared_embedder
 from bot.standards.service import StandardsService
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,10 +40,21 @@ def percentile(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def measure(service: StandardsService, runs: int) -> tuple[list[float], list[float]]:
+def rss_mib() -> float:
+    """Resident memory of this process (Linux /proc)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def measure(
+    service: StandardsService, runs: int
+) -> tuple[list[float], list[float], list[float]]:
     engine = service.engine
     full: list[float] = []
     raw: list[float] = []
+    semantic: list[float] = []
     queries = [fts_query(engine.parser.concepts(q)) for q in QUESTIONS]
     for i in range(runs):
         question = QUESTIONS[i % len(QUESTIONS)]
@@ -50,7 +64,10 @@ async def measure(service: StandardsService, runs: int) -> tuple[list[float], li
         start = time.perf_counter()
         await engine.index.search(queries[i % len(queries)])
         raw.append((time.perf_counter() - start) * 1000)
-    return full, raw
+        start = time.perf_counter()
+        engine.semantic.similarities(semantic_text(question))
+        semantic.append((time.perf_counter() - start) * 1000)
+    return full, raw, semantic
 
 
 def synthetic_standards(folder: Path, sections: int, seed: int = 7) -> None:
@@ -76,26 +93,39 @@ def synthetic_standards(folder: Path, sections: int, seed: int = 7) -> None:
 
 async def run_case(name: str, folder: Path, db_path: Path, runs: int) -> None:
     db = await Database.open(db_path)
-    service = StandardsService(db, folder, min_confidence=0.6)
+    service = StandardsService(db, folder, min_confidence=0.3)
     start = time.perf_counter()
     await service.load()
     load_s = time.perf_counter() - start
+    vectors_mib = service.engine.semantic.nbytes / 2**20
     try:
         await measure(service, 50)  # warm caches
-        full, raw = await measure(service, runs)
+        full, raw, semantic = await measure(service, runs)
+        rss = rss_mib()
     finally:
         await service.close()
         await db.close()
     p50, p99 = statistics.median(full), percentile(full, 99)
     raw50, raw99 = statistics.median(raw), percentile(raw, 99)
+    sem50, sem99 = statistics.median(semantic), percentile(semantic, 99)
     print(
-        f"{name:<22} sections={len(service.document.sections):>6} load={load_s:6.2f}s  "
-        f"answer p50={p50:6.2f}ms p99={p99:6.2f}ms  "
-        f"raw FTS5 p50={raw50:5.2f}ms p99={raw99:5.2f}ms  overhead p50 x{p50 / raw50:4.1f}"
+        f"{name:<18} sections={len(service.document.sections):>6} load={load_s:6.2f}s  "
+        f"hybrid answer p50={p50:5.2f}ms p99={p99:5.2f}ms  "
+        f"raw FTS5 p50={raw50:5.2f}ms p99={raw99:5.2f}ms  "
+        f"embedding+similarity p50={sem50:5.2f}ms p99={sem99:5.2f}ms  "
+        f"answer/FTS5 p50 x{p50 / raw50:4.1f}  section vectors {vectors_mib:5.1f} MiB  "
+        f"process RSS {rss:6.1f} MiB"
     )
 
 
 async def main() -> None:
+    before = rss_mib()
+    start = time.perf_counter()
+    shared_embedder().embed(QUESTIONS)
+    print(
+        f"model load {time.perf_counter() - start:.2f}s; process RSS {before:.1f} MiB before the "
+        f"model, {rss_mib():.1f} MiB after loading it and embedding {len(QUESTIONS)} questions"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         await run_case("bundled standards", ROOT / "content" / "standards", tmp_path / "a.db", RUNS)

@@ -1,38 +1,58 @@
 """Calibrate the standards answerer on the TUNING question set (never on the asserted eval set).
 
-Run: .venv/bin/python -m bench.tune_standards
-Prints top-1, top-3 and decline accuracy for a grid of confidence thresholds and unknown-word
-weights; the chosen defaults live in bot/config.py and bot/standards/engine.py.
+Run: .venv/bin/python -m bench.tune_standards          (grid over the tuning questions)
+     .venv/bin/python -m bench.tune_standards --eval   (figures on eval, hybrid beside lexical)
+The grid prints top-1 (answered from a right section), top-3 and decline accuracy for each
+"covered" threshold and closest-match floor; the chosen defaults live in bot/config.py and
+bot/standards/decide.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 from pathlib import Path
 
+from bot.config import DEFAULT_MIN_CONFIDENCE
 from bot.db import Database
+from bot.standards import decide
 from bot.standards.service import StandardsService
-from tests.standards_eval import evaluate, load_questions
+from tests.standards_eval import evaluate, evaluate_lexical, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def main() -> None:
+async def grid(service: StandardsService) -> None:
     questions = load_questions("standards_questions_tuning.jsonl")
+    for floor in (0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 0.2):
+        decide.CLOSEST_AT = floor
+        report = await evaluate(service, questions)
+        print(f"closest-match floor {floor:<5} {report.summary()}")
+    decide.CLOSEST_AT = 0.16
+
+
+async def figures(service: StandardsService, name: str) -> None:
+    questions = load_questions(name)
+    hybrid = await evaluate(service, questions)
+    lexical = await evaluate_lexical(service, questions)
+    print(f"{name}\n  hybrid (words + meaning): {hybrid.summary()}")
+    print(f"  lexical only (before):    {lexical.summary()}")
+
+
+async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         db = await Database.open(Path(tmp) / "t.db")
-        service = StandardsService(db, ROOT / "content" / "standards", min_confidence=0.5)
+        service = StandardsService(
+            db, ROOT / "content" / "standards", min_confidence=DEFAULT_MIN_CONFIDENCE
+        )
         await service.load()
         try:
-            for factor in (0.35, 0.45, 0.6, 0.8, 1.0):
-                service.engine.unknown_word_factor = factor
-                for threshold in (0.4, 0.45, 0.5, 0.55, 0.6):
-                    service._min_confidence = threshold
-                    report = await evaluate(service, questions)
-                    score = report.top1_rate + report.decline_rate
-                    setting = f"unknown x{factor:<4} threshold {threshold:<4}"
-                    print(f"{setting} {report.summary()}  sum {score:.2f}")
+            if "--eval" in sys.argv:
+                await figures(service, "standards_questions_eval.jsonl")
+            else:
+                await figures(service, "standards_questions_tuning.jsonl")
+                await grid(service)
         finally:
             await service.close()
             await db.close()

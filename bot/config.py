@@ -18,7 +18,7 @@ DEFAULT_DATABASE_PATH = "data/coalition.db"
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 DEFAULT_GATEWAY_URL = "wss://gateway.discord.gg/"
 DEFAULT_STANDARDS_PATH = "content/standards"
-DEFAULT_MIN_CONFIDENCE = 0.5
+DEFAULT_MIN_CONFIDENCE = 0.3
 # The public sources alerts read; each is a setting so tests and proxies can redirect it.
 DEFAULT_GOVINFO_BILLS_URL = "https://www.govinfo.gov/rss/bills.xml"
 DEFAULT_FEDERAL_REGISTER_API_URL = "https://www.federalregister.gov/api/v1"

@@ -65,7 +65,7 @@ async def evaluate(service: StandardsService, questions: list[tuple[str, list[st
                 report.declined_correctly += 1
             continue
         report.in_scope += 1
-        ranked = await engine.rank(engine.parser.concepts(question))
+        ranked = await engine.rank(question, engine.parser.concepts(question))
         top3 = [r.section.id for r in ranked[:3]]
         if answer.covered and answer.top_section_id in expected:
             report.top1 += 1
@@ -74,4 +74,30 @@ async def evaluate(service: StandardsService, questions: list[tuple[str, list[st
             report.misses.append(f"{question!r} {state}, expected {expected}")
         if set(top3) & set(expected):
             report.top3 += 1
+    return report
+
+
+# The lexical-only answerer this project had before semantic retrieval: FTS5/BM25 order, and
+# an answer only when the best section covers this share of the question's words.
+LEXICAL_MIN_COVERAGE = 0.5
+
+
+async def evaluate_lexical(
+    service: StandardsService, questions: list[tuple[str, list[str]]]
+) -> Report:
+    """Score the old lexical-only ranking and decision on the same questions, for comparison."""
+    report = Report()
+    engine = service.engine
+    for question, expected in questions:
+        concepts = engine.parser.concepts(question)
+        ranked = await engine.rank_lexical(concepts) if concepts else []
+        answered = bool(ranked) and ranked[0].coverage >= LEXICAL_MIN_COVERAGE
+        if not expected:
+            report.out_of_scope += 1
+            report.declined_correctly += not answered
+            continue
+        report.in_scope += 1
+        ids = [r.section.id for r in ranked]
+        report.top1 += answered and ids[0] in expected
+        report.top3 += bool(set(ids[:3]) & set(expected))
     return report

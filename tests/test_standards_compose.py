@@ -30,7 +30,7 @@ async def service(tmp_path: Path, llm: FakeLLM) -> AsyncIterator[StandardsServic
     db = await Database.open(tmp_path / "bot.db")
     async with httpx.AsyncClient() as client:
         composer = ChatComposer(client, llm.base_url, model="local", api_key="sk-test", timeout=0.5)
-        svc = StandardsService(db, tmp_path / "standards", min_confidence=0.6, composer=composer)
+        svc = StandardsService(db, tmp_path / "standards", min_confidence=0.3, composer=composer)
         await svc.load()
         yield svc
         await svc.close()

@@ -23,7 +23,7 @@ async def service(tmp_path: Path) -> AsyncIterator[StandardsService]:
     shutil.copytree(FIXTURE, folder)
     db = await Database.open(tmp_path / "bot.db")
     svc = StandardsService(
-        db, folder, min_confidence=0.6, base_url="https://example.org/standards/"
+        db, folder, min_confidence=0.3, base_url="https://example.org/standards/"
     )
     await svc.load()
     yield svc

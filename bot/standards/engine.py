@@ -1,15 +1,34 @@
-"""Retrieval: rank sections for a question and say how well the best one covers it."""
+"""Retrieval: rank sections for a question (words and meaning, fused) and say how well they fit."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.standards.index import SearchIndex
 from bot.standards.model import Section, StandardsDocument
-from bot.standards.query import Concept, QueryParser, fts_query, idf, stems_of, words
+from bot.standards.query import (
+    STOP_WORDS,
+    Concept,
+    QueryParser,
+    fts_query,
+    idf,
+    stems_of,
+    words,
+)
+from bot.standards.semantic import SemanticIndex, shared_embedder
 
 CANDIDATES = 10
+# Candidates from FTS5 and from the embeddings are ordered by a blend of the share of the
+# question's words a section covers, the cosine similarity of meaning, and BM25 relative to the
+# best hit. The weights were chosen on the tuning questions (bench/tune_standards.py), where
+# this blend beat reciprocal-rank fusion of the two rankings; see README.
+COVERAGE_WEIGHT = 1.5
+SIMILARITY_WEIGHT = 2.0
+BM25_WEIGHT = 0.5
 # A question word found nowhere in the text counts this much of a rare word's weight: enough that
 # off-topic questions are declined, not so much that one unusual word sinks a real question.
 UNKNOWN_WORD_FACTOR = 0.8
@@ -30,11 +49,14 @@ class _Stems:
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """A candidate section with its coverage of the question (0 to 1) and BM25 score."""
+    """A candidate section: its coverage of the question's words (0 to 1), BM25 score (0 when
+    FTS5 did not find it), similarity of meaning (cosine) and the blended score it is ranked by."""
 
     section: Section
     coverage: float
     bm25: float
+    similarity: float = 0.0
+    score: float = 0.0
 
 
 class Engine:
@@ -44,11 +66,18 @@ class Engine:
         self,
         document: StandardsDocument,
         index: SearchIndex,
+        semantic: SemanticIndex,
         unknown_word_factor: float = UNKNOWN_WORD_FACTOR,
     ) -> None:
         self.document = document
         self.unknown_word_factor = unknown_word_factor
         self.index = index
+        self.semantic = semantic
+        self.coverage_weight = COVERAGE_WEIGHT
+        self.similarity_weight = SIMILARITY_WEIGHT
+        self.bm25_weight = BM25_WEIGHT
+        self._order = list(document.sections)
+        self._position = {s.id: n for n, s in enumerate(self._order)}
         self._sections = {s.id: s for s in document.sections}
         self._stems = {s.id: _Stems.of(_searchable(s)) for s in document.sections}
         self._passages = {
@@ -63,8 +92,15 @@ class Engine:
 
     @classmethod
     async def build(cls, document: StandardsDocument) -> Engine:
-        """Index a document and prepare everything a question needs."""
-        return cls(document, await SearchIndex.build(document.sections))
+        """Index a document and embed its sections (the model and vectors in a worker thread)."""
+        embedder = await asyncio.to_thread(shared_embedder)
+        semantic = await asyncio.to_thread(SemanticIndex.build, embedder, document.sections)
+        index = await SearchIndex.build(document.sections)
+        try:
+            return await asyncio.to_thread(cls, document, index, semantic)
+        except BaseException:
+            await index.close()
+            raise
 
     async def close(self) -> None:
         await self.index.close()
@@ -75,22 +111,56 @@ class Engine:
         weight = idf(frequency, len(self._sections))
         return weight * self.unknown_word_factor if frequency == 0 else weight
 
-    async def rank(self, concepts: list[Concept]) -> list[Ranked]:
+    async def rank_lexical(self, concepts: list[Concept]) -> list[Ranked]:
         """Candidates in BM25 order, each with how much of the question it covers.
 
         Ordering by coverage instead was measured on the tuning questions and lost top-3
         accuracy (88% against 100%); coverage decides only whether to answer at all.
         """
         hits = await self.index.search(fts_query(concepts), CANDIDATES)
-        total = sum(self.weight(c) for c in concepts) or 1.0
+        weighted = self.weighted(concepts)
+        return [
+            Ranked(self._sections[sid], self.coverage(sid, weighted), score) for sid, score in hits
+        ]
+
+    async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
+        """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25."""
+        text = semantic_text(question)
+        if not text:
+            return []  # only filler words ("hello?"): nothing to match on
+        lexical = await self.index.search(fts_query(concepts), CANDIDATES) if concepts else []
+        similarities = self.semantic.similarities(text)
+        count = min(CANDIDATES, len(similarities))
+        nearest = np.argpartition(-similarities, count - 1)[:count] if count else []
+        best_bm25 = -min((score for _, score in lexical), default=0.0) or 1.0
+        bm25 = {self._position[sid]: score for sid, score in lexical}
+        weighted = self.weighted(concepts)
         ranked = []
-        for section_id, score in hits:
-            stems = self._stems[section_id]
-            covered = sum(
-                self.weight(c) for c in concepts if c.matches(stems.stem_set, stems.stem_text)
+        for n in dict.fromkeys([*bm25, *(int(i) for i in nearest)]):
+            section = self._order[n]
+            coverage = self.coverage(section.id, weighted)
+            similarity = float(similarities[n])
+            score = (
+                self.coverage_weight * coverage
+                + self.similarity_weight * similarity
+                + self.bm25_weight * -bm25.get(n, 0.0) / best_bm25
             )
-            ranked.append(Ranked(self._sections[section_id], covered / total, score))
-        return ranked
+            ranked.append(Ranked(section, coverage, bm25.get(n, 0.0), similarity, score))
+        ranked.sort(key=lambda r: -r.score)
+        return ranked[:CANDIDATES]
+
+    def weighted(self, concepts: list[Concept]) -> list[tuple[Concept, float]]:
+        """Each concept with its weight, computed once per question."""
+        return [(c, self.weight(c)) for c in concepts]
+
+    def coverage(self, section_id: str, weighted: list[tuple[Concept, float]]) -> float:
+        """The weighted share of the question's concepts that a section contains (0 to 1)."""
+        total = sum(w for _, w in weighted)
+        if not total:
+            return 0.0
+        stems = self._stems[section_id]
+        covered = sum(w for c, w in weighted if c.matches(stems.stem_set, stems.stem_text))
+        return covered / total
 
     def best_passage(self, section: Section, concepts: list[Concept]) -> str:
         """The paragraph of a section that covers most of the question."""
@@ -102,6 +172,11 @@ class Engine:
             if score > best_score:
                 best, best_score = text, score
         return best
+
+
+def semantic_text(question: str) -> str:
+    """The question without filler words, which would pull its mean vector towards nothing."""
+    return " ".join(w for w in words(question) if w not in STOP_WORDS)
 
 
 def _searchable(section: Section) -> str:

@@ -57,7 +57,11 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What /ask returns: a passage with citations, or a decline with suggestions."""
+    """What /ask returns: a passage with citations, or a decline with suggestions.
+
+    closest is set when the answer comes from the best section but the evidence that it
+    answers the question is weak: the reply says it is the closest match.
+    """
 
     question: str
     covered: bool
@@ -66,6 +70,7 @@ class Answer:
     citations: tuple[Citation, ...] = ()
     suggestions: tuple[Citation, ...] = ()
     generated: bool = False
+    closest: bool = False
     question_id: int | None = field(default=None, compare=False)
 
     @property

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.standards.compose import Composer
+from bot.standards.decide import Fit, decide
 from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
@@ -25,8 +26,8 @@ MAX_RELATED = 2
 MAX_SUGGESTIONS = 3
 AUTOCOMPLETE_LIMIT = 25
 PASSAGE_LIMIT = 1500
-# Related sections must cover at least this share of what the best one covers.
-RELATED_SHARE = 0.6
+# Related sections must score at least this share of the best one's blended score.
+RELATED_SHARE = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,22 +103,34 @@ class StandardsService:
         question = validate_question(question)
         engine = self.engine
         concepts = engine.parser.concepts(question)
-        ranked = await engine.rank(concepts) if concepts else []
-        top = ranked[0] if ranked else None
-        if top is None or top.coverage < self._min_confidence:
+        ranked = await engine.rank(question, concepts)
+        decision = decide(ranked, self._min_confidence)
+        if decision.fit is Fit.NOT_COVERED:
             answer = Answer(
                 question=question,
                 covered=False,
-                confidence=top.coverage if top else 0.0,
+                confidence=decision.confidence,
                 suggestions=tuple(self.citation(r.section) for r in ranked[:MAX_SUGGESTIONS]),
             )
+        elif decision.fit is Fit.CLOSEST:
+            # Weak evidence: quote only the best section, and say it is the closest match.
+            top = ranked[0]
+            answer = Answer(
+                question=question,
+                covered=True,
+                confidence=decision.confidence,
+                passage=_cap(engine.best_passage(top.section, concepts)),
+                citations=(self.citation(top.section),),
+                closest=True,
+            )
         else:
-            related = [r for r in ranked[1:] if r.coverage >= top.coverage * RELATED_SHARE]
+            top = ranked[0]
+            related = [r for r in ranked[1:] if r.score >= top.score * RELATED_SHARE]
             cited = [top, *related[:MAX_RELATED]]
             answer = Answer(
                 question=question,
                 covered=True,
-                confidence=top.coverage,
+                confidence=decision.confidence,
                 passage=_cap(engine.best_passage(top.section, concepts)),
                 citations=tuple(self.citation(r.section) for r in cited),
             )

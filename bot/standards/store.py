@@ -66,7 +66,8 @@ class QuestionStore:
                 (
                     answer.question,
                     normalize_question(answer.question),
-                    int(answer.covered),
+                    # A closest match is not covered: organisers see it in the gaps report.
+                    int(answer.covered and not answer.closest),
                     answer.top_section_id,
                     round(answer.confidence, 4),
                     version,

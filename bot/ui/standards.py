@@ -20,6 +20,10 @@ from bot.ui.text import (
 # Only for adopted text: every footer starts with disclaimer(document), never with this alone.
 ADOPTED_DISCLAIMER = "The coalition's position, not legal advice."
 DECLINED_COLOUR = discord.Colour.light_grey()
+CLOSEST_NOTE = (
+    "*The standards don't answer this directly. This is the closest section; "
+    "check that it fits your question.*"
+)
 SECTIONS_PER_PAGE = 10
 
 
@@ -37,17 +41,20 @@ def answer_embed(
     if not answer.covered:
         return _declined_embed(answer, document, help_channel_id)
     top = answer.citations[0] if answer.citations else None
+    title = top.title if top else "From the standards"
+    # A model's words are untrusted like a member's: escaped, so they can't plant links.
+    description = plain(answer.passage) if answer.generated else trusted(answer.passage)
+    if answer.closest:
+        title = f"Closest match: {title}"
+        description = f"{CLOSEST_NOTE}\n\n{description}"
     embed = discord.Embed(
-        title=truncate(top.title if top else "From the standards", EMBED_TITLE_LIMIT),
-        # A model's words are untrusted like a member's: escaped, so they can't plant links.
-        description=truncate(
-            plain(answer.passage) if answer.generated else trusted(answer.passage),
-            EMBED_DESCRIPTION_LIMIT,
-        ),
+        title=truncate(title, EMBED_TITLE_LIMIT),
+        description=truncate(description, EMBED_DESCRIPTION_LIMIT),
         colour=COLOUR,
     )
     embed.set_author(name=truncate(f"Q: {answer.question}", 256))
-    embed.add_field(name="From the standards", value=_citations(answer.citations), inline=False)
+    field = "Closest section" if answer.closest else "From the standards"
+    embed.add_field(name=field, value=_citations(answer.citations), inline=False)
     footer = f"{disclaimer(document)} Standards {document.version} ({document.date})."
     if answer.generated:
         footer += " Summary written by a language model from the cited sections."
@@ -63,9 +70,8 @@ def _declined_embed(
         if help_channel_id
         else "Ask the organisers in this server."
     )
-    description = (
-        f"The coalition's standards don't cover **{plain(answer.question, 200)}**. {people}"
-    )
+    # The question is not repeated: the member knows what they asked.
+    description = f"The standards don't cover this question. {people}"
     embed = discord.Embed(
         title="The standards don't cover that",
         description=description,

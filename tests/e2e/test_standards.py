@@ -111,7 +111,8 @@ async def test_uncovered_question_is_declined_and_points_to_people(
     embed = (await result.message())["embeds"][0]
     assert embed["title"] == "The standards don't cover that"
     assert f"<#{fake.channel('mod-log').id}>" in embed["description"]
-    assert "@\u200beveryone" in embed["description"]
+    assert "everyone" not in str(embed) and "mic" not in embed["description"], "not echoed"
+    assert embed["fields"][0]["name"] == "Closest sections"
 
 
 @pytest.mark.parametrize("question", ["   ", "x" * 301])

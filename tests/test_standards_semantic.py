@@ -1,0 +1,211 @@
+"""Semantic retrieval: the model loads offline from its wheel, blends with FTS5, and decides fit."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import ipaddress
+import logging
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+
+from bot.db import Database
+from bot.standards.decide import CLOSEST_AT, Fit, decide, evidence
+from bot.standards.engine import Ranked
+from bot.standards.model import Answer, Section, StandardsDocument
+from bot.standards.semantic import Embedder, SemanticIndex, model_files, shared_embedder
+from bot.standards.service import StandardsService
+from bot.ui.standards import answer_embed
+
+FIXTURE = Path(__file__).parent / "fixtures" / "standards"
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Make every connection to an address other than loopback fail, and record the attempt."""
+    attempts: list[object] = []
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> None:
+        host = address[0] if isinstance(address, tuple) else None
+        try:
+            loopback = host is not None and ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback and self.family in (socket.AF_INET, socket.AF_INET6):
+            attempts.append(address)
+            raise OSError("network unreachable in this test")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    return attempts
+
+
+def _import_wordllama() -> ModuleType:
+    """Import wordllama without letting its logging.basicConfig() change the root logger."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    import wordllama
+
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    return wordllama
+
+
+def test_model_loads_from_the_installed_package_without_network(no_network: list) -> None:
+    files = model_files()
+    package = Path(_import_wordllama().__file__).parent
+    assert files.weights.is_relative_to(package) and files.tokenizer.is_relative_to(package)
+    embedder = Embedder.load()  # a fresh load, not the process-wide cached one
+    vectors = embedder.embed(["someone cloned my voice", "best microphone for podcasts"])
+    assert vectors.shape == (2, 256)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert no_network == []
+
+
+def test_vectors_match_wordllamas_own_inference(no_network: list) -> None:
+    files = model_files()
+    # wordllama's own loader, pointed at its package folder with downloads disabled.
+    reference = _import_wordllama().WordLlama.load(
+        cache_dir=files.weights.parent.parent, disable_download=True
+    )
+    texts = ["a deepfake of me selling crypto", "should i be paid for training data"]
+    ours = shared_embedder().embed(texts)
+    theirs = reference.embed(texts, norm=True)
+    assert np.allclose(ours, theirs, atol=1e-5)
+
+
+def test_a_missing_model_file_is_an_error_not_a_download(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, no_network: list
+) -> None:
+    spec = importlib.machinery.ModuleSpec("wordllama", None, is_package=True)
+    spec.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    with pytest.raises(FileNotFoundError, match="missing from the installed wordllama"):
+        model_files()
+    assert no_network == []
+
+
+def test_weights_are_memory_mapped_not_copied() -> None:
+    embedder = shared_embedder()
+    assert isinstance(embedder._table, np.memmap)
+    assert embedder._table.dtype == np.float16
+
+
+def test_similar_meaning_scores_higher_than_an_unrelated_section() -> None:
+    sections = [
+        Section("replicas", "Voice and likeness", "A clone of a person's voice needs consent."),
+        Section("gear", "Studio gear", "Microphones, cameras and lights for recording."),
+    ]
+    index = SemanticIndex.build(shared_embedder(), sections)
+    scores = index.similarities("someone copied my voice with AI")
+    assert scores[0] > scores[1]
+    assert index.nbytes > 0
+
+
+def _ranked(coverage: float, similarity: float, runner_up: float = 0.0) -> list[Ranked]:
+    top = Section("a", "A", "a")
+    other = Section("b", "B", "b")
+    return [
+        Ranked(top, coverage, -5.0, similarity, 2.0),
+        Ranked(other, 0.0, 0.0, runner_up, 1.0),
+    ]
+
+
+def test_decision_is_three_way() -> None:
+    assert decide(_ranked(1.0, 0.7), covered_at=0.3).fit is Fit.COVERED
+    assert decide(_ranked(0.2, 0.25, runner_up=0.1), covered_at=0.3).fit is Fit.CLOSEST
+    assert decide(_ranked(0.0, 0.1, runner_up=0.1), covered_at=0.3).fit is Fit.NOT_COVERED
+    assert decide([], covered_at=0.3) == decide([], covered_at=0.3, closest_at=CLOSEST_AT)
+    assert decide([], covered_at=0.3).fit is Fit.NOT_COVERED
+
+
+def test_a_close_runner_up_lowers_the_evidence() -> None:
+    clear = evidence(_ranked(0.5, 0.5, runner_up=0.1))
+    contested = evidence(_ranked(0.5, 0.5, runner_up=0.5))
+    assert 0.0 <= contested < clear <= 1.0
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[StandardsService]:
+    folder = tmp_path / "standards"
+    shutil.copytree(FIXTURE, folder)
+    db = await Database.open(tmp_path / "bot.db")
+    # A high "covered" bar, so answers with ordinary evidence come back as closest matches.
+    svc = StandardsService(db, folder, min_confidence=0.9, base_url="https://example.org/s")
+    await svc.load()
+    yield svc
+    await svc.close()
+    await db.close()
+
+
+async def test_meaning_finds_a_section_that_shares_no_word(service: StandardsService) -> None:
+    engine = service.engine
+    question = "can they fake my singing"
+    ranked = await engine.rank(question, engine.parser.concepts(question))
+    assert ranked[0].section.id == "digital-replicas"
+    assert ranked[0].bm25 == 0.0, "found by meaning alone, not by FTS5"
+    assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+async def test_only_filler_words_rank_nothing(service: StandardsService) -> None:
+    assert await service.engine.rank("hello?", service.engine.parser.concepts("hello?")) == []
+
+
+async def test_closest_match_answers_from_the_section_and_says_so(
+    service: StandardsService,
+) -> None:
+    question = "a brand wants to clone my voice for ads, what should the contract have"
+    answer = await service.answer(question)
+    assert answer.covered and answer.closest
+    assert [c.section_id for c in answer.citations] == ["digital-replicas"]
+    assert answer.passage
+    embed = answer_embed(answer, service.document, help_channel_id=None).to_dict()
+    assert embed["title"].startswith("Closest match: ")
+    assert "closest section" in embed["description"]
+    assert "`digital-replicas`" in embed["fields"][0]["value"]
+    gaps = await service.gaps()
+    assert [(g.question, g.declined, g.closest_section) for g in gaps] == [
+        (question, 1, "digital-replicas")
+    ], "a closest match is a gap for the organisers"
+
+
+def test_a_decline_names_sections_and_people_without_echoing_the_question() -> None:
+    document = StandardsDocument("T", "1", "2026-01-01", True, ())
+    section = Section("consent-training", "Consent", "body")
+    from bot.standards.model import Citation
+
+    answer = Answer(
+        question="what is the best mic for my secret project",
+        covered=False,
+        confidence=0.05,
+        suggestions=(Citation(section.id, section.title, "1", None),),
+    )
+    embed = answer_embed(answer, document, help_channel_id=42).to_dict()
+    text = str(embed)
+    assert "secret project" not in text and "best mic" not in text
+    assert "<#42>" in embed["description"]
+    assert "`consent-training`" in embed["fields"][0]["value"]
+
+
+async def test_reload_embeds_the_new_text(service: StandardsService, tmp_path: Path) -> None:
+    question = "which podcast microphone should a beginner choose"
+    before = service.engine.semantic
+    assert "studio-gear" not in before.section_ids
+    text_file = next((tmp_path / "standards").glob("*.md"))
+    text_file.write_text(
+        text_file.read_text()
+        + "\n## Studio gear {#studio-gear}\n\nMicrophones, headphones and audio interfaces "
+        "for recording podcasts and voice work.\n"
+    )
+    await service.reload()
+    engine = service.engine
+    assert engine.semantic is not before and "studio-gear" in engine.semantic.section_ids
+    ranked = await engine.rank(question, engine.parser.concepts(question))
+    assert ranked[0].section.id == "studio-gear"
