@@ -165,6 +165,9 @@ class FakeDiscord:
     def __init__(self, *, token: str = DEFAULT_TOKEN, heartbeat_interval_ms: int = 41250) -> None:
         self.token = token
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # One writer at a time on the gateway socket, so frames leave in sequence order, as
+        # Discord sends them (concurrent dispatches could otherwise overtake each other).
+        self._gateway_send = asyncio.Lock()
         self.ids = Snowflakes()
         self.application_id = self.ids.next()
         self.bot_user = User(self.application_id, "coalition-bot", bot=True)
@@ -335,18 +338,22 @@ class FakeDiscord:
         if self._ws is not None and not self._ws.closed:
             await self._ws.close(code=4000)
         self._ws = ws
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        await self._send(ws, {"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
         async for msg in ws:
             if msg.type is not WSMsgType.TEXT:
                 break
             await self._on_gateway_message(ws, json.loads(msg.data))
         return ws
 
+    async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
+        async with self._gateway_send:
+            await ws.send_json(payload)
+
     async def _on_gateway_message(self, ws: web.WebSocketResponse, msg: dict[str, Any]) -> None:
         op, data = msg.get("op"), msg.get("d")
         if op == 1:
             self.heartbeats += 1
-            await ws.send_json({"op": 11})
+            await self._send(ws, {"op": 11})
         elif op == 2:
             if data.get("token") != self.token:
                 await ws.close(code=4004, message=b"Authentication failed.")
@@ -380,13 +387,14 @@ class FakeDiscord:
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         session = self.sessions.get(data.get("session_id", ""))
         if session is None or data.get("token") != self.token:
-            await ws.send_json({"op": 9, "d": False})
+            await self._send(ws, {"op": 9, "d": False})
             return
         self._session = session
         self.resume_count += 1
-        for event in session.events:
-            if event["s"] > int(data.get("seq") or 0):
-                await ws.send_json(event)
+        async with self._gateway_send:
+            for event in session.events:
+                if event["s"] > int(data.get("seq") or 0):
+                    await ws.send_json(event)
         await self.dispatch("RESUMED", {})
         await self._notify()
 
@@ -395,12 +403,13 @@ class FakeDiscord:
         session = self._session
         if session is None:
             raise AssertionError("the bot has not identified yet")
-        session.seq += 1
-        frame = {"op": 0, "t": event, "s": session.seq, "d": data}
-        session.events.append(frame)
-        if self._ws is not None and not self._ws.closed:
-            with contextlib.suppress(ConnectionError):
-                await self._ws.send_json(frame)
+        async with self._gateway_send:
+            session.seq += 1
+            frame = {"op": 0, "t": event, "s": session.seq, "d": data}
+            session.events.append(frame)
+            if self._ws is not None and not self._ws.closed:
+                with contextlib.suppress(ConnectionError):
+                    await self._ws.send_json(frame)
 
     async def drop_gateway(self, code: int = 4000) -> None:
         """Close the gateway connection as a network failure would; the bot should RESUME."""
@@ -410,7 +419,7 @@ class FakeDiscord:
     async def request_reconnect(self) -> None:
         """Ask the bot to reconnect (opcode 7), as Discord does before moving a session."""
         assert self._ws is not None
-        await self._ws.send_json({"op": 7, "d": None})
+        await self._send(self._ws, {"op": 7, "d": None})
 
     # ------------------------------------------------------------------ fault injection
     def fail_next(
