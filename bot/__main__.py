@@ -16,6 +16,7 @@ import discord
 
 from bot import __version__
 from bot.alerts.scheduler import PollOutcome
+from bot.cli import add_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, DatabaseError, DatabaseLocationError, backup_file
 from bot.errors import UserFacingError
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="store nothing: print what would be posted"
     )
     poll.set_defaults(handler=_alerts_poll_command)
+    add_commands(sub)
     return parser
 
 
