@@ -122,3 +122,47 @@ def test_standards_check_defaults_to_standards_path(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "standards", "check", STANDARDS_PATH=str(tmp_path / "missing"))
     assert result.returncode == 1
     assert result.stderr.startswith(f"{tmp_path / 'missing'}:0:")
+
+
+async def test_alerts_poll_dry_run_leaves_the_database_untouched(tmp_path: Path) -> None:
+    import asyncio
+    import hashlib
+
+    from tests.alertsources import BillsFeed, FeedBill
+
+    async def cli(*args: str, **env: str) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            cwd=tmp_path,
+            env={"PATH": os.environ["PATH"], **env},
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
+        out, _ = await asyncio.wait_for(proc.communicate(), 60)
+        return proc.returncode or 0, out.decode()
+
+    database = tmp_path / "data" / "bot.db"
+    async with BillsFeed() as feed:
+        env = {"DATABASE_PATH": str(database), **feed.env()}
+        feed.bills = [FeedBill(1367, "NO FAKES Act of 2026")]
+        code, out = await cli("alerts", "poll", "--dry-run", **env)
+        assert code == 0, out
+        assert "govinfo-bills: 1 new" in out
+        assert not database.parent.exists()  # no folder, no file, no migrations
+
+        code, out = await cli("db", "migrate", **env)
+        assert code == 0, out
+        before = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in database.parent.iterdir()
+        }
+        feed.bills.append(FeedBill(7913, "Generative AI Copyright Disclosure Act of 2026"))
+        code, out = await cli("alerts", "poll", "--dry-run", **env)
+        assert code == 0, out
+        assert "govinfo-bills: 2 new" in out  # worked out from a copy of the real database
+        after = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in database.parent.iterdir()
+        }
+        assert after == before
