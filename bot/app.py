@@ -21,6 +21,7 @@ from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.health import heartbeat
 from bot.http import GuardedFetcher, HttpClients, create_http_clients
 from bot.pledges.model import PledgeText
 from bot.pledges.service import PLEDGE_SECTION_ID, PledgeService, pledge_text_from
@@ -102,6 +103,7 @@ class CoalitionBot(commands.Bot):
         await self.open_services()
         await self.load_cogs()
         await sync_commands(self, force=self.force_sync)
+        self.tasks.spawn(heartbeat(self, self.state), name="heartbeat")
 
     async def open_services(self) -> None:
         """Open the database and HTTP client and build the services the cogs call."""

@@ -32,8 +32,20 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     check.add_argument("path", nargs="?", type=Path, help="the folder (default: STANDARDS_PATH)")
     check.set_defaults(handler=standards_check_command)
     sub.add_parser(
+        "healthcheck", help="exit 0 if the running bot is connected and its database writable"
+    ).set_defaults(handler=healthcheck_command)
+    sub.add_parser(
         "demo", help="try the bot in this terminal: a local Discord, no token, no network"
     ).set_defaults(handler=_demo_command)
+
+
+def healthcheck_command(settings: Settings, _args: argparse.Namespace) -> int:
+    """Read the running bot's heartbeat from its database (never writing) and report."""
+    from bot.health import check
+
+    health = check(settings.database_path)
+    print(f"{'healthy' if health.healthy else 'unhealthy'}: {health.reason}")
+    return EXIT_OK if health.healthy else EXIT_FAILURE
 
 
 def _demo_command(settings: Settings, args: argparse.Namespace) -> int:
