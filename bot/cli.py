@@ -96,7 +96,7 @@ async def ask_text(settings: Settings, question: str) -> str:
         db,
         settings.standards_path,
         min_confidence=settings.standards_min_confidence,
-        base_url=settings.standards_base_url,
+        base_url=settings.citation_base_url,
         composer=composer,
     )
     try:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import os
 import sqlite3
 from dataclasses import dataclass
@@ -28,9 +27,6 @@ STALE_AFTER_SECONDS = 3 * HEARTBEAT_SECONDS
 
 
 class _Client(Protocol):
-    @property
-    def latency(self) -> float: ...
-
     def is_ready(self) -> bool: ...
     def is_closed(self) -> bool: ...
     async def wait_until_ready(self) -> None: ...
@@ -41,8 +37,9 @@ class _State(Protocol):
 
 
 def gateway_connected(client: _Client) -> bool:
-    """Whether the client is connected to the gateway and has heard its heartbeat."""
-    return client.is_ready() and not client.is_closed() and math.isfinite(client.latency)
+    """Whether the client is ready and its gateway websocket is open."""
+    ws = getattr(client, "ws", None)
+    return client.is_ready() and not client.is_closed() and bool(ws is not None and ws.open)
 
 
 async def heartbeat(client: _Client, state: _State, interval: float = HEARTBEAT_SECONDS) -> None:
