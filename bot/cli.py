@@ -103,7 +103,8 @@ async def ask_text(settings: Settings, question: str) -> str:
         await service.load()
         answer = await service.answer(question)
         embed = answer_embed(answer, service.document, settings.standards_help_channel_id)
-        return embed_text(embed, names={str(settings.standards_help_channel_id): "help"})
+        help_channel = settings.standards_help_channel_id
+        return embed_text(embed, names={str(help_channel): "help"} if help_channel else None)
     finally:
         await service.close()
         if client is not None:

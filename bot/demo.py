@@ -142,6 +142,13 @@ async def run_demo(settings: Settings, stdin: TextIO, out: TextIO) -> int:
                 standards_path=default_standards(settings),
                 alerts_poll=False,
                 llm_base_url=None,
+                web_port=None,
+                # Ids from a real server's .env mean nothing in the local one.
+                discord_guild_ids=(),
+                standards_help_channel_id=None,
+                pledge_role_id=None,
+                pledge_announce_channel_id=None,
+                admin_log_channel_id=None,
             )
             alerts = await seed(demo)
             point_discord_at(demo)

@@ -19,14 +19,14 @@ ANSWER_TIMEOUT = 60.0
 class Terminal:
     """The demo in a pseudo-terminal: type lines, wait for text to appear."""
 
-    def __init__(self, cwd: Path) -> None:
+    def __init__(self, cwd: Path, **env: str) -> None:
         master, slave = pty.openpty()
         self.master = master
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "demo"],
             cwd=cwd,
             # No token and no network settings: the demo needs neither.
-            env={"PATH": os.environ["PATH"], "TERM": "dumb"},
+            env={"PATH": os.environ["PATH"], "TERM": "dumb", **env},
             stdin=slave,
             stdout=slave,
             stderr=slave,
@@ -73,7 +73,13 @@ class Terminal:
 
 @pytest.fixture
 def terminal(tmp_path: Path):
-    term = Terminal(tmp_path)
+    # Settings for a real server (and a token) are ignored: the demo plays its own server.
+    term = Terminal(
+        tmp_path,
+        DISCORD_TOKEN="MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.not-a-real-token-00000000000000000",
+        DISCORD_GUILD_IDS="123456789012345678",
+        ADMIN_LOG_CHANNEL_ID="123456789012345679",
+    )
     try:
         yield term
     finally:
