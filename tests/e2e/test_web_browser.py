@@ -82,3 +82,40 @@ async def test_pages_render_in_chromium(fake: FakeDiscord, tmp_path: Path) -> No
             assert shot.read_bytes().startswith(b"\x89PNG")
             if os.environ.get("SCREENSHOTS_TO"):
                 shutil.copy(shot, Path(os.environ["SCREENSHOTS_TO"]) / f"web-{page}.png")
+
+
+async def test_no_serious_accessibility_violations(fake: FakeDiscord, tmp_path: Path) -> None:
+    """axe-core in the same Chromium, at phone width, finds nothing serious or critical."""
+    from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import async_playwright
+
+    assert CHROMIUM is not None
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    async with (
+        running_bot(fake, tmp_path, {"WEB_PORT": str(port)}),
+        async_playwright() as playwright,
+    ):
+        await sign(fake, fake.member, "https://www.youtube.com/@someone", "Someone")
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            # axe is injected by the test; the site's own CSP allows no script at all.
+            context = await browser.new_context(
+                viewport={"width": 412, "height": 900}, bypass_csp=True
+            )
+            page = await context.new_page()
+            axe = Axe()
+            found = {}
+            for path in ("/standards", "/pledges", "/alerts"):
+                response = await page.goto(base + path)
+                assert response is not None and response.status == 200
+                results = await axe.run(page)
+                found[path] = [
+                    (v["id"], v["impact"])
+                    for v in results.response["violations"]
+                    if v["impact"] in ("serious", "critical")
+                ]
+                assert results.response["testEngine"]["name"] == "axe-core"  # it really ran
+        finally:
+            await browser.close()
+    assert found == {"/standards": [], "/pledges": [], "/alerts": []}
