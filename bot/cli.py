@@ -92,9 +92,11 @@ async def ask_text(settings: Settings, question: str) -> str:
             api_key=settings.llm_api_key,
             timeout=settings.llm_timeout_seconds,
         )
+    from bot.demo import default_standards
+
     service = StandardsService(
         db,
-        settings.standards_path,
+        default_standards(settings),
         min_confidence=settings.standards_min_confidence,
         base_url=settings.citation_base_url,
         composer=composer,

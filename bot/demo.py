@@ -97,7 +97,11 @@ def sample_alerts(now: datetime) -> list[Any]:
 
 
 def default_standards(settings: Settings) -> Path:
-    """The configured standards, or the bundled example next to the package."""
+    """The configured standards, or the bundled example when the folder is not there.
+
+    The default STANDARDS_PATH is relative to the working directory; run from elsewhere, the
+    demo and `ask` still find the example that comes with the source.
+    """
     if settings.standards_path.is_dir():
         return settings.standards_path
     bundled = Path(__file__).resolve().parents[1] / "content" / "standards"

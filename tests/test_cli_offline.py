@@ -72,6 +72,12 @@ async def test_ask_text_is_the_embed_the_cog_sends() -> None:
     )
 
 
+def test_ask_from_another_folder_uses_the_bundled_example(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "ask", "can they use my voice without asking")
+    assert result.returncode == 0, result.stderr
+    assert "Example text" in result.stdout
+
+
 def test_ask_declines_as_ask_does(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "ask", "what is the weather on mars", STANDARDS_PATH=str(STANDARDS))
     assert result.returncode == 0
