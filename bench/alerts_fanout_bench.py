@@ -28,8 +28,8 @@ from pathlib import Path
 
 from bot.alerts.store import MAX_SUBSCRIPTIONS_PER_GUILD, AlertStore
 from bot.db import Database
+from bot.localdiscord import BotProcess, FakeDiscord
 from tests.alertsources import BillsFeed, FeedBill
-from tests.fakediscord import BotProcess, FakeDiscord
 
 DISCORD_GLOBAL_LIMIT = 50.0  # requests per second, per bot
 RATES = ("40", "50")  # the default ALERTS_POST_RATE, and the most it allows

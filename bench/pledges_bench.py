@@ -17,7 +17,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.db import Database
-from tests.fakediscord import BotProcess, FakeDiscord, User
+from bot.localdiscord import BotProcess, FakeDiscord, User
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "standards"

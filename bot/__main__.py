@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import discord
 
 from bot import __version__
 from bot.alerts.scheduler import PollOutcome
+from bot.cli import add_commands
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import Database, DatabaseError, DatabaseLocationError, backup_file
 from bot.errors import UserFacingError
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--dry-run", action="store_true", help="store nothing: print what would be posted"
     )
     poll.set_defaults(handler=_alerts_poll_command)
+    add_commands(sub)
     return parser
 
 
@@ -114,7 +117,10 @@ def _alerts_poll_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.http import create_http_clients
 
     async def poll() -> int:
-        db = await Database.open(settings.database_path)
+        with tempfile.TemporaryDirectory(prefix="coalition-dry-run-") as scratch:
+            return await poll_with(await _poll_database(settings, args.dry_run, Path(scratch)))
+
+    async def poll_with(db: Database) -> int:
         clients = create_http_clients(settings)
         try:
             service = AlertService(db, clients.sources, settings, feed_client=clients.feeds)
@@ -136,6 +142,17 @@ def _alerts_poll_command(settings: Settings, args: argparse.Namespace) -> int:
     except UserFacingError as exc:
         print(f"coalition-bot: {exc.message}", file=sys.stderr)
         return EXIT_CONFIG
+
+
+async def _poll_database(settings: Settings, dry_run: bool, scratch: Path) -> Database:
+    """The database a poll works in: for a dry run, a throw-away copy (the real one untouched)."""
+    if not dry_run:
+        return await Database.open(settings.database_path)
+    if not await asyncio.to_thread(settings.database_path.is_file):
+        return await Database.open(Path(":memory:"))
+    copy = scratch / "dry-run.db"
+    await backup_file(settings.database_path, copy)
+    return await Database.open(copy)
 
 
 def poll_report(outcome: PollOutcome, *, dry_run: bool) -> str:

@@ -7,6 +7,7 @@ import json
 import logging
 import time
 from collections.abc import Iterable
+from typing import Any
 
 import discord
 import httpx
@@ -21,6 +22,7 @@ from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.health import heartbeat
 from bot.http import GuardedFetcher, HttpClients, create_http_clients
 from bot.pledges.model import PledgeText
 from bot.pledges.service import PLEDGE_SECTION_ID, PledgeService, pledge_text_from
@@ -78,6 +80,7 @@ class CoalitionBot(commands.Bot):
         self._http: HttpClients | None = None
         self.tasks = Tasks("bot")
         self._admin_groups: dict[str, app_commands.Group] = {}
+        self.site: Any = None  # the website, when WEB_PORT is set
 
     @property
     def db(self) -> Database:
@@ -102,6 +105,11 @@ class CoalitionBot(commands.Bot):
         await self.open_services()
         await self.load_cogs()
         await sync_commands(self, force=self.force_sync)
+        self.tasks.spawn(heartbeat(self, self.state), name="heartbeat")
+        if self.settings.web_port is not None:
+            from bot.web.site import start_site
+
+            self.site = await start_site(self)
 
     async def open_services(self) -> None:
         """Open the database and HTTP client and build the services the cogs call."""
@@ -113,7 +121,7 @@ class CoalitionBot(commands.Bot):
             self._db,
             self.settings.standards_path,
             min_confidence=self.settings.standards_min_confidence,
-            base_url=self.settings.standards_base_url,
+            base_url=self.settings.citation_base_url,
             composer=self._composer(),
         )
         await self.standards.load()
@@ -194,6 +202,8 @@ class CoalitionBot(commands.Bot):
 
     async def close(self) -> None:
         await super().close()
+        if self.site is not None:
+            await self.site.stop()
         if hasattr(self, "alerts"):
             await self.alerts.stop()
         await self.tasks.close()

@@ -77,6 +77,9 @@ class Settings:
     alerts_digest_hour: int = 15
     alerts_post_rate: float = 40.0
     alerts_allow_local_feeds: bool = False
+    web_port: int | None = None
+    web_host: str = "127.0.0.1"
+    web_public_url: str | None = None
     govinfo_bills_url: str = DEFAULT_GOVINFO_BILLS_URL
     federal_register_api_url: str = DEFAULT_FEDERAL_REGISTER_API_URL
     federal_register_agencies: tuple[str, ...] = ()
@@ -128,9 +131,21 @@ class Settings:
             ),
             pledge_allow_local_urls=reader.get("PLEDGE_ALLOW_LOCAL_URLS", "false", _parse_bool),
             pledges_bot_wide=reader.get("PLEDGES_BOT_WIDE", "false", _parse_bool),
+            web_port=reader.get("WEB_PORT", None, _int_parser(1, 65535)),
+            web_host=reader.get("WEB_HOST", "127.0.0.1", str.strip),
+            web_public_url=reader.get("WEB_PUBLIC_URL", None, _url_parser(("http", "https"))),
             admin_log_channel_id=reader.get("ADMIN_LOG_CHANNEL_ID", None, _parse_snowflake),
             **_alert_settings(reader),
         )
+
+    @property
+    def citation_base_url(self) -> str | None:
+        """Where citations link: STANDARDS_BASE_URL, else the bot's own /standards page."""
+        if self.standards_base_url:
+            return self.standards_base_url
+        if self.web_public_url:
+            return self.web_public_url.rstrip("/") + "/standards"
+        return None
 
     def require_token(self) -> str:
         """Return the bot token, or fail with the setting's name when it is not set."""

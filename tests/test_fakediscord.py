@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 
-from tests.fakediscord import (
+from bot.localdiscord import (
     AUTOCOMPLETE_RESULT,
     DEFERRED_MESSAGE,
     MODAL,

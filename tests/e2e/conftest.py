@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakediscord import BotProcess, FakeDiscord
+from bot.localdiscord import BotProcess, FakeDiscord
 
 
 @pytest.fixture

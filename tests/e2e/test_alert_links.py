@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.localdiscord import FakeDiscord
 from tests.alertsources import BillsFeed
 from tests.e2e.conftest import running_bot
-from tests.fakediscord import FakeDiscord
 
 pytestmark = pytest.mark.e2e
 

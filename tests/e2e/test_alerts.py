@@ -13,9 +13,9 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.localdiscord import BotProcess, FakeDiscord
 from tests.alertsources import BillsFeed, FeedBill, ai_bills
 from tests.e2e.conftest import running_bot
-from tests.fakediscord import BotProcess, FakeDiscord
 
 pytestmark = pytest.mark.e2e
 

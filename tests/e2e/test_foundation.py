@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakediscord import CHANNEL_MESSAGE, BotProcess, FakeDiscord
+from bot.localdiscord import CHANNEL_MESSAGE, BotProcess, FakeDiscord
 
 pytestmark = pytest.mark.e2e
 

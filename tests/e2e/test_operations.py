@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakediscord import BotProcess, FakeDiscord
+from bot.localdiscord import BotProcess, FakeDiscord
 
 
 def small_disk(folder: Path, size: str) -> tuple[str, ...]:

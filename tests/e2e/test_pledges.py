@@ -12,8 +12,8 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
+from bot.localdiscord import MODAL, BotProcess, FakeDiscord, InteractionRecord, User
 from tests.e2e.conftest import running_bot
-from tests.fakediscord import MODAL, BotProcess, FakeDiscord, InteractionRecord, User
 from tests.pages import CreatorPages
 
 pytestmark = pytest.mark.e2e

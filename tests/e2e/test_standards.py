@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.localdiscord import CHANNEL_MESSAGE, UPDATE_MESSAGE, BotProcess, FakeDiscord
 from tests.e2e.conftest import running_bot
-from tests.fakediscord import CHANNEL_MESSAGE, UPDATE_MESSAGE, BotProcess, FakeDiscord
 
 pytestmark = pytest.mark.e2e
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tests.fakediscord.server import FakeDiscord
+    from bot.localdiscord.server import FakeDiscord
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,8 +1,8 @@
 """A local Discord emulator for end-to-end tests of the real bot; see README.md here."""
 
-from tests.fakediscord.model import Channel, Role, User
-from tests.fakediscord.process import BotProcess
-from tests.fakediscord.server import (
+from bot.localdiscord.model import Channel, Role, User
+from bot.localdiscord.process import BotProcess
+from bot.localdiscord.server import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
     DEFERRED_MESSAGE,

@@ -18,8 +18,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.fakediscord import limits
-from tests.fakediscord.model import (
+from bot.localdiscord import limits
+from bot.localdiscord.model import (
     BOT_PERMISSIONS,
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
@@ -160,7 +160,7 @@ class InteractionRecord:
 
 
 class FakeDiscord:
-    """The emulator. Use `async with FakeDiscord() as fake:`; see tests/fakediscord/README.md."""
+    """The emulator. Use `async with FakeDiscord() as fake:`; see bot/localdiscord/README.md."""
 
     def __init__(self, *, token: str = DEFAULT_TOKEN, heartbeat_interval_ms: int = 41250) -> None:
         self.token = token
