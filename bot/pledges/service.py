@@ -89,6 +89,7 @@ EXPORT_COLUMNS = (
     "creator_type",
     "public_name",
     "channel_url",
+    "feed_url",
     "audience",
     "show_on_wall",
     "status",

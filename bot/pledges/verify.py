@@ -20,7 +20,7 @@ from bot.config import (
     DEFAULT_YOUTUBE_API_BASE_URL,
     DEFAULT_YOUTUBE_BASE_URL,
 )
-from bot.http import Fetched, GuardedFetcher
+from bot.http import Fetched, GuardedFetcher, RefusedUrl
 from bot.pledges import extract
 from bot.pledges.extract import Blocked
 from bot.pledges.model import Pledge
@@ -125,7 +125,11 @@ class ChannelChecker:
         """Read the description through channels.list; None (page instead) when the API fails."""
         url = f"{self._api_base}/channels?{urlencode({'part': 'snippet', **query})}"
         # The key goes in a header, so no URL that could be logged or shown ever carries it.
-        fetched = await self._fetcher.fetch(url, headers={"X-Goog-Api-Key": key})
+        try:
+            fetched = await self._fetcher.fetch(url, headers={"X-Goog-Api-Key": key})
+        except RefusedUrl as exc:
+            log.warning("YouTube Data API unreachable (%s); reading the page instead", exc)
+            return None
         if fetched.status >= 400:
             log.warning(
                 "YouTube Data API answered %s for a channel check; reading the page instead",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -106,7 +108,7 @@ def test_newsletter_hosts_name_their_platform() -> None:
 
 
 # ---------------------------------------------------------------------------- the checker
-Web = dict[str, httpx.Response]
+Web = dict[str, httpx.Response | Exception]
 
 
 async def public_resolver(_host: str, _port: int) -> list[str]:
@@ -121,7 +123,10 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[PledgeService, Web, list[
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         url = str(request.url).split("?")[0]
-        return web.get(url, httpx.Response(404, text="not found"))
+        answer = web.get(url, httpx.Response(404, text="not found"))
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
     db = await Database.open(tmp_path / "bot.db")
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
@@ -180,6 +185,18 @@ async def test_a_failing_api_falls_back_to_the_page_with_the_consent_cookie(
     assert "X-Goog-Api-Key" not in seen[1].headers
 
 
+async def test_an_unreachable_api_falls_back_to_the_page(
+    world: tuple[PledgeService, Web, list[httpx.Request]],
+) -> None:
+    service, web, seen = world
+    code = await signed(service, "youtuber", "https://www.youtube.com/@maker")
+    web["https://www.googleapis.com/youtube/v3/channels"] = httpx.ConnectError("refused")
+    page = "https://www.youtube.com/@maker/about"
+    web[page] = httpx.Response(200, text=filled("youtube/channel.html", code))
+    assert (await service.verify(1)).verified
+    assert [r.url.host for r in seen] == ["www.googleapis.com", "www.youtube.com"]
+
+
 async def test_the_key_and_cookie_never_follow_a_redirect_to_another_host(
     world: tuple[PledgeService, Web, list[httpx.Request]],
 ) -> None:
@@ -212,6 +229,8 @@ async def test_apple_resolves_the_feed_once_and_stores_it(
     assert seen[0].url.params["id"] == "1234567890"
     stored = await service.get(1)
     assert stored is not None and stored.feed_url == feed
+    (row,) = csv.DictReader(io.StringIO(await service.export_csv(None)))
+    assert row["feed_url"] == feed
     web[feed] = httpx.Response(200, text=filled("podcast/feed.xml", code))
     seen.clear()
     assert (await service.verify(1)).verified
