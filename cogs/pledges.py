@@ -35,11 +35,15 @@ URL_HINTS = {
     "newsletter": "https://yourname.substack.com",
     "other": "https://your-public-page.example",
 }
-# Who sees the link (Discord allows 100 characters here).
+# Who sees what (Discord allows 100 characters in a field's description).
+_AUDIENCE_NOTE = "Optional. Counted only in anonymous totals, never shown with your name."
 _PRIVATE_LINK = "Used only to check the channel is yours; never shown publicly."
 LINK_NOTES = {
     "youtuber": _PRIVATE_LINK,
-    "podcaster": "Private; only checked. Spotify pages hide your description: add your RSS feed.",
+    "podcaster": (
+        "Never shown publicly. Spotify? Add your RSS feed on line 2: "
+        "Spotify pages hide descriptions."
+    ),
     "newsletter": _PRIVATE_LINK,
     "other": _PRIVATE_LINK,
 }
@@ -97,7 +101,7 @@ class PledgeModal(SafeModal):
         self.add_item(
             discord.ui.Label(
                 text="Audience size",
-                description="Optional. Counted only in anonymous totals, never shown with you.",
+                description=_AUDIENCE_NOTE,
                 component=self.audience,
             )
         )

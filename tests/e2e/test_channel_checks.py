@@ -83,6 +83,11 @@ def has_role(fake: FakeDiscord, user: User) -> bool:
 async def test_youtube_page_with_the_consent_cookie(
     fake: FakeDiscord, bot: BotProcess, pages: PlatformPages
 ) -> None:
+    podcast_form = str(await (await fake.invoke("pledge sign", type="podcaster")).modal())
+    assert "Never shown publicly" in podcast_form and "Add your RSS feed on line 2" in podcast_form
+    form = str(await (await fake.invoke("pledge sign", type="youtuber")).modal())
+    assert "Used only to check the channel is yours; never shown publicly." in form
+    assert "Counted only in anonymous totals" in form and "public wall only if you tick" in form
     signed, code = await sign(fake, fake.member, "youtuber", "https://www.youtube.com/@maker")
     text = signed["content"]
     assert text.startswith("**Signed — one step left") and code in text
