@@ -26,6 +26,7 @@ from bot.health import heartbeat
 from bot.http import GuardedFetcher, HttpClients, create_http_clients
 from bot.pledges.model import PledgeText
 from bot.pledges.service import PLEDGE_SECTION_ID, PledgeService, pledge_text_from
+from bot.pledges.verify import ChannelChecker
 from bot.standards.compose import ChatComposer
 from bot.standards.service import StandardsService
 from bot.state import BotState
@@ -135,11 +136,23 @@ class CoalitionBot(commands.Bot):
             ),
             allow_local_urls=self.settings.pledge_allow_local_urls,
             bot_wide=self.settings.pledges_bot_wide,
+            checker=self._channel_checker(),
         )
         self.alerts = AlertService(
             self._db, self.http_client, self.settings, feed_client=self.http_clients.feeds
         )
         await self.alerts.load()
+
+    def _channel_checker(self) -> ChannelChecker:
+        """How /pledge verify reads each platform, through the address-guarded client."""
+        local = self.settings.pledge_allow_local_urls
+        return ChannelChecker(
+            GuardedFetcher(self.http_clients.verify, allow_loopback=local, allow_http=local),
+            youtube_api_key=self.settings.youtube_api_key,
+            youtube_api_base_url=self.settings.youtube_api_base_url,
+            youtube_base_url=self.settings.youtube_base_url,
+            apple_lookup_url=self.settings.apple_lookup_url,
+        )
 
     async def load_cogs(self, extensions: Iterable[str] = EXTENSIONS) -> None:
         """Load the feature cogs (each must load: a broken one stops the start)."""

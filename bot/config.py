@@ -27,6 +27,9 @@ DEFAULT_COURTLISTENER_API_URL = "https://www.courtlistener.com/api/rest/v4"
 DEFAULT_CONGRESS_API_URL = "https://api.congress.gov/v3"
 DEFAULT_OPENSTATES_API_URL = "https://v3.openstates.org"
 DEFAULT_LEGISCAN_API_URL = "https://api.legiscan.com/"
+DEFAULT_YOUTUBE_API_BASE_URL = "https://www.googleapis.com/youtube/v3"
+DEFAULT_YOUTUBE_BASE_URL = "https://www.youtube.com"
+DEFAULT_APPLE_LOOKUP_URL = "https://itunes.apple.com/lookup"
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{10,}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -70,6 +73,10 @@ class Settings:
     pledge_announce_channel_id: int | None = None
     pledge_allow_local_urls: bool = False
     pledges_bot_wide: bool = False
+    youtube_api_key: str | None = field(default=None, repr=False)
+    youtube_api_base_url: str = DEFAULT_YOUTUBE_API_BASE_URL
+    youtube_base_url: str = DEFAULT_YOUTUBE_BASE_URL
+    apple_lookup_url: str = DEFAULT_APPLE_LOOKUP_URL
     admin_log_channel_id: int | None = None
     alerts_poll: bool = True
     alerts_sources: tuple[str, ...] = ()
@@ -134,6 +141,7 @@ class Settings:
             web_port=reader.get("WEB_PORT", None, _int_parser(1, 65535)),
             web_host=reader.get("WEB_HOST", "127.0.0.1", str.strip),
             web_public_url=reader.get("WEB_PUBLIC_URL", None, _url_parser(("http", "https"))),
+            **_channel_check_settings(reader),
             admin_log_channel_id=reader.get("ADMIN_LOG_CHANNEL_ID", None, _parse_snowflake),
             **_alert_settings(reader),
         )
@@ -162,8 +170,21 @@ class Settings:
             self.congress_api_key,
             self.openstates_api_key,
             self.legiscan_api_key,
+            self.youtube_api_key,
         )
         return tuple(s for s in keys if s)
+
+
+def _channel_check_settings(reader: _Reader) -> dict[str, Any]:
+    web = _url_parser(("http", "https"))
+    return {
+        "youtube_api_key": reader.get("YOUTUBE_API_KEY", None, str.strip),
+        "youtube_api_base_url": reader.get(
+            "YOUTUBE_API_BASE_URL", DEFAULT_YOUTUBE_API_BASE_URL, web
+        ),
+        "youtube_base_url": reader.get("YOUTUBE_BASE_URL", DEFAULT_YOUTUBE_BASE_URL, web),
+        "apple_lookup_url": reader.get("APPLE_LOOKUP_URL", DEFAULT_APPLE_LOOKUP_URL, web),
+    }
 
 
 def _alert_settings(reader: _Reader) -> dict[str, Any]:

@@ -340,13 +340,19 @@ class GuardedFetcher:
         self._max_redirects = max_redirects
         self._timeout = timeout
 
-    async def fetch(self, url: str) -> Fetched:
-        """Fetch url (following safe redirects) and return its text."""
+    async def fetch(self, url: str, headers: dict[str, str] | None = None) -> Fetched:
+        """Fetch url (following safe redirects) and return its text.
+
+        `headers` (an API key, a consent cookie) go to url's own origin only: a redirect to
+        another scheme, host or port drops them, as browsers drop credentials.
+        """
+        origin = _origin(url)
         for _ in range(self._max_redirects + 1):
             await self.check(url)
+            sent = headers if headers and _origin(url) == origin else None
             try:
                 async with self._client.stream(
-                    "GET", url, timeout=self._timeout, follow_redirects=False
+                    "GET", url, headers=sent, timeout=self._timeout, follow_redirects=False
                 ) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = str(response.url.join(response.headers["location"]))
@@ -390,6 +396,14 @@ class GuardedFetcher:
                 raise RefusedUrl("That page is too large to check.")
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    try:
+        parts = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, UnicodeError):
+        return ("", "", None)
+    return (parts.scheme, parts.host, parts.port)
 
 
 def _bad_link(url: str) -> str:

@@ -28,3 +28,10 @@ class SlidingWindow:
             return self.window - (now - events[0])
         events.append(now)
         return 0.0
+
+    def wait(self, key: object) -> float:
+        """Seconds until `key` may have another event (0: now), without recording one."""
+        events = self._events.get(key)
+        if not events or len(events) < self.limit:
+            return 0.0
+        return max(0.0, self.window - (self._clock() - events[0]))

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import CoalitionBot
-from bot.pledges.model import AUDIENCE_RANGES, Pledge, PledgeForm
+from bot.pledges.model import AUDIENCE_RANGES, Pledge, PledgeForm, PledgeStatus
 from bot.pledges.service import PledgeService
 from bot.ui.actions import announce_milestone, grant_pledge_role, remove_pledge_role
 from bot.ui.chart import pledges_chart
@@ -21,7 +21,7 @@ from bot.ui.pledges import (
     pledge_modal_intro,
     signed_text,
     status_embed,
-    verify_instructions,
+    verify_failed_text,
     wall_pages,
 )
 from bot.ui.replies import reply, reply_private
@@ -31,9 +31,21 @@ from bot.ui.views import SafeModal, SafeView
 WALL_LIMIT = 2500
 URL_HINTS = {
     "youtuber": "https://www.youtube.com/@yourhandle",
-    "podcaster": "Your show's RSS feed, Apple Podcasts or Spotify link",
+    "podcaster": "RSS feed or Apple Podcasts link; Spotify link + RSS feed on line 2",
     "newsletter": "https://yourname.substack.com",
     "other": "https://your-public-page.example",
+}
+# Who sees what (Discord allows 100 characters in a field's description).
+_AUDIENCE_NOTE = "Optional. Counted only in anonymous totals, never shown with your name."
+_PRIVATE_LINK = "Used only to check the channel is yours; never shown publicly."
+LINK_NOTES = {
+    "youtuber": _PRIVATE_LINK,
+    "podcaster": (
+        "Never shown publicly. Spotify? Add your RSS feed on line 2: "
+        "Spotify pages hide descriptions."
+    ),
+    "newsletter": _PRIVATE_LINK,
+    "other": _PRIVATE_LINK,
 }
 
 
@@ -52,11 +64,16 @@ class PledgeModal(SafeModal):
             placeholder="The name you create under",
             default=existing.public_name if existing else None,
         )
+        podcaster = creator_type == "podcaster"
+        link = existing.channel_url if existing else None
+        if existing and existing.feed_url and podcaster:
+            link = f"{existing.channel_url}\n{existing.feed_url}"
         self.url = discord.ui.TextInput(
             custom_id="pledge:url",
-            max_length=300,
+            max_length=610 if podcaster else 300,
+            style=discord.TextStyle.paragraph if podcaster else discord.TextStyle.short,
             placeholder=URL_HINTS[creator_type],
-            default=existing.channel_url if existing else None,
+            default=link,
         )
         self.audience = discord.ui.Select(
             custom_id="pledge:audience",
@@ -67,9 +84,27 @@ class PledgeModal(SafeModal):
             options=[discord.SelectOption(label=r, value=r) for r in AUDIENCE_RANGES],
         )
         self.wall = discord.ui.Checkbox(custom_id="pledge:wall", default=False)
-        self.add_item(discord.ui.Label(text="Public name", component=self.name))
-        self.add_item(discord.ui.Label(text="Channel, show or newsletter link", component=self.url))
-        self.add_item(discord.ui.Label(text="Audience size", component=self.audience))
+        self.add_item(
+            discord.ui.Label(
+                text="Public name",
+                description="Shown on the public wall only if you tick the box below.",
+                component=self.name,
+            )
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Channel, show or newsletter link",
+                description=LINK_NOTES[creator_type],
+                component=self.url,
+            )
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="Audience size",
+                description=_AUDIENCE_NOTE,
+                component=self.audience,
+            )
+        )
         self.add_item(
             discord.ui.Label(
                 text="Show my name on the public wall",
@@ -88,7 +123,11 @@ class PledgeModal(SafeModal):
         )
         result = await self.cog.service.sign(interaction.user.id, interaction.guild_id, form)
         example = self.cog.service.pledge_is_example()
-        await reply_private(interaction, signed_text(result.pledge, result.updated, example))
+        text = signed_text(result.pledge, result.updated, example)
+        pending = result.pledge.status is PledgeStatus.PENDING
+        await reply(
+            interaction, text, view=CheckChannel(self.cog) if pending else None, ephemeral=True
+        )
 
 
 class ConfirmWithdraw(SafeView):
@@ -125,12 +164,32 @@ class ConfirmWithdraw(SafeView):
         await interaction.response.edit_message(content="Nothing changed.", view=None)
 
 
+class CheckChannel(SafeView):
+    """After signing: check the channel from the reply itself."""
+
+    def __init__(self, cog: Pledges) -> None:
+        super().__init__(timeout=900)
+        self.cog = cog
+
+    @discord.ui.button(
+        label="Check my channel", style=discord.ButtonStyle.primary, custom_id="pledge:check"
+    )
+    async def check(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self.cog.run_verify(interaction)
+
+
 class AskReview(SafeView):
-    """Offered after a failed check: let a person look instead."""
+    """Offered after a failed check: check again, or let a person look instead."""
 
     def __init__(self, cog: Pledges) -> None:
         super().__init__(timeout=600)
         self.cog = cog
+
+    @discord.ui.button(
+        label="Check again", style=discord.ButtonStyle.primary, custom_id="pledge:check-again"
+    )
+    async def again(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await self.cog.run_verify(interaction)
 
     @discord.ui.button(
         label="Ask a person to review it",
@@ -171,10 +230,14 @@ class Pledges(commands.Cog):
     @pledge.command(name="verify")
     async def verify_command(self, interaction: discord.Interaction) -> None:
         """Check that your verification code is on your channel, show or newsletter."""
+        await self.run_verify(interaction)
+
+    async def run_verify(self, interaction: discord.Interaction) -> None:
+        """Check the signer's channel: from /pledge verify or a Check button."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.service.verify(interaction.user.id)
         if not result.verified:
-            text = "I couldn't find your code there yet.\n\n" + verify_instructions(result.pledge)
+            text = verify_failed_text(result.pledge, result.check, result.retry_in)
             await reply(interaction, text, view=AskReview(self), ephemeral=True)
             return
         settings = self.bot.settings

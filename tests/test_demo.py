@@ -120,7 +120,7 @@ def test_a_person_asks_signs_and_leaves(terminal: Terminal, tmp_path: Path) -> N
     terminal.type("y")
     signed = terminal.expect(r"/pledge verify[\s\S]*> $")
     assert "Only you can see this" in signed
-    assert "Thank you for signing" in signed
+    assert "Signed — one step left" in signed
     assert re.search(r"CCAI-[A-Z0-9]{8}", signed)
 
     terminal.type("/pledge count")

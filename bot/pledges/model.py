@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import UserFacingError
 from bot.pledges.urls import CreatorType
+
+if TYPE_CHECKING:
+    from bot.pledges.verify import CheckResult
 
 MAX_NAME_LENGTH = 80
 AUDIENCE_RANGES = ("under 1k", "1k–10k", "10k–100k", "100k–1M", "over 1M")
@@ -30,6 +33,7 @@ class PledgeForm:
     channel_url: str
     audience: str | None
     show_on_wall: bool
+    feed_url: str | None = None  # a podcast's RSS feed, given on the link's second line
 
     @classmethod
     def validate(
@@ -54,7 +58,14 @@ class PledgeForm:
             raise UserFacingError("Your public name contains characters that can't be shown.")
         if audience is not None and audience not in AUDIENCE_RANGES:
             raise UserFacingError("Pick your audience size from the list, or leave it empty.")
-        return cls(kind, name, channel_url, audience, bool(show_on_wall))
+        links = channel_url.split()
+        if len(links) > 2 or (len(links) == 2 and kind is not CreatorType.PODCASTER):
+            raise UserFacingError(
+                "Give one link (podcasters on Spotify: the show link, then the RSS feed)."
+            )
+        feed = links[1] if len(links) == 2 else None
+        link = links[0] if links else channel_url
+        return cls(kind, name, link, audience, bool(show_on_wall), feed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +90,7 @@ class Pledge:
     updated_at: str
     verified_at: str | None
     verified_by: str | None
+    feed_url: str | None = None
 
     @classmethod
     def from_row(cls, row: Any) -> Pledge:
@@ -101,6 +113,7 @@ class Pledge:
             updated_at=row["updated_at"],
             verified_at=row["verified_at"],
             verified_by=row["verified_by"],
+            feed_url=row["feed_url"],
         )
 
 
@@ -125,6 +138,8 @@ class VerifyResult:
     pledge: Pledge
     verified: bool
     milestone: int | None = None
+    check: CheckResult | None = None  # what was read, when a check ran
+    retry_in: float = 0.0  # seconds until the signer may check again (0: now)
 
 
 @dataclass(frozen=True, slots=True)

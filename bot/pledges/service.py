@@ -22,7 +22,8 @@ from bot.pledges.model import (
     VerifyResult,
     next_milestone_reached,
 )
-from bot.pledges.urls import normalize_channel_url
+from bot.pledges.urls import ChannelUrl, CreatorType, normalize_channel_url
+from bot.pledges.verify import ChannelChecker
 from bot.ratelimit import SlidingWindow
 
 log = logging.getLogger(__name__)
@@ -37,17 +38,18 @@ SELECT user_id FROM pledges WHERE channel_key = ? AND user_id != ? AND status !=
 """
 _INSERT = """
 INSERT INTO pledges (user_id, guild_id, creator_type, public_name, channel_url, channel_key,
-    audience, show_on_wall, status, review_reason, verify_code, pledge_version, pledge_text_hash,
-    signed_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    feed_url, audience, show_on_wall, status, review_reason, verify_code, pledge_version,
+    pledge_text_hash, signed_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 _UPDATE = """
 UPDATE pledges SET guild_id = ?, creator_type = ?, public_name = ?, channel_url = ?,
-    channel_key = ?, audience = ?, show_on_wall = ?, status = ?, review_reason = ?,
+    channel_key = ?, feed_url = ?, audience = ?, show_on_wall = ?, status = ?, review_reason = ?,
     verify_code = ?, pledge_version = ?, pledge_text_hash = ?, signed_at = ?, updated_at = ?,
     verified_at = ?, verified_by = ?
 WHERE user_id = ?
 """
+_SET_FEED = "UPDATE pledges SET feed_url = ? WHERE id = ? AND feed_url IS NULL"
 # Verification happens once: the status changes only if nobody verified the pledge meanwhile
 # (and, for the automatic check, only if it still carries the code that was found).
 _MARK_VERIFIED = """
@@ -87,6 +89,7 @@ EXPORT_COLUMNS = (
     "creator_type",
     "public_name",
     "channel_url",
+    "feed_url",
     "audience",
     "show_on_wall",
     "status",
@@ -99,6 +102,11 @@ EXPORT_COLUMNS = (
 )
 
 
+SPOTIFY_FEED_NEEDED = (
+    "Spotify show pages don't show your show's description, so the code is checked in your RSS "
+    "feed. Put the feed link on a second line, under the Spotify link (your podcast host shows "
+    "it in the show's settings)."
+)
 _WAITING = "Your pledge is waiting for a person to review it; you'll get the role once approved."
 _NOT_APPROVED = "Your pledge was not approved. Ask the organisers, or sign again with another link."
 _OTHER_SERVER = "That pledge was not signed in this server, so it can't be handled from here."
@@ -125,10 +133,11 @@ class PledgeService:
         allow_local_urls: bool = False,
         verify_limit: SlidingWindow | None = None,
         bot_wide: bool = False,
+        checker: ChannelChecker | None = None,
     ) -> None:
         self._db = db
         self._pledge_text = pledge_text
-        self._fetcher = fetcher
+        self._checker = checker or ChannelChecker(fetcher)
         self._allow_local = allow_local_urls
         self._verify_limit = verify_limit or SlidingWindow(limit=3, window=600)
         self._bot_wide = bot_wide
@@ -148,6 +157,7 @@ class PledgeService:
     async def sign(self, user_id: int, guild_id: int | None, form: PledgeForm) -> SignResult:
         """Store or update the signer's pledge; a channel someone else claimed goes to review."""
         channel = normalize_channel_url(form.channel_url, form.creator_type, self._allow_local)
+        feed = self._feed_for(channel, form.feed_url)
         text = self.pledge_text()
         now = _now()
         async with self._db.transaction() as conn:
@@ -169,6 +179,7 @@ class PledgeService:
                 form.public_name,
                 channel.url,
                 channel.key,
+                feed,
                 form.audience,
                 int(form.show_on_wall),
                 status.value,
@@ -192,6 +203,21 @@ class PledgeService:
                 await conn.execute(_EVENT, ("review", form.creator_type.value, now))
             stored = Pledge.from_row(await conn.fetchone(_BY_USER, (user_id,)))
         return SignResult(stored, updated=existing is not None)
+
+    def _feed_for(self, channel: ChannelUrl, raw_feed: str | None) -> str | None:
+        """The RSS feed given with a podcast link: required for Spotify, optional for Apple."""
+        if raw_feed is None:
+            if channel.kind == "spotify-show":
+                raise UserFacingError(SPOTIFY_FEED_NEEDED)
+            return None
+        if channel.kind not in ("spotify-show", "apple-podcasts"):
+            raise UserFacingError(
+                "Only a Spotify or Apple Podcasts link takes a feed on a second line."
+            )
+        feed = normalize_channel_url(raw_feed, CreatorType.PODCASTER, self._allow_local)
+        if feed.kind not in ("podcast-feed", "site"):
+            raise UserFacingError("The second line must be your show's RSS feed link.")
+        return feed.url
 
     async def get(self, user_id: int) -> Pledge | None:
         """The signer's pledge, or None."""
@@ -219,14 +245,14 @@ class PledgeService:
             raise UserFacingError(
                 f"Please wait {wait / 60:.0f} more minute(s) before checking again."
             )
-        page = await self._fetcher.fetch(verification_url(pledge.channel_url))
-        if page.status >= 400:
-            raise UserFacingError(
-                f"Your page answered with an error ({page.status}). Check that it is public."
-            )
-        if pledge.verify_code not in page.text:
-            return VerifyResult(pledge, verified=False)
-        return await self._mark_verified(pledge, "automatic", code=pledge.verify_code)
+        check = await self._checker.check(pledge)
+        if check.feed_url and not pledge.feed_url:
+            await self._db.execute(_SET_FEED, (check.feed_url, pledge.id))
+        if not check.found:
+            retry = self._verify_limit.wait(user_id)
+            return VerifyResult(pledge, verified=False, check=check, retry_in=retry)
+        result = await self._mark_verified(pledge, "automatic", code=pledge.verify_code)
+        return VerifyResult(result.pledge, result.verified, result.milestone, check=check)
 
     async def _mark_verified(
         self, pledge: Pledge, by: str, *, code: str | None = None
@@ -359,13 +385,6 @@ def pledge_text_from(section_body: str, version: str, *, example: bool = False) 
     """Fingerprint the pledge text so the consent record says exactly what was agreed."""
     digest = hashlib.sha256(section_body.encode()).hexdigest()
     return PledgeText(version, section_body, digest, example)
-
-
-def verification_url(channel_url: str) -> str:
-    """Where the code is expected: a YouTube channel's about page, else the page or feed itself."""
-    if channel_url.startswith("https://www.youtube.com/"):
-        return channel_url + "/about"
-    return channel_url
 
 
 async def _scalar(conn: Connection, sql: str) -> int:

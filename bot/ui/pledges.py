@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from math import ceil
+
 import discord
 
+from bot.pledges.extract import Blocked
 from bot.pledges.model import Counts, Pledge, PledgeStatus
-from bot.pledges.urls import CreatorType
+from bot.pledges.verify import CheckResult, platform_of
 from bot.ui.example import example_label, labelled
 from bot.ui.help import COLOUR
 from bot.ui.paginator import chunk
@@ -13,17 +16,62 @@ from bot.ui.text import plain, truncate
 
 WALL_PAGE_SIZE = 10
 
-WHERE_TO_PUT_THE_CODE = {
-    CreatorType.YOUTUBER: "your channel description (YouTube Studio → Customization → Description)",
-    CreatorType.PODCASTER: "your podcast feed: the show description, or a `podcast:txt` tag",
-    CreatorType.NEWSLETTER: "your newsletter's about page or home page",
-    CreatorType.OTHER: "the public page you linked",
-}
 STATUS_TEXT = {
     PledgeStatus.PENDING: "signed — waiting for you to verify your channel",
     PledgeStatus.REVIEW: "signed — waiting for a person to review it",
     PledgeStatus.VERIFIED: "verified",
     PledgeStatus.REJECTED: "not approved",
+}
+
+
+# Where the code goes, step by step, on each platform (bot.pledges.verify.platform_of).
+WHERE_STEPS = {
+    "youtube": (
+        "Open YouTube Studio → **Customization** → **Profile** (on older layouts, Basic info).",
+        "Paste the code anywhere in your channel **Description** and press **Publish**.",
+    ),
+    "podcast": (
+        "In your podcast host's show settings, paste the code into the **show description** "
+        "(or add it as a `<podcast:txt>` tag, if your host offers that).",
+        "Save. Your RSS feed carries it from there; it is the feed that is checked.",
+    ),
+    "substack": (
+        "In Substack, open your publication's **Settings** → **Basics**.",
+        "Paste the code into the **short description** and save.",
+    ),
+    "beehiiv": (
+        "In beehiiv, open **Settings** → **Publication**.",
+        "Paste the code into the publication **description** and save.",
+    ),
+    "ghost": (
+        "In Ghost Admin, open **Settings** → **General** → **Title & description**.",
+        "Paste the code into the **site description** and save.",
+    ),
+    "buttondown": (
+        "In Buttondown, open **Settings** and find your newsletter's **description**.",
+        "Paste the code into it and save.",
+    ),
+    "newsletter": (
+        "In your newsletter's settings, find the publication **description** (the text shown "
+        "when your home page is shared).",
+        "Paste the code into it and save.",
+    ),
+    "site": ("Put the code anywhere in the visible text of the page you linked, and publish.",),
+}
+WHERE_STEPS["apple"] = WHERE_STEPS["spotify"] = WHERE_STEPS["podcast"]
+TAKES_A_FEW_MINUTES = (
+    "A change can take a few minutes to show (YouTube and podcast hosts cache pages and feeds). "
+    "You can remove the code once you're verified."
+)
+BLOCKED_TEXT = {
+    Blocked.CONSENT: (
+        "{site} asked for cookie consent instead of showing {page}, so I couldn't read it. "
+        "Try again later, or ask a person to review it."
+    ),
+    Blocked.BOT_CHECK: (
+        "{site} asked me to prove I'm not a bot instead of showing {page}, so I couldn't read "
+        "it. Try again later, or ask a person to review it."
+    ),
 }
 
 
@@ -34,23 +82,48 @@ def signed_text(pledge: Pledge, updated: bool, example: bool) -> str:
 
 
 def _signed(pledge: Pledge, updated: bool) -> str:
-    head = "Your pledge is updated." if updated else "Thank you for signing the creators' pledge!"
     if pledge.status is PledgeStatus.REVIEW:
+        head = "Your pledge is updated." if updated else "Signed."
         return (
             f"{head} That channel is already linked to another signer, so a person will review "
             "your pledge. You'll get the role once it's approved."
         )
     if pledge.status is PledgeStatus.VERIFIED:
+        head = "Your pledge is updated." if updated else "Signed."
         return f"{head} Your channel is already verified."
-    return f"{head}\n\n{verify_instructions(pledge)}"
+    head = "Updated — one step left" if updated else "Signed — one step left"
+    return f"**{head}:** show that the channel is yours.\n\n{verify_instructions(pledge)}"
 
 
-def verify_instructions(pledge: Pledge) -> str:
-    where = WHERE_TO_PUT_THE_CODE[pledge.creator_type]
+def verify_instructions(pledge: Pledge, platform: str | None = None) -> str:
+    """The code, where it goes on the signer's platform, step by step, and what happens next."""
+    steps = WHERE_STEPS.get(platform or platform_of(pledge), WHERE_STEPS["site"])
+    numbered = "\n".join(f"{n}. {step}" for n, step in enumerate(steps, start=1))
     return (
-        f"To prove the channel is yours, put this code in {where}:\n"
-        f"```\n{pledge.verify_code}\n```\n"
-        f"Then run `/pledge verify`. You can remove the code once you're verified."
+        f"Your code:\n```\n{pledge.verify_code}\n```\n{numbered}\n"
+        f"{len(steps) + 1}. Press **Check my channel** (or run `/pledge verify`).\n\n"
+        f"{TAKES_A_FEW_MINUTES}"
+    )
+
+
+def verify_failed_text(pledge: Pledge, check: CheckResult | None, retry_in: float) -> str:
+    """Why a check didn't verify: which page was read, and what to do next."""
+    when = (
+        "You can check again now."
+        if retry_in <= 0
+        else f"You can check again in {max(1, ceil(retry_in / 60))} minute(s)."
+    )
+    if check is None:
+        return f"I couldn't find your code yet. {when}"
+    page = plain(check.page, 300)
+    if check.blocked is not None:
+        site = "YouTube" if check.platform == "youtube" else "The site"
+        return f"{BLOCKED_TEXT[check.blocked].format(site=site, page=page)} {when}"
+    if check.problem is not None:
+        return f"I read {page}, but couldn't check it: {check.problem} {when}"
+    return (
+        f"I read {page} and couldn't find your code in {check.place}.\n\n"
+        f"{verify_instructions(pledge, check.platform)}\n{when}"
     )
 
 

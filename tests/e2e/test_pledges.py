@@ -127,7 +127,7 @@ async def test_signing_again_updates(
 ) -> None:
     await sign(fake, fake.member, pages.url("/alex"))
     message, _ = await sign(fake, fake.member, pages.url("/alex"), name="Alex Two")
-    assert message["content"].startswith("Your pledge is updated.")
+    assert message["content"].startswith("**Updated — one step left")
 
 
 async def test_bad_input_is_refused_and_nothing_is_stored(

@@ -83,10 +83,12 @@ async def test_a_channel_claimed_by_someone_else_goes_to_review(service: PledgeS
 
 async def test_verify_finds_the_code_on_the_public_page(service: PledgeService) -> None:
     pledge = (await service.sign(1, 99, form())).pledge
-    PAGES["https://www.youtube.com/@maker/about"] = "<meta content='About me'>"
+    PAGES["https://www.youtube.com/@maker/about"] = "<meta property='og:description' content='Me'>"
     missing = await service.verify(1)
     assert not missing.verified
-    PAGES["https://www.youtube.com/@maker/about"] = f"<meta content='Code {pledge.verify_code}'>"
+    PAGES["https://www.youtube.com/@maker/about"] = (
+        f"<meta property='og:description' content='Code {pledge.verify_code}'>"
+    )
     found = await service.verify(1)
     assert found.verified and found.pledge.status is PledgeStatus.VERIFIED
     assert found.pledge.verified_by == "automatic"
@@ -213,8 +215,10 @@ async def test_podcast_feed_with_podcast_txt_verifies(service: PledgeService) ->
 
 async def test_an_error_page_is_explained(service: PledgeService) -> None:
     await service.sign(1, 1, form("https://gone.example.com/", "other"))
-    with pytest.raises(UserFacingError, match="error \\(404\\)"):
-        await service.verify(1)
+    result = await service.verify(1)
+    assert not result.verified and result.check is not None
+    assert result.check.page == "https://gone.example.com"
+    assert "error (404)" in (result.check.problem or "")
 
 
 async def test_simultaneous_verifies_by_the_ninth_signer_verify_once_and_announce_nothing(
@@ -251,7 +255,7 @@ async def _three_quick_verifies(service: PledgeService, db: Database, page: dict
         pledge = (await service.sign(user, 1, form(url, "newsletter"))).pledge
         assert (await service.approve(pledge.id, 1)).milestone is None
     ninth = await service.sign(9, 1, form("https://writer9.substack.com", "newsletter"))
-    page["text"] = f"pledge {ninth.pledge.verify_code}"
+    page["text"] = f'<meta name="description" content="pledge {ninth.pledge.verify_code}">'
     results = await asyncio.gather(*(service.verify(9) for _ in range(3)))
     assert all(r.verified for r in results)
     assert [r.milestone for r in results] == [None, None, None]
