@@ -1,6 +1,6 @@
 """coalition-bot beside a bare discord.py bot under bursts of /ask, /help and /pledge sign.
 
-Run: .venv/bin/python -m bench.interactions_bench [N ...] [--only bare|coalition]
+Run: .venv/bin/python -m bench.interactions_bench [N ...] [--only bare|coalition] [--env K=V]
 
 Both bots run as child processes (as tests/e2e runs them, without dev mode), one after the other,
 each against a fresh local Discord emulator (tests/fakediscord) in this process. The bare bot
@@ -150,11 +150,11 @@ async def sign_burst(fake: FakeDiscord, users: list[User]) -> tuple[list[float],
     return acks, open_phase + submit_phase
 
 
-async def measure(name: str, sizes: list[int], workdir: Path) -> Run:
+async def measure(name: str, sizes: list[int], workdir: Path, extra: dict[str, str]) -> Run:
     run = Run(name)
     async with FakeDiscord() as fake:
         fake.interaction_window = None  # count late answers instead of failing on them
-        env = {"LOG_LEVEL": "WARNING"}
+        env = {"LOG_LEVEL": "WARNING", **extra}
         if name == "bare":
             process: BotProcess = BareBotProcess(fake, workdir, env, dev_mode=False)
         else:
@@ -226,12 +226,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[200, 1000])
     parser.add_argument("--only", choices=("bare", "coalition"))
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="KEY=VALUE", help="for both bot processes"
+    )
     args = parser.parse_args()
     names = [args.only] if args.only else ["bare", "coalition"]
     runs = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
-            runs[name] = await measure(name, args.sizes, Path(tmp) / name)
+            extra = dict(item.split("=", 1) for item in args.env)
+            runs[name] = await measure(name, args.sizes, Path(tmp) / name, extra)
     report(runs, args.sizes)
 
 
