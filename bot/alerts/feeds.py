@@ -12,6 +12,7 @@ import html
 import json
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from xml.sax import SAXParseException
 
@@ -60,7 +61,13 @@ def entry_time(entry: Any) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None
+    return _iso(parsed)
+
+
+@lru_cache(maxsize=8192)
+def _iso(parsed: Any) -> str:
     # feedparser's struct_time is already UTC; timegm reads it as such (mktime would not).
+    # Feeds repeat their times, so each is converted once.
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
 
 

@@ -91,3 +91,16 @@ def test_descriptions_are_sanitised_as_feedparser_does() -> None:
     assert fast is not None
     assert fast.entries[0]["summary"] == feedparser.parse(body).entries[0]["summary"]
     assert "script" not in fast.entries[0]["summary"]
+
+
+@pytest.mark.parametrize(
+    "link", ["https:///www.govinfo.gov/a", "http://x.example/a?b=1&amp;c=2", "/relative/path", ""]
+)
+def test_links_and_guids_are_joined_as_feedparser_joins_them(link: str) -> None:
+    body = (
+        f'<rss version="2.0"><channel><item><title>t</title><link>{link}</link>'
+        f"<guid>{link or 'g'}</guid></item><item><guid>{link or 'g'}</guid></item></channel></rss>"
+    ).encode()
+    fast = parse_fast(body)
+    assert fast is not None
+    assert _view(fast) == _view(feedparser.parse(body))
