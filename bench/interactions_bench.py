@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python -m bench.interactions_bench [N ...] [--only bare|coalition] [--env K=V]
 
-Both bots run as child processes (as tests/e2e runs them, without dev mode), one after the other,
-each against a fresh local Discord emulator (tests/fakediscord) in this process. The bare bot
+Both bots run at once as child processes (as tests/e2e runs them, without dev mode), each against
+its own local Discord emulator (tests/fakediscord) in this process; each burst runs --reps times
+(3), alternating between the two bots, and the run with the median rate is reported. The bare bot
 (bench/bare_bot.py) has the same three commands and does the least for each: /ask and /help reply
 with one embed, /pledge sign opens a two-field modal and stores the submission with one aiosqlite
 insert. For each burst size N (200 and 1,000 by default), N new members fire each command at once:
@@ -12,7 +13,7 @@ insert. For each burst size N (200 and 1,000 by default), N new members fire eac
 - answers/s: N divided by the time from the first interaction sent to the last callback (for
   /pledge sign: all N open the modal at once, then, after a pause that is not counted, all N
   submit at once; the rate is N over the two bursts' time together);
-- RSS of the bot process after each burst, and its peak (VmHWM) at the end.
+- RSS of the bot process after each burst (all its repetitions), and its peak (VmHWM) at the end.
 The ratios are coalition-bot / bare bot, measured in the same run.
 """
 
@@ -23,6 +24,7 @@ import asyncio
 import sys
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -150,34 +152,60 @@ async def sign_burst(fake: FakeDiscord, users: list[User]) -> tuple[list[float],
     return acks, open_phase + submit_phase
 
 
-async def measure(name: str, sizes: list[int], workdir: Path, extra: dict[str, str]) -> Run:
-    run = Run(name)
-    async with FakeDiscord() as fake:
-        fake.interaction_window = None  # count late answers instead of failing on them
-        env = {"LOG_LEVEL": "WARNING", **extra}
-        if name == "bare":
-            process: BotProcess = BareBotProcess(fake, workdir, env, dev_mode=False)
-        else:
-            process = BotProcess(fake, workdir, env, dev_mode=False)
-        async with process as bot:
-            await bot.until_ready()
-            assert bot.proc is not None
-            pid = bot.proc.pid
-            await asyncio.sleep(0.5)  # let the start settle (first GC, command sync)
-            run.ready_rss = memory(pid)[0]
-            for size in sizes:
-                for line in ("ask", "help", "pledge sign"):
-                    users = [fake.add_member(f"{name}-{line}-{size}-{n}") for n in range(size)]
-                    try:
-                        acks, elapsed = await burst(fake, line, users)
-                    except AssertionError as exc:
-                        raise SystemExit(f"{name} {line}: {exc}\n{bot.log()[-3000:]}") from None
-                    run.bursts[(line, size)] = Burst(acks, elapsed, memory(pid)[0])
-            run.peak_rss = memory(pid)[1]
-            await bot.stop()
-        if process.returncode != 0:
-            raise SystemExit(f"{name} bot exited {process.returncode}:\n{process.log()[-3000:]}")
-    return run
+@dataclass
+class Live:
+    run: Run
+    fake: FakeDiscord
+    bot: BotProcess
+    pid: int
+
+
+async def start(name: str, stack: AsyncExitStack, workdir: Path, extra: dict[str, str]) -> Live:
+    fake = await stack.enter_async_context(FakeDiscord())
+    fake.interaction_window = None  # count late answers instead of failing on them
+    env = {"LOG_LEVEL": "WARNING", **extra}
+    cls = BareBotProcess if name == "bare" else BotProcess
+    bot = await stack.enter_async_context(cls(fake, workdir, env, dev_mode=False))
+    await bot.until_ready()
+    assert bot.proc is not None
+    return Live(Run(name), fake, bot, bot.proc.pid)
+
+
+async def one_burst(live: Live, line: str, size: int, rep: int) -> Burst:
+    name = live.run.name
+    users = [live.fake.add_member(f"{name}-{line}-{size}-{rep}-{n}") for n in range(size)]
+    try:
+        acks, elapsed = await burst(live.fake, line, users)
+    except AssertionError as exc:
+        raise SystemExit(f"{name} {line}: {exc}\n{live.bot.log()[-3000:]}") from None
+    return Burst(acks, elapsed, memory(live.pid)[0])
+
+
+async def measure(
+    names: list[str], sizes: list[int], reps: int, workdir: Path, extra: dict[str, str]
+) -> dict[str, Run]:
+    """Both bots up at once; each burst runs `reps` times, alternating between the bots, and the
+    run with the median rate is kept (the machine's other load changes from second to second)."""
+    async with AsyncExitStack() as stack:
+        lives = [await start(name, stack, workdir / name, extra) for name in names]
+        await asyncio.sleep(0.5)  # let the start settle (first GC, command sync)
+        for live in lives:
+            live.run.ready_rss = memory(live.pid)[0]
+        for size in sizes:
+            for line in ("ask", "help", "pledge sign"):
+                tries: dict[str, list[Burst]] = {live.run.name: [] for live in lives}
+                for rep in range(reps):
+                    for live in lives if rep % 2 == 0 else lives[::-1]:
+                        tries[live.run.name].append(await one_burst(live, line, size, rep))
+                for live in lives:
+                    ordered = sorted(tries[live.run.name], key=lambda b: b.rate)
+                    live.run.bursts[(line, size)] = ordered[len(ordered) // 2]
+        for live in lives:
+            live.run.peak_rss = memory(live.pid)[1]
+            code = await live.bot.stop()
+            if code != 0:
+                raise SystemExit(f"{live.run.name} bot exited {code}:\n{live.bot.log()[-3000:]}")
+        return {live.run.name: live.run for live in lives}
 
 
 def report(runs: dict[str, Run], sizes: list[int]) -> None:
@@ -226,16 +254,16 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("sizes", nargs="*", type=int, default=[200, 1000])
     parser.add_argument("--only", choices=("bare", "coalition"))
+    parser.add_argument("--reps", type=int, default=3, help="runs of each burst per bot")
     parser.add_argument(
         "--env", action="append", default=[], metavar="KEY=VALUE", help="for both bot processes"
     )
     args = parser.parse_args()
     names = [args.only] if args.only else ["bare", "coalition"]
-    runs = {}
+    extra = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory() as tmp:
-        for name in names:
-            extra = dict(item.split("=", 1) for item in args.env)
-            runs[name] = await measure(name, args.sizes, Path(tmp) / name, extra)
+        runs = await measure(names, args.sizes, args.reps, Path(tmp), extra)
+    print(f"median of {args.reps} alternating runs per burst")
     report(runs, args.sizes)
 
 
