@@ -16,17 +16,7 @@ from functools import lru_cache
 from typing import Any
 from xml.sax import SAXParseException
 
-import feedparser
-import feedparser.api
-from defusedxml import DefusedXmlException
-
-from bot.alerts.fastfeed import parse_fast
 from bot.alerts.sources import HttpGetter, SourceError, get
-
-# defusedxml's expat reader refuses entity declarations (billion laughs, external entities).
-# feedparser falls back to its loose parser for such feeds, which never resolves them.
-if "defusedxml.expatreader" not in feedparser.api.PREFERRED_XML_PARSERS:
-    feedparser.api.PREFERRED_XML_PARSERS.insert(0, "defusedxml.expatreader")
 
 MAX_FEED_BYTES = 5_000_000
 _TAGS = re.compile(r"<[^>]+>")
@@ -36,6 +26,13 @@ def parse_feed(body: bytes) -> Any:
     """Parse a feed; raise SourceError when it is not a feed at all."""
     if len(body) > MAX_FEED_BYTES:
         raise SourceError("feed larger than 5 MB")
+    # Imported on first use (about 8 MB): a bot whose feed sources are off never loads them.
+    import feedparser
+    from defusedxml import DefusedXmlException
+
+    from bot.alerts.fastfeed import parse_fast
+
+    _harden(feedparser)
     fast = parse_fast(body)
     if fast is not None:
         return fast
@@ -49,6 +46,14 @@ def parse_feed(body: bytes) -> Any:
     if not parsed.get("version") and not parsed.get("entries"):
         raise SourceError("not an RSS or Atom feed")
     return parsed
+
+
+def _harden(feedparser: Any) -> None:
+    # defusedxml's expat reader refuses entity declarations (billion laughs, external entities).
+    # feedparser falls back to its loose parser for such feeds, which never resolves them.
+    preferred = feedparser.api.PREFERRED_XML_PARSERS
+    if "defusedxml.expatreader" not in preferred:
+        preferred.insert(0, "defusedxml.expatreader")
 
 
 def strip_html(text: str | None) -> str:
