@@ -6,8 +6,9 @@ transaction when `max_rows` are waiting or `interval` seconds have passed, which
 clean stop; a failed batch stays queued and is tried again by the next flush. Readers that must
 see the rows (a report, a vote on a just-asked question) call `flush()` first.
 
-The flushing loop is started through the owner's `Tasks` (`start(tasks)`); until then `add()`
-writes at once, as a plain insert would.
+The flushing loop is started through the owner's `Tasks` (`start(tasks)`); until then, and
+while the database refuses writes (a full disk), `add()` writes at once, as a plain insert would,
+so the caller can tell the user nothing was saved.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from bot.db import Database
+from bot.db import Database, writes_refused
 from bot.tasks import Tasks
 
 log = logging.getLogger(__name__)
@@ -61,10 +62,17 @@ class WriteBehind:
             self._task = tasks.keep_running(self._run, name=f"write-behind:{self._name}")
 
     async def add(self, row: Sequence[Any]) -> None:
-        """Queue one row (written at once while the loop is not started)."""
+        """Queue one row; written at once (with those queued) while the loop is not started
+        or while the database refuses writes, so the caller hears of that failure and its own
+        row is not kept: the user is told nothing was saved."""
         self._rows.append(row)
-        if self._task is None:
-            await self.flush()
+        if self._task is None or self._db.writes_refused is not None:
+            try:
+                await self.flush()
+            except BaseException:
+                with contextlib.suppress(ValueError):
+                    self._rows.remove(row)
+                raise
         elif len(self._rows) >= self._max_rows:
             self._full.set()
 
@@ -97,4 +105,12 @@ class WriteBehind:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._full.wait(), self._interval)
             self._full.clear()
-            await self.flush()
+            try:
+                await self.flush()
+            except Exception as exc:
+                if not writes_refused(exc):
+                    raise
+                # bot/db.py has told the admins once; the rows stay queued for the next try.
+                log.warning(
+                    "%s: %d row(s) wait for the database to take writes", self._name, len(self)
+                )

@@ -111,3 +111,28 @@ async def test_questions_logged_in_batches_keep_their_ids_and_are_all_stored(
         assert stored[answer.question_id] == answer.question
     assert len(stored) == 56
     await db.close()
+
+
+async def test_while_writes_are_refused_a_row_is_written_at_once_or_not_kept(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    tasks = Tasks("test")
+    writer = WriteBehind(db, _INSERT, name="t", interval=3600)
+    writer.start(tasks)
+    await writer.add((1,))  # queued
+    db.writes_refused = "the disk is full"  # as bot/db.py marks it after a refused write
+    try:
+        await writer.add((2,))  # the table is missing: this write fails now, to the caller
+    except Exception as exc:
+        assert "wb_test" in str(exc)
+    else:
+        raise AssertionError("the write should have failed")
+    assert len(writer) == 1, "the caller's row is dropped (the user hears nothing was saved)"
+    await db.execute(_CREATE)  # writes work again
+    await writer.add((3,))
+    await writer.flush()
+    assert await _stored(db) == [1, 3]
+    await tasks.close()
+    await writer.close()
+    await db.close()
