@@ -126,6 +126,7 @@ class CoalitionBot(commands.Bot):
             composer=self._composer(),
         )
         await self.standards.load()
+        self.standards.start(self.tasks)
         self.pledges = PledgeService(
             self._db,
             self._pledge_text,

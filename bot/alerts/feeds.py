@@ -1,4 +1,8 @@
-"""RSS/Atom parsing with feedparser, hardened: entity declarations are refused (defusedxml)."""
+"""RSS/Atom parsing with feedparser, hardened: entity declarations are refused (defusedxml).
+
+Plain RSS 2.0 feeds take a faster path first (bot.alerts.fastfeed, lxml), which gives the same
+result and hands every other feed to feedparser.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +12,11 @@ import html
 import json
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 from xml.sax import SAXParseException
 
-import feedparser
-import feedparser.api
-from defusedxml import DefusedXmlException
-
 from bot.alerts.sources import HttpGetter, SourceError, get
-
-# defusedxml's expat reader refuses entity declarations (billion laughs, external entities).
-# feedparser falls back to its loose parser for such feeds, which never resolves them.
-if "defusedxml.expatreader" not in feedparser.api.PREFERRED_XML_PARSERS:
-    feedparser.api.PREFERRED_XML_PARSERS.insert(0, "defusedxml.expatreader")
 
 MAX_FEED_BYTES = 5_000_000
 _TAGS = re.compile(r"<[^>]+>")
@@ -30,6 +26,16 @@ def parse_feed(body: bytes) -> Any:
     """Parse a feed; raise SourceError when it is not a feed at all."""
     if len(body) > MAX_FEED_BYTES:
         raise SourceError("feed larger than 5 MB")
+    # Imported on first use (about 8 MB): a bot whose feed sources are off never loads them.
+    import feedparser
+    from defusedxml import DefusedXmlException
+
+    from bot.alerts.fastfeed import parse_fast
+
+    _harden(feedparser)
+    fast = parse_fast(body)
+    if fast is not None:
+        return fast
     try:
         parsed = feedparser.parse(body)
     except DefusedXmlException as exc:
@@ -42,6 +48,14 @@ def parse_feed(body: bytes) -> Any:
     return parsed
 
 
+def _harden(feedparser: Any) -> None:
+    # defusedxml's expat reader refuses entity declarations (billion laughs, external entities).
+    # feedparser falls back to its loose parser for such feeds, which never resolves them.
+    preferred = feedparser.api.PREFERRED_XML_PARSERS
+    if "defusedxml.expatreader" not in preferred:
+        preferred.insert(0, "defusedxml.expatreader")
+
+
 def strip_html(text: str | None) -> str:
     """Plain text from feed HTML: tags dropped, entities decoded, whitespace collapsed."""
     return " ".join(html.unescape(_TAGS.sub(" ", text or "")).split())
@@ -52,7 +66,13 @@ def entry_time(entry: Any) -> str | None:
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if not parsed:
         return None
+    return _iso(parsed)
+
+
+@lru_cache(maxsize=8192)
+def _iso(parsed: Any) -> str:
     # feedparser's struct_time is already UTC; timegm reads it as such (mktime would not).
+    # Feeds repeat their times, so each is converted once.
     return datetime.fromtimestamp(calendar.timegm(parsed), UTC).isoformat()
 
 

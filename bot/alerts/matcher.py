@@ -198,6 +198,19 @@ TAG_RULES: dict[str, re.Pattern[str]] = {
 
 MAX_REASONS = 4
 
+# A title can only be relevant if it holds one of these words: every AI term, creator term and
+# likeness pair above needs one of them (checked in lower case; the case-sensitive ones as
+# written). Most titles hold none, and one pass over the title for them costs far less than
+# searching all the patterns. Used only for ASCII text, where IGNORECASE is plain lower case.
+_GATE_LOWER = re.compile(
+    r"generative|machine|language model|llm|chat|automated|foundation|frontier|openai|anthropic"
+    r"|stability ai|midjourney|suno|uncharted labs|udio|perplexity ai|eleven|lovo|runway ai"
+    r"|cohere|artificial|deep|digital|forged|clon|synthetic|computer|provenance|watermark"
+    r"|content|no fakes|nurture originals|elvis act|ensuring likeness|copied act|take it down"
+    r"|defiance|disrupt explicit|likeness|publicity"
+)
+_GATE_CASED = re.compile(r"A\.?I|TRAIN")
+
 
 @dataclass(frozen=True, slots=True)
 class TopicMatch:
@@ -216,6 +229,12 @@ def _hits(rules: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[st
 def match_topic(*texts: str | None) -> TopicMatch:
     """Judge an item from its title, summary and latest action together."""
     text = _NOISE.sub(" ", " \n ".join(t for t in texts if t))
+    if text.isascii() and not (_GATE_LOWER.search(text.lower()) or _GATE_CASED.search(text)):
+        return TopicMatch(False)
+    return _judge(text)
+
+
+def _judge(text: str) -> TopicMatch:
     creator = _hits(CREATOR_TERMS, text)
     ai = _hits(AI_TERMS, text)
     context = _hits(CONTEXT_TERMS, text) if ai else ()

@@ -18,6 +18,7 @@ from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
 from bot.standards.store import Gap, QuestionStore
+from bot.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,12 @@ class StandardsService:
         document = await self.load()
         return ReloadResult(document.version, previous, len(document.sections))
 
+    def start(self, tasks: Tasks) -> None:
+        """Log asked questions in batches, off the response path, from now on."""
+        self._store.start(tasks)
+
     async def close(self) -> None:
+        await self._store.close()
         if self._engine is not None:
             await self._engine.close()
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.csvfile import to_csv
 from bot.db import Database
 from bot.standards.model import Answer
+from bot.tasks import Tasks
+from bot.writebehind import WriteBehind
 
 _INSERT_QUESTION = """
 INSERT INTO standards_questions
-    (question, normalized, covered, top_section, confidence, standards_version, asked_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)
+    (id, question, normalized, covered, top_section, confidence, standards_version, asked_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 """
+_LAST_QUESTION_ID = "SELECT COALESCE(MAX(id), 0) AS last FROM standards_questions"
 _INSERT_FEEDBACK = (
     "INSERT INTO standards_feedback (question_id, helpful, given_at) VALUES (?, ?, ?)"
 )
@@ -53,31 +57,60 @@ def normalize_question(question: str) -> str:
 
 
 class QuestionStore:
-    """Owns standards_questions and standards_feedback."""
+    """Owns standards_questions and standards_feedback.
+
+    Asked questions are logged off the response path (`WriteBehind`) once `start()` ran: the
+    store hands out each question's id itself (this process is the table's only writer), so
+    the answer's buttons can carry it before the row is written.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._questions = WriteBehind(db, _INSERT_QUESTION, name="standards-questions")
+        self._last_id: int | None = None
+        self._id_lock = asyncio.Lock()
+
+    def start(self, tasks: Tasks) -> None:
+        """Log questions in batches from now on."""
+        self._questions.start(tasks)
+
+    async def close(self) -> None:
+        """Write every question still queued."""
+        await self._questions.close()
+
+    async def flush(self) -> None:
+        await self._questions.flush()
+
+    async def _next_id(self) -> int:
+        if self._last_id is None:
+            async with self._id_lock:
+                if self._last_id is None:
+                    row = await self._db.fetchone(_LAST_QUESTION_ID)
+                    self._last_id = int(row["last"]) if row else 0
+        self._last_id += 1
+        return self._last_id
 
     async def record(self, answer: Answer, version: str) -> int:
-        """Store an asked question and how it was answered; return its id."""
-        async with self._db.transaction() as conn:
-            inserted = await conn.execute(
-                _INSERT_QUESTION,
-                (
-                    answer.question,
-                    normalize_question(answer.question),
-                    # A closest match is not covered: organisers see it in the gaps report.
-                    int(answer.covered and not answer.closest),
-                    answer.top_section_id,
-                    round(answer.confidence, 4),
-                    version,
-                    datetime.now(UTC).isoformat(),
-                ),
+        """Log an asked question and how it was answered; return its id."""
+        question_id = await self._next_id()
+        await self._questions.add(
+            (
+                question_id,
+                answer.question,
+                normalize_question(answer.question),
+                # A closest match is not covered: organisers see it in the gaps report.
+                int(answer.covered and not answer.closest),
+                answer.top_section_id,
+                round(answer.confidence, 4),
+                version,
+                datetime.now(UTC).isoformat(),
             )
-            return int(inserted.lastrowid or 0)
+        )
+        return question_id
 
     async def feedback(self, question_id: int, helpful: bool) -> bool:
         """Record a vote on an answer; False when the question is unknown."""
+        await self._questions.flush()
         if await self._db.fetchone(_QUESTION_EXISTS, (question_id,)) is None:
             return False
         now = datetime.now(UTC).isoformat()
@@ -86,6 +119,7 @@ class QuestionStore:
 
     async def gaps(self, limit: int = 100) -> list[Gap]:
         """Declined or unhelpful questions, most frequent first."""
+        await self._questions.flush()
         rows = await self._db.fetchall(_GAPS, (limit,))
         return [
             Gap(

@@ -58,13 +58,18 @@ async def test_a_full_disk_is_reported_to_admins_once(fake: FakeDiscord, tmp_pat
         seen_by_bot = Path(f"/proc/{bot.proc.pid}/root") / data.relative_to("/")
         assert (seen_by_bot / "coalition.db").exists()
         fill(seen_by_bot / "filler")
+        # The question log is written behind the answers: the first question is answered and
+        # kept in memory; its failed write tells the admins, and from then on /ask says so.
+        asker = fake.add_member("first-asker")  # /ask allows one person 4 questions a minute
+        first = await fake.invoke("ask", user=asker, question="should AI content be labelled?")
+        assert (await first.message())["embeds"]
+        mod_log = fake.channel("mod-log")
+        await fake.wait_for(lambda: fake.channel_messages(mod_log), 10, "the notice")
         for _ in range(3):
             failed = await fake.invoke("ask", question="should AI content be labelled?")
             assert (await failed.message())["content"] == (
                 "I can't save anything right now, so nothing was changed. Please try again later."
             )
-        mod_log = fake.channel("mod-log")
-        await fake.wait_for(lambda: fake.channel_messages(mod_log), 10, "the notice")
         (seen_by_bot / "filler").unlink()
         answered = await fake.invoke("ask", question="should AI content be labelled?")
         assert (await answered.message())["embeds"]

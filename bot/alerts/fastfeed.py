@@ -1,0 +1,160 @@
+"""A fast path for plain RSS 2.0 feeds (lxml), giving what feedparser gives for them.
+
+feedparser spends about 170 µs an entry; lxml reads the same well-formed feed more than ten
+times faster. This path takes only feeds it can read exactly as feedparser does and returns None
+for everything else, which then goes to the hardened feedparser path (`bot.alerts.feeds`):
+- a UTF-8 document (declared so, or undeclared) whose root is `<rss version="2.0">` with one
+  `<channel>`, and items whose children are plain `title`, `link`, `description`, `guid`,
+  `pubDate`, `category`, `comments` or `author` elements;
+- no DOCTYPE at all (the feedparser path refuses entity declarations), and lxml is told never to
+  load a DTD, resolve an entity or touch the network;
+- titles that feedparser would treat as HTML, characters it would remap (cp1252) and dates it
+  can't read also go to feedparser.
+
+Values pass through feedparser's own steps where it changes them (whitespace stripping, URL
+joining, link `&amp;` repair, HTML sanitising of descriptions, date parsing), so the items built
+from either path are the same: `tests/alerts/test_fastfeed.py` checks that on every fixture.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from functools import lru_cache
+from typing import Any
+
+from feedparser.datetimes import _parse_date
+from feedparser.sanitizer import _sanitize_html
+from feedparser.urls import _urljoin, resolve_relative_uris
+from feedparser.util import FeedParserDict
+from lxml import etree  # pyright: ignore[reportAttributeAccessIssue] (a compiled module)
+
+_ITEM_FIELDS = frozenset(
+    ("title", "link", "description", "guid", "pubDate", "category", "comments", "author")
+)
+_DECLARATION = re.compile(rb"^<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"']")
+_LOOKS_LIKE_MARKUP = re.compile(r"<|&#?\w+;")
+_NOT_PLAIN = re.compile(r"[\x80-\x9f]")  # feedparser maps these cp1252 code points
+
+
+class _Unreadable(Exception):
+    """This feed goes to feedparser."""
+
+
+def parse_fast(body: bytes) -> FeedParserDict | None:
+    """The feed as feedparser would return it, or None when only feedparser should read it."""
+    if not body.startswith((b"<?xml", b"<rss")) or b"<!DOCTYPE" in body:
+        return None
+    declared = _DECLARATION.match(body)
+    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
+        return None
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(body, parser)
+    except etree.XMLSyntaxError:
+        return None  # feedparser says why (malformed), in its own words
+    tree = root.getroottree()
+    if tree.docinfo.doctype or root.tag != "rss" or root.get("version") != "2.0":
+        return None
+    channels = [child for child in root if child.tag == "channel"]
+    if len(channels) != 1 or len(root) != 1:
+        return None
+    try:
+        return _read(channels[0])
+    except _Unreadable:
+        return None
+
+
+def _read(channel: Any) -> FeedParserDict:
+    feed = FeedParserDict()
+    entries = []
+    for child in channel:
+        tag = child.tag
+        if tag == "item":
+            entries.append(_entry(child))
+        elif tag == "title":
+            feed["title"] = _plain(child)
+    return FeedParserDict(feed=feed, entries=entries, version="rss20", bozo=False)
+
+
+def _entry(item: Any) -> FeedParserDict:
+    entry: dict[str, Any] = {}
+    guid_is_link = False
+    for child in item:
+        tag = child.tag
+        if tag not in _ITEM_FIELDS:
+            raise _Unreadable
+        if tag == "title":
+            entry["title"] = _plain(child)
+        elif tag == "link":
+            link = _join(_text(child))
+            if "&" in link:
+                link = re.sub("&([A-Za-z0-9_]+);", r"&\g<1>", link.replace("&amp;", "&"))
+            entry["link"] = link
+        elif tag == "guid":
+            guid_is_link = child.get("isPermaLink", "true") == "true"
+            value = _text(child)
+            entry["id"] = _join(value) if guid_is_link and value else value
+            entry["_guid"] = entry["id"]
+        elif tag == "description":
+            entry["summary"] = _html(child)
+        elif tag == "pubDate":
+            value = _text(child)
+            entry["published"] = value
+            parsed = _date(value)
+            if value and parsed is None:
+                raise _Unreadable
+            entry["published_parsed"] = parsed
+        elif tag == "author":
+            entry["author"] = _plain(child)
+    guid = entry.pop("_guid", None)
+    if guid_is_link and guid and "link" not in entry:
+        entry["link"] = guid
+    return FeedParserDict(entry)  # dict's own constructor: not FeedParserDict's slow setitem
+
+
+def _join(uri: str) -> str:
+    """feedparser's URL joining against no base: it only folds extra slashes after `scheme://`."""
+    return _urljoin("", uri) if ":///" in uri else uri
+
+
+def _text(element: Any) -> str:
+    if len(element):
+        raise _Unreadable  # markup inside a field: feedparser's business
+    text = (element.text or "").strip()
+    if not text.isascii():
+        # feedparser's repair of UTF-8 read as ISO-8859-1
+        with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
+            text = text.encode("iso-8859-1").decode("utf-8")
+        if _NOT_PLAIN.search(text):
+            raise _Unreadable
+    return text
+
+
+def _plain(element: Any) -> str:
+    text = _text(element)
+    if _LOOKS_LIKE_MARKUP.search(text):
+        raise _Unreadable  # feedparser would read it as HTML and sanitise it
+    return text
+
+
+def _html(element: Any) -> str:
+    text = _text(element)
+    if "<" in text or "&" in text:
+        text = resolve_relative_uris(text, "", "utf-8", "text/html")
+        text = _sanitize_html(text, "utf-8", "text/html")
+    return text
+
+
+@lru_cache(maxsize=8192)
+def _date(value: str) -> Any:
+    """feedparser's own date reading; feeds repeat their dates, so each is read once."""
+    return _parse_date(value) if value else None

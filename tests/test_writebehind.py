@@ -1,0 +1,138 @@
+"""The write-behind queue: batched off the response path, nothing lost on shutdown or failure."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from bot.db import Database
+from bot.standards.service import StandardsService
+from bot.tasks import Tasks
+from bot.writebehind import WriteBehind
+
+FIXTURE = Path(__file__).parent / "fixtures" / "standards"
+_CREATE = "CREATE TABLE IF NOT EXISTS wb_test (n INTEGER NOT NULL)"
+_INSERT = "INSERT INTO wb_test (n) VALUES (?)"
+
+
+async def _stored(db: Database) -> list[int]:
+    return [r["n"] for r in await db.fetchall("SELECT n FROM wb_test ORDER BY rowid")]
+
+
+async def test_rows_wait_for_a_batch_and_close_writes_every_one(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    await db.execute(_CREATE)
+    tasks = Tasks("test")
+    writer = WriteBehind(db, _INSERT, name="t", interval=3600, max_rows=1000)
+    writer.start(tasks)
+    for n in range(10):
+        await writer.add((n,))
+    assert await _stored(db) == [], "queued, not written on the response path"
+    assert len(writer) == 10
+    await tasks.close()  # the bot cancels its tasks first, then closes its services
+    await writer.close()
+    assert await _stored(db) == list(range(10))
+    await db.close()
+
+
+async def test_a_full_batch_is_written_without_waiting_for_the_timer(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    await db.execute(_CREATE)
+    tasks = Tasks("test")
+    writer = WriteBehind(db, _INSERT, name="t", interval=3600, max_rows=5)
+    writer.start(tasks)
+    for n in range(5):
+        await writer.add((n,))
+    for _ in range(1000):  # the loop writes the batch as soon as it is full
+        if await _stored(db) == list(range(5)):
+            break
+        await asyncio.sleep(0.01)
+    assert await _stored(db) == list(range(5))
+    await writer.close()
+    await tasks.close()
+    await db.close()
+
+
+async def test_a_failed_batch_stays_queued_in_order(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    writer = WriteBehind(db, _INSERT, name="t", interval=3600)
+    writer.start(Tasks("test"))
+    await writer.add((1,))
+    await writer.add((2,))
+    try:
+        await writer.flush()  # the table does not exist yet
+    except Exception as exc:
+        assert "wb_test" in str(exc)
+    else:
+        raise AssertionError("the flush should have failed")
+    assert len(writer) == 2
+    await writer.add((3,))
+    await db.execute(_CREATE)
+    assert await writer.flush() == 3
+    assert await _stored(db) == [1, 2, 3]
+    await writer.close()
+    await db.close()
+
+
+async def test_unstarted_writes_at_once(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    await db.execute(_CREATE)
+    writer = WriteBehind(db, _INSERT, name="t")
+    await writer.add((7,))
+    assert await _stored(db) == [7]
+    await db.close()
+
+
+async def test_questions_logged_in_batches_keep_their_ids_and_are_all_stored(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "standards"
+    shutil.copytree(FIXTURE, folder)
+    db = await Database.open(tmp_path / "bot.db")
+    tasks = Tasks("test")
+    service = StandardsService(db, folder, min_confidence=0.6)
+    await service.load()
+    first = await service.answer("Can a company train AI on my videos without asking?")
+    service.start(tasks)
+    answers = await asyncio.gather(
+        *(service.answer(f"Can a company train AI on my videos, take {n}?") for n in range(50))
+    )
+    ids = [a.question_id for a in answers]
+    assert len(set(ids)) == 50 and first.question_id not in ids
+    # A vote on an answer whose row is still queued counts: the queue is written first.
+    assert await service.feedback(ids[-1], 42, helpful=True)
+    more = [await service.answer(f"Who owns my voice, take {n}?") for n in range(5)]
+    await tasks.close()
+    await service.close()
+    rows = await db.fetchall("SELECT id, question FROM standards_questions ORDER BY id")
+    stored = {r["id"]: r["question"] for r in rows}
+    for answer in [first, *answers, *more]:
+        assert stored[answer.question_id] == answer.question
+    assert len(stored) == 56
+    await db.close()
+
+
+async def test_while_writes_are_refused_a_row_is_written_at_once_or_not_kept(
+    tmp_path: Path,
+) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    tasks = Tasks("test")
+    writer = WriteBehind(db, _INSERT, name="t", interval=3600)
+    writer.start(tasks)
+    await writer.add((1,))  # queued
+    db.writes_refused = "the disk is full"  # as bot/db.py marks it after a refused write
+    try:
+        await writer.add((2,))  # the table is missing: this write fails now, to the caller
+    except Exception as exc:
+        assert "wb_test" in str(exc)
+    else:
+        raise AssertionError("the write should have failed")
+    assert len(writer) == 1, "the caller's row is dropped (the user hears nothing was saved)"
+    await db.execute(_CREATE)  # writes work again
+    await writer.add((3,))
+    await writer.flush()
+    assert await _stored(db) == [1, 3]
+    await tasks.close()
+    await writer.close()
+    await db.close()
