@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 async def grid(service: StandardsService) -> None:
     questions = load_questions("standards_questions_tuning.jsonl")
-    for floor in (0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 0.2):
+    for floor in (0.22, 0.23, 0.235, 0.238, 0.24, 0.245, 0.25):
         decide.CLOSEST_AT = floor
         report = await evaluate(service, questions)
         print(f"closest-match floor {floor:<5} {report.summary()}")
-    decide.CLOSEST_AT = 0.16
+    decide.CLOSEST_AT = 0.238
 
 
 async def figures(service: StandardsService, name: str) -> None:
