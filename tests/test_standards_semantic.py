@@ -126,7 +126,7 @@ def _ranked(score: float) -> list[Ranked]:
     top = Section("a", "A", "a")
     other = Section("b", "B", "b")
     return [
-        Ranked(top, 0.5, -5.0, 0.5, score),
+        Ranked(top, 0.0, -5.0, 0.5, score),
         Ranked(other, 0.0, 0.0, 0.1, score / 2),
     ]
 
@@ -224,3 +224,10 @@ async def test_reload_embeds_the_new_text(service: StandardsService, tmp_path: P
     assert engine.semantic is not before and "studio-gear" in engine.semantic.section_ids
     ranked = await engine.rank(question, engine.parser.concepts(question))
     assert ranked[0].section.id == "studio-gear"
+
+
+def test_coverage_of_the_question_adds_to_the_evidence() -> None:
+    top, other = Section("a", "A", "a"), Section("b", "B", "b")
+    words_missing = [Ranked(top, 0.0, -5.0, 0.5, 2.0), Ranked(other, 0.0, 0.0, 0.1, 1.0)]
+    words_found = [Ranked(top, 1.0, -5.0, 0.5, 2.0), Ranked(other, 0.0, 0.0, 0.1, 1.0)]
+    assert evidence(words_found) > evidence(words_missing)

@@ -8,17 +8,19 @@ from dataclasses import dataclass
 
 from bot.standards.engine import Ranked
 
-# Evidence = the best section's blended retrieval score (engine.Engine.rank: coverage of the
-# question's words, similarity of meaning to the whole section and to its nearest title or
-# keyword, BM25) / EVIDENCE_SCALE, clipped to 0..1. On the TUNING questions
-# (bench/tune_standards.py) this one score separated answerable from out-of-scope questions better
-# than any weighted sum of it with the coverage, the similarity or the margin over the runner-up.
-# The closest-match floor is the one with the best sum of the shares of in-scope questions
-# answered from a right section and of out-of-scope ones declined; the "covered" threshold is
-# STANDARDS_MIN_CONFIDENCE (0.3 by default: a score of 2.25, above which most tuning answers cite
-# a right section; between the floor and it, the reply says it is the closest match).
+# Evidence = (the best section's blended retrieval score + COVERAGE_BONUS * its coverage of the
+# question's words) / EVIDENCE_SCALE, clipped to 0..1. The blended score (engine.Engine.rank)
+# already weighs coverage, similarity of meaning to the whole section and to its nearest title or
+# keyword, and BM25; counting coverage once more in the decision declines more questions whose
+# words the text never uses (gear, taxes, event times). On the TUNING questions
+# (bench/tune_standards.py) this beat the score alone and every weighted sum with the similarity
+# or the margin over the runner-up. The closest-match floor has the best sum of the shares of
+# in-scope questions answered from a right section and of out-of-scope ones declined; the
+# "covered" threshold is STANDARDS_MIN_CONFIDENCE (0.3 by default: 2.25 before scaling; between
+# the floor and it, the reply says it is the closest match).
+COVERAGE_BONUS = 0.5
 EVIDENCE_SCALE = 7.5
-CLOSEST_AT = 0.238
+CLOSEST_AT = 0.268
 
 
 class Fit(enum.Enum):
@@ -40,12 +42,14 @@ class Decision:
 def evidence(ranked: Sequence[Ranked]) -> float:
     """Combined evidence that the best section answers the question (0 to 1).
 
-    The blended score already weighs whether the question's own words are there (coverage,
-    BM25) and whether the meaning is close (whole section and nearest short view).
+    The blended score weighs whether the question's own words are there (coverage, BM25) and
+    whether the meaning is close (whole section and nearest short view); coverage counts again.
     """
     if not ranked:
         return 0.0
-    return min(1.0, max(0.0, ranked[0].score / EVIDENCE_SCALE))
+    top = ranked[0]
+    raw = top.score + COVERAGE_BONUS * top.coverage
+    return min(1.0, max(0.0, raw / EVIDENCE_SCALE))
 
 
 def decide(
