@@ -141,11 +141,13 @@ class Engine:
         bm25 = {self._position[sid]: score for sid, score in lexical}
         weighted = self.weighted(concepts)
         ranked = []
-        for n in dict.fromkeys([*bm25, *(int(i) for i in nearest)]):
+        candidates = list(dict.fromkeys([*bm25, *(int(i) for i in nearest)]))
+        views = self.semantic.view_similarities(query, candidates)
+        for n, view_similarity in zip(candidates, views, strict=True):
             section = self._order[n]
             coverage = self.coverage(section.id, weighted)
             similarity = float(similarities[n])
-            view = self.semantic.view_similarity(query, n)
+            view = float(view_similarity)
             score = (
                 self.coverage_weight * coverage
                 + self.similarity_weight * similarity

@@ -156,10 +156,23 @@ class SemanticIndex:
         # a busy machine cost up to 16 ms at the 99th percentile against 0.9 ms on one thread.
         return np.einsum("ij,j->i", self._vectors, query)
 
+    def view_similarities(self, query: np.ndarray, sections: Sequence[int]) -> np.ndarray:
+        """Cosine similarity of the question to the nearest short view of each given section
+        (0 for a section without views), in one product over all their views."""
+        out = np.zeros(len(sections), dtype=np.float32)
+        picked = np.asarray(sections, dtype=np.int64)
+        firsts = self._view_starts[picked]
+        counts = self._view_starts[picked + 1] - firsts
+        total = int(counts.sum())
+        if not total:
+            return out
+        offsets = np.cumsum(counts) - counts
+        rows = np.repeat(firsts - offsets, counts) + np.arange(total)
+        sims = np.einsum("ij,j->i", self._views[rows].astype(np.float32), query)
+        has_views = counts > 0
+        out[has_views] = np.maximum.reduceat(sims, offsets[has_views])
+        return out
+
     def view_similarity(self, query: np.ndarray, section: int) -> float:
         """Cosine similarity of the question to the nearest short view of one section."""
-        first, last = self._view_starts[section], self._view_starts[section + 1]
-        if first == last:
-            return 0.0
-        views = self._views[first:last].astype(np.float32)
-        return float(np.einsum("ij,j->i", views, query).max())
+        return float(self.view_similarities(query, [section])[0])
