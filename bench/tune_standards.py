@@ -25,11 +25,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 async def grid(service: StandardsService) -> None:
     questions = load_questions("standards_questions_tuning.jsonl")
-    for floor in (0.13, 0.14, 0.15, 0.16, 0.17, 0.18, 0.2):
+    for floor in (0.25, 0.26, 0.265, 0.268, 0.27, 0.275, 0.28):
         decide.CLOSEST_AT = floor
         report = await evaluate(service, questions)
         print(f"closest-match floor {floor:<5} {report.summary()}")
-    decide.CLOSEST_AT = 0.16
+    decide.CLOSEST_AT = 0.268
 
 
 async def figures(service: StandardsService, name: str) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from bot.db import Database
-from bot.standards.decide import CLOSEST_AT, Fit, decide, evidence
+from bot.standards.decide import CLOSEST_AT, EVIDENCE_SCALE, Fit, decide, evidence
 from bot.standards.engine import Ranked
 from bot.standards.model import Answer, Section, StandardsDocument
 from bot.standards.semantic import Embedder, SemanticIndex, model_files, shared_embedder
@@ -109,27 +109,42 @@ def test_similar_meaning_scores_higher_than_an_unrelated_section() -> None:
     assert index.nbytes > 0
 
 
-def _ranked(coverage: float, similarity: float, runner_up: float = 0.0) -> list[Ranked]:
+def test_a_keyword_view_finds_a_phrase_the_whole_section_dilutes() -> None:
+    body = "Contracts, approvals, pay and limits for any synthetic copy of a performer. " * 5
+    sections = [
+        Section("replicas", "Digital replicas", body, keywords=("voice clone",)),
+        Section("gear", "Studio gear", "Microphones, cameras and lights for recording."),
+    ]
+    index = SemanticIndex.build(shared_embedder(), sections)
+    query = index.vector("voice clone")
+    assert index.view_similarity(query, 0) > 0.99  # the keyword itself
+    assert index.view_similarity(query, 0) > index.similarities(query)[0]
+    assert index.view_similarity(query, 0) > index.view_similarity(query, 1)
+
+
+def _ranked(score: float) -> list[Ranked]:
     top = Section("a", "A", "a")
     other = Section("b", "B", "b")
     return [
-        Ranked(top, coverage, -5.0, similarity, 2.0),
-        Ranked(other, 0.0, 0.0, runner_up, 1.0),
+        Ranked(top, 0.0, -5.0, 0.5, score),
+        Ranked(other, 0.0, 0.0, 0.1, score / 2),
     ]
 
 
 def test_decision_is_three_way() -> None:
-    assert decide(_ranked(1.0, 0.7), covered_at=0.3).fit is Fit.COVERED
-    assert decide(_ranked(0.2, 0.25, runner_up=0.1), covered_at=0.3).fit is Fit.CLOSEST
-    assert decide(_ranked(0.0, 0.1, runner_up=0.1), covered_at=0.3).fit is Fit.NOT_COVERED
+    covered = 0.3 * EVIDENCE_SCALE
+    closest = CLOSEST_AT * EVIDENCE_SCALE
+    assert decide(_ranked(covered + 0.01), covered_at=0.3).fit is Fit.COVERED
+    assert decide(_ranked(closest + 0.01), covered_at=0.3).fit is Fit.CLOSEST
+    assert decide(_ranked(closest - 0.01), covered_at=0.3).fit is Fit.NOT_COVERED
     assert decide([], covered_at=0.3) == decide([], covered_at=0.3, closest_at=CLOSEST_AT)
     assert decide([], covered_at=0.3).fit is Fit.NOT_COVERED
 
 
-def test_a_close_runner_up_lowers_the_evidence() -> None:
-    clear = evidence(_ranked(0.5, 0.5, runner_up=0.1))
-    contested = evidence(_ranked(0.5, 0.5, runner_up=0.5))
-    assert 0.0 <= contested < clear <= 1.0
+def test_evidence_grows_with_the_best_score_and_stays_between_0_and_1() -> None:
+    assert evidence(_ranked(-1.0)) == 0.0
+    assert 0.0 < evidence(_ranked(1.0)) < evidence(_ranked(2.0)) < 1.0
+    assert evidence(_ranked(100.0)) == 1.0
 
 
 @pytest.fixture
@@ -209,3 +224,10 @@ async def test_reload_embeds_the_new_text(service: StandardsService, tmp_path: P
     assert engine.semantic is not before and "studio-gear" in engine.semantic.section_ids
     ranked = await engine.rank(question, engine.parser.concepts(question))
     assert ranked[0].section.id == "studio-gear"
+
+
+def test_coverage_of_the_question_adds_to_the_evidence() -> None:
+    top, other = Section("a", "A", "a"), Section("b", "B", "b")
+    words_missing = [Ranked(top, 0.0, -5.0, 0.5, 2.0), Ranked(other, 0.0, 0.0, 0.1, 1.0)]
+    words_found = [Ranked(top, 1.0, -5.0, 0.5, 2.0), Ranked(other, 0.0, 0.0, 0.1, 1.0)]
+    assert evidence(words_found) > evidence(words_missing)

@@ -8,13 +8,19 @@ from dataclasses import dataclass
 
 from bot.standards.engine import Ranked
 
-# Evidence = (COVERAGE_WEIGHT * coverage + similarity + similarity margin) / EVIDENCE_SCALE,
-# clipped to 0..1. The weights and the closest-match floor were chosen on the TUNING questions
-# (bench/tune_standards.py): the floor is the lowest that still declines at least 90% of the
-# out-of-scope tuning questions; the "covered" threshold is STANDARDS_MIN_CONFIDENCE.
-COVERAGE_WEIGHT = 0.75
-EVIDENCE_SCALE = 2.75
-CLOSEST_AT = 0.16
+# Evidence = (the best section's blended retrieval score + COVERAGE_BONUS * its coverage of the
+# question's words) / EVIDENCE_SCALE, clipped to 0..1. The blended score (engine.Engine.rank)
+# already weighs coverage, similarity of meaning to the whole section and to its nearest title or
+# keyword, and BM25; counting coverage once more in the decision declines more questions whose
+# words the text never uses (gear, taxes, event times). On the TUNING questions
+# (bench/tune_standards.py) this beat the score alone and every weighted sum with the similarity
+# or the margin over the runner-up. The closest-match floor has the best sum of the shares of
+# in-scope questions answered from a right section and of out-of-scope ones declined; the
+# "covered" threshold is STANDARDS_MIN_CONFIDENCE (0.3 by default: 2.25 before scaling; between
+# the floor and it, the reply says it is the closest match).
+COVERAGE_BONUS = 0.5
+EVIDENCE_SCALE = 7.5
+CLOSEST_AT = 0.268
 
 
 class Fit(enum.Enum):
@@ -36,16 +42,13 @@ class Decision:
 def evidence(ranked: Sequence[Ranked]) -> float:
     """Combined evidence that the best section answers the question (0 to 1).
 
-    Lexical coverage says the question's own words are there; similarity says the meaning is
-    close; the margin over the next section's similarity says the best one stands out.
+    The blended score weighs whether the question's own words are there (coverage, BM25) and
+    whether the meaning is close (whole section and nearest short view); coverage counts again.
     """
     if not ranked:
         return 0.0
     top = ranked[0]
-    runner_up = max((r.similarity for r in ranked[1:]), default=0.0)
-    # Negative when another section is closer in meaning than the best-ranked one.
-    margin = top.similarity - runner_up
-    raw = COVERAGE_WEIGHT * top.coverage + top.similarity + margin
+    raw = top.score + COVERAGE_BONUS * top.coverage
     return min(1.0, max(0.0, raw / EVIDENCE_SCALE))
 
 

@@ -28,6 +28,7 @@ CANDIDATES = 10
 # this blend beat reciprocal-rank fusion of the two rankings; see README.
 COVERAGE_WEIGHT = 1.5
 SIMILARITY_WEIGHT = 2.0
+VIEW_WEIGHT = 1.0
 BM25_WEIGHT = 0.5
 # A question word found nowhere in the text counts this much of a rare word's weight: enough that
 # off-topic questions are declined, not so much that one unusual word sinks a real question.
@@ -50,13 +51,15 @@ class _Stems:
 @dataclass(frozen=True, slots=True)
 class Ranked:
     """A candidate section: its coverage of the question's words (0 to 1), BM25 score (0 when
-    FTS5 did not find it), similarity of meaning (cosine) and the blended score it is ranked by."""
+    FTS5 did not find it), similarity of meaning (cosine, whole section), similarity to the nearest
+    short view (title or a keyword) and the blended score it is ranked by."""
 
     section: Section
     coverage: float
     bm25: float
     similarity: float = 0.0
     score: float = 0.0
+    view_similarity: float = 0.0
 
 
 class Engine:
@@ -75,6 +78,7 @@ class Engine:
         self.semantic = semantic
         self.coverage_weight = COVERAGE_WEIGHT
         self.similarity_weight = SIMILARITY_WEIGHT
+        self.view_weight = VIEW_WEIGHT
         self.bm25_weight = BM25_WEIGHT
         self._order = list(document.sections)
         self._position = {s.id: n for n, s in enumerate(self._order)}
@@ -129,23 +133,28 @@ class Engine:
         if not text:
             return []  # only filler words ("hello?"): nothing to match on
         lexical = await self.index.search(fts_query(concepts), CANDIDATES) if concepts else []
-        similarities = self.semantic.similarities(text)
+        query = self.semantic.vector(text)
+        similarities = self.semantic.similarities(query)
         count = min(CANDIDATES, len(similarities))
         nearest = np.argpartition(-similarities, count - 1)[:count] if count else []
         best_bm25 = -min((score for _, score in lexical), default=0.0) or 1.0
         bm25 = {self._position[sid]: score for sid, score in lexical}
         weighted = self.weighted(concepts)
         ranked = []
-        for n in dict.fromkeys([*bm25, *(int(i) for i in nearest)]):
+        candidates = list(dict.fromkeys([*bm25, *(int(i) for i in nearest)]))
+        views = self.semantic.view_similarities(query, candidates)
+        for n, view_similarity in zip(candidates, views, strict=True):
             section = self._order[n]
             coverage = self.coverage(section.id, weighted)
             similarity = float(similarities[n])
+            view = float(view_similarity)
             score = (
                 self.coverage_weight * coverage
                 + self.similarity_weight * similarity
+                + self.view_weight * view
                 + self.bm25_weight * -bm25.get(n, 0.0) / best_bm25
             )
-            ranked.append(Ranked(section, coverage, bm25.get(n, 0.0), similarity, score))
+            ranked.append(Ranked(section, coverage, bm25.get(n, 0.0), similarity, score, view))
         ranked.sort(key=lambda r: -r.score)
         return ranked[:CANDIDATES]
 
