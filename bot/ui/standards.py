@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
-from bot.ui.example import labelled
+from bot.ui.example import example_label, labelled
 from bot.ui.help import COLOUR
 from bot.ui.paginator import chunk
 from bot.ui.text import (
@@ -17,7 +17,8 @@ from bot.ui.text import (
     trusted,
 )
 
-# Only for adopted text: every footer starts with disclaimer(document), never with this alone.
+# Only for adopted text: answers and sections start their footer with disclaimer(document),
+# never with this alone; a decline states no position at all.
 ADOPTED_DISCLAIMER = "The coalition's position, not legal advice."
 DECLINED_COLOUR = discord.Colour.light_grey()
 SECTIONS_PER_PAGE = 10
@@ -33,12 +34,16 @@ def disclaimer(document: StandardsDocument) -> str:
 def answer_embed(
     answer: Answer, document: StandardsDocument, help_channel_id: int | None
 ) -> discord.Embed:
-    """An answer with its citations, or an honest decline with the closest sections."""
+    """An answer under its section's title (linked once), or an honest decline.
+
+    Related sections go on one line; the standards' version is in the footer only.
+    """
     if not answer.covered:
         return _declined_embed(answer, document, help_channel_id)
     top = answer.citations[0] if answer.citations else None
     embed = discord.Embed(
         title=truncate(top.title if top else "From the standards", EMBED_TITLE_LIMIT),
+        url=top.url if top else None,
         # A model's words are untrusted like a member's: escaped, so they can't plant links.
         description=truncate(
             plain(answer.passage) if answer.generated else trusted(answer.passage),
@@ -47,8 +52,10 @@ def answer_embed(
         colour=COLOUR,
     )
     embed.set_author(name=truncate(f"Q: {answer.question}", 256))
-    embed.add_field(name="From the standards", value=_citations(answer.citations), inline=False)
-    footer = f"{disclaimer(document)} Standards {document.version} ({document.date})."
+    if related := _one_line(answer.citations[1:]):
+        embed.add_field(name="Related", value=related, inline=False)
+    section = f" § {top.section_id} ·" if top else ""
+    footer = f"{disclaimer(document)}{section} Standards {document.version} ({document.date})."
     if answer.generated:
         footer += " Summary written by a language model from the cited sections."
     embed.set_footer(text=footer)
@@ -58,6 +65,7 @@ def answer_embed(
 def _declined_embed(
     answer: Answer, document: StandardsDocument, help_channel_id: int | None
 ) -> discord.Embed:
+    """A decline: no position and no version, only the example label while the text is one."""
     people = (
         f"Ask the people who can help in <#{help_channel_id}>."
         if help_channel_id
@@ -71,18 +79,25 @@ def _declined_embed(
         description=description,
         colour=DECLINED_COLOUR,
     )
-    if answer.suggestions:
-        embed.add_field(name="Closest sections", value=_citations(answer.suggestions), inline=False)
-    embed.set_footer(text=f"{disclaimer(document)} Standards {document.version} ({document.date}).")
+    if closest := _one_line(answer.suggestions):
+        embed.add_field(name="Closest sections", value=closest, inline=False)
+    if label := example_label(document.example):
+        embed.set_footer(text=label)
     return embed
 
 
-def _citations(citations: tuple[Citation, ...]) -> str:
-    lines = []
+def _one_line(citations: tuple[Citation, ...]) -> str:
+    """Sections as links on one line, whole links only, within a field's limit."""
+    parts: list[str] = []
+    size = 0
     for c in citations:
-        title = f"[{c.title}]({c.url})" if c.url else f"**{c.title}**"
-        lines.append(f"§ {title} · `{c.section_id}` · v{c.version}")
-    return truncate("\n".join(lines), EMBED_FIELD_VALUE_LIMIT)
+        title = trusted(c.title).replace("[", "(").replace("]", ")")
+        link = f"[{title}]({c.url})" if c.url else f"**{title}**"
+        if size + len(link) + 3 > EMBED_FIELD_VALUE_LIMIT:
+            break
+        parts.append(link)
+        size += len(link) + 3
+    return " · ".join(parts)
 
 
 def section_embed(

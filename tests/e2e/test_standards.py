@@ -55,9 +55,10 @@ async def test_ask_answers_in_public_with_citations_and_buttons(
     message = await result.message()
     embed = message["embeds"][0]
     assert embed["title"] == "Consent before training"
-    citations = embed["fields"][0]["value"]
-    assert "https://example.org/standards#consent-training" in citations
-    assert "v9.9.9-test" in citations
+    assert embed["url"] == "https://example.org/standards#consent-training"  # linked once
+    related = [f["value"] for f in embed.get("fields", []) if f["name"] == "Related"]
+    assert all("\n" not in value and "v9.9.9-test" not in value for value in related)
+    assert "9.9.9-test" in embed["footer"]["text"]  # the version, in the footer only
     assert "not legal advice" in embed["footer"]["text"]
     assert {"Show full section", "Helpful", "Not helpful"} <= {
         c["label"] for row in message["components"] for c in row["components"]
@@ -109,7 +110,10 @@ async def test_uncovered_question_is_declined_and_points_to_people(
 ) -> None:
     result = await fake.invoke("ask", question="@everyone what's the best mic for podcasting?")
     embed = (await result.message())["embeds"][0]
+    assert result.ephemeral  # a decline is for the asker, not the channel
+    assert fake.channel_messages(fake.channel("general")) == []
     assert embed["title"] == "The standards don't cover that"
+    assert embed["footer"]["text"] == "Example text — not adopted by the Creators Coalition on AI"
     assert f"<#{fake.channel('mod-log').id}>" in embed["description"]
     assert "@\u200beveryone" in embed["description"]
 
