@@ -125,14 +125,15 @@ def section_list_pages(document: StandardsDocument) -> list[discord.Embed]:
     pages = []
     groups = chunk(list(document.sections), SECTIONS_PER_PAGE)
     for number, group in enumerate(groups, start=1):
-        lines = "\n".join(f"`{s.id}` — {s.title}" for s in group)
+        lines = "\n".join(f"**{trusted(s.title)}** · `{s.id}`" for s in group)
         embed = discord.Embed(
             title=truncate(document.title, EMBED_TITLE_LIMIT), description=lines, colour=COLOUR
         )
+        page = f" · page {number} of {len(groups)}" if len(groups) > 1 else ""
         embed.set_footer(
             text=labelled(
-                f"Standards {document.version} ({document.date}) · page {number} of"
-                f" {len(groups)}. Open one with /standards show.",
+                f"Standards {document.version} ({document.date}){page}. Open one with"
+                " /standards show.",
                 document.example,
             )
         )

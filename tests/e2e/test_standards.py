@@ -151,6 +151,12 @@ async def test_standards_show_with_autocomplete(fake: FakeDiscord, bot: BotProce
 async def test_standards_list_pages(
     fake: FakeDiscord, bot: BotProcess, standards_dir: Path
 ) -> None:
+    one = await fake.invoke("standards list")
+    single = await one.message()
+    assert not single.get("components")  # one page: no pager
+    lines = single["embeds"][0]["description"].splitlines()
+    assert all(line.startswith("**") and line.endswith("`") for line in lines)  # title first
+    assert "page" not in single["embeds"][0]["footer"]["text"]
     # Grow the text to 24 sections (3 pages) and reload it as an admin.
     extra = "".join(
         f"\n## Extra topic {i} {{#extra-{i}}}\nBody of extra topic {i}.\n" for i in range(20)
