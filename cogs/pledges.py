@@ -17,6 +17,7 @@ from bot.ui.actions import announce_milestone, grant_pledge_role, remove_pledge_
 from bot.ui.chart import pledges_chart
 from bot.ui.paginator import Paginator
 from bot.ui.pledges import (
+    StatusView,
     counts_embed,
     pledge_modal_intro,
     signed_text,
@@ -187,7 +188,8 @@ class Pledges(commands.Cog):
     async def status_command(self, interaction: discord.Interaction) -> None:
         """See exactly what is stored about your pledge (only you see it)."""
         pledge = await self.service.require(interaction.user.id)
-        await reply(interaction, embed=status_embed(pledge), ephemeral=True)
+        view = StatusView(pledge)
+        await reply(interaction, embed=status_embed(pledge), view=view, ephemeral=True)
 
     @pledge.command(name="withdraw")
     async def withdraw_command(self, interaction: discord.Interaction) -> None:
