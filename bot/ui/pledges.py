@@ -142,11 +142,14 @@ class StatusView(SafeView):
         )
 
 
-def counts_embed(counts: Counts, example: bool) -> discord.Embed:
+def counts_embed(counts: Counts, example: bool, this_week: int | None = None) -> discord.Embed:
     """The public count; while the pledge is example text, it says the signatures are to it."""
+    week = f" · +{this_week} this week" if this_week else ""
     embed = discord.Embed(
         title="Creators' pledge",
-        description=f"**{counts.verified}** verified creators · {counts.pending} waiting to verify",
+        description=(
+            f"**{counts.verified}** verified creators{week} · {counts.pending} waiting to verify"
+        ),
         colour=COLOUR,
     )
     for kind, (verified, pending) in counts.by_type.items():
