@@ -52,10 +52,12 @@ def pledges_chart(timeline: list[tuple[str, str, int]]) -> bytes:
     CPU work (and a slow first import): call it in a worker thread.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415 - on first use
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num  # noqa: PLC0415
     from matplotlib.figure import Figure  # noqa: PLC0415
+    from matplotlib.ticker import MaxNLocator  # noqa: PLC0415
 
     days, series = cumulative(timeline)
-    x = [date.fromisoformat(day) for day in days]
+    x = [float(date2num(date.fromisoformat(day))) for day in days]
     figure = Figure(
         figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor=BACKGROUND, layout="constrained"
     )
@@ -72,22 +74,25 @@ def pledges_chart(timeline: list[tuple[str, str, int]]) -> bytes:
     axes.tick_params(colors=TEXT, labelsize=13)
     axes.grid(True, color=GRID, linewidth=0.8, alpha=0.8)
     axes.set_ylim(bottom=0)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     for side in ("left", "bottom"):
         axes.spines[side].set_color(GRID)
     if x:
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter  # noqa: PLC0415
-
         locator = AutoDateLocator(maxticks=6)
         axes.xaxis.set_major_locator(locator)
         axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
         if len(x) == 1:
-            axes.set_xlim(x[0] - timedelta(days=3), x[0] + timedelta(days=3))
-    legend = figure.legend(loc="outside right upper", frameon=False, fontsize=13, labelcolor=TEXT)
-    legend.set_title("Creator type", prop={"size": 13})
-    legend.get_title().set_color(TEXT)
+            axes.set_xlim(x[0] - 3, x[0] + 3)  # date numbers count days
+    figure.legend(
+        loc="outside right upper",
+        frameon=False,
+        fontsize=13,
+        labelcolor=TEXT,
+        title="Creator type",
+        title_fontsize=13,
+    ).get_title().set_color(TEXT)
     out = io.BytesIO()
     # The title also goes in the PNG's metadata: screen readers and tests can read what it says.
     title = f"Verified pledges over time ({total})"
