@@ -79,6 +79,7 @@ async def test_relevant_bills_become_items(api: tuple[Api, httpx.AsyncClient]) -
     elvis = page.items[1]
     # Its title says only "personal rights": the abstract names the ELVIS Act.
     assert elvis.jurisdiction == "US-TN" and "ELVIS Act" in (elvis.summary or "")
+    assert "ELVIS Act" in (elvis.abstract or "")  # shown under the alert's title
     assert elvis.status_date == "2024-03-21"  # the date part of an action timestamp
     assert "likeness" in elvis.tags
 
