@@ -28,3 +28,11 @@ def test_a_long_admin_group_goes_on_in_a_second_field_never_cut_mid_name() -> No
     assert all(len(f.value or "") <= 1024 for f in embed.fields)
     hidden = help_embed(members + admins, show_admin=False)
     assert not any("managers" in (f.name or "") for f in hidden.fields)
+
+
+def test_when_every_command_would_not_fit_the_introduction_gives_way() -> None:
+    admins = [entry(f"admin alerts command{n:02}", True, "x" * 90) for n in range(50)]
+    embed = help_embed(admins, show_admin=True, ids={"admin": 1})
+    assert embed.description is None and len(embed) <= 6000
+    text = "\n".join(f.value or "" for f in embed.fields)
+    assert all(f"</admin alerts command{n:02}:1>" in text for n in range(50))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import discord
 
 from bot.catalog import CommandEntry
-from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, truncate
+from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, EMBED_TOTAL_LIMIT, truncate
 
 COLOUR = discord.Colour.from_rgb(235, 94, 40)
 
@@ -41,7 +41,23 @@ def help_embed(
     entries: list[CommandEntry], *, show_admin: bool, ids: dict[str, int] | None = None
 ) -> discord.Embed:
     """The commands a member can use, grouped by task (and, for managers, one field per admin
-    group), each a clickable mention with its description; fields end at whole lines."""
+    group), each a clickable mention with its description; fields end at whole lines.
+
+    Every command is always named: if they don't all fit Discord's 6,000 characters, the
+    introduction goes first, then the descriptions of the admin commands.
+    """
+    embed = _help(entries, show_admin, ids, brief=False)
+    if len(embed) > EMBED_TOTAL_LIMIT:
+        embed.description = None
+    if len(embed) > EMBED_TOTAL_LIMIT:
+        embed = _help(entries, show_admin, ids, brief=True)
+        embed.description = None
+    return embed
+
+
+def _help(
+    entries: list[CommandEntry], show_admin: bool, ids: dict[str, int] | None, *, brief: bool
+) -> discord.Embed:
     embed = discord.Embed(title="What I can do", description=INTRO, colour=COLOUR)
     members = [e for e in entries if not e.admin]
     for name, roots in _member_groups(members):
@@ -57,7 +73,7 @@ def help_embed(
             groups.setdefault(key, []).append(entry)
         for key in sorted(groups, key=lambda k: (k == "", k)):
             label = ADMIN_GROUP_NAMES.get(key, key.title()) if key else "Server"
-            _add_fields(embed, f"For server managers · {label}", groups[key], ids)
+            _add_fields(embed, f"For server managers · {label}", groups[key], ids, brief=brief)
     embed.set_footer(text="Click a command to start it; Discord shows its options.")
     return embed
 
@@ -70,12 +86,20 @@ def _member_groups(members: list[CommandEntry]) -> list[tuple[str, tuple[str, ..
 
 
 def _add_fields(
-    embed: discord.Embed, name: str, entries: list[CommandEntry], ids: dict[str, int] | None
+    embed: discord.Embed,
+    name: str,
+    entries: list[CommandEntry],
+    ids: dict[str, int] | None,
+    *,
+    brief: bool = False,
 ) -> None:
     """One field per group; a group too long for one field goes on in the next, whole lines."""
     if not entries:
         return
-    lines = [f"{command_mention(e.path, ids)} — {e.description}" for e in entries]
+    if brief:
+        lines = [command_mention(e.path, ids) for e in entries]
+    else:
+        lines = [f"{command_mention(e.path, ids)} — {e.description}" for e in entries]
     chunk: list[str] = []
     for line in lines:
         line = truncate(line, EMBED_FIELD_VALUE_LIMIT)
