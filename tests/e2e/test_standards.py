@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.conftest import running_bot
 from tests.fakediscord import CHANNEL_MESSAGE, UPDATE_MESSAGE, BotProcess, FakeDiscord
+from tests.fakellm import FakeLLM
 
 pytestmark = pytest.mark.e2e
 
@@ -215,3 +216,24 @@ async def test_gaps_report_with_csv(fake: FakeDiscord, bot: BotProcess) -> None:
         ("label ai material", "0", "1"),
     ]
     assert str(fake.member.id) not in fake.attachment_bytes(attachment).decode()
+
+
+async def test_a_decline_after_a_public_defer_is_still_private(
+    fake: FakeDiscord, tmp_path: Path, standards_dir: Path
+) -> None:
+    # With a model configured, /ask defers in public before it knows the answer is a decline.
+    async with FakeLLM() as llm:
+        env = {"STANDARDS_PATH": str(standards_dir), "LLM_BASE_URL": llm.base_url}
+        async with running_bot(fake, tmp_path / "bot", env):
+            result = await fake.invoke("ask", question="what's the best mic for podcasting?")
+            await result.responded()
+            reply = await result.followup()
+            assert reply["flags"] & 64  # ephemeral
+            assert reply["embeds"][0]["title"] == "The standards don't cover that"
+            assert fake.channel_messages(fake.channel("general")) == []
+            deleted = [r for r in fake.requests if r.method == "DELETE"]
+            assert [r.path.rsplit("/", 1)[1] for r in deleted] == ["@original"]  # the "thinking…"
+            question = "Can a company train AI on my videos without asking?"
+            answered = await fake.invoke("ask", question=question)
+            assert not answered.ephemeral
+            assert (await answered.message())["embeds"][0]["title"] == "Consent before training"
