@@ -76,6 +76,8 @@ class CoalitionBot(commands.Bot):
         self.settings = settings
         self.version = __version__
         self.force_sync = force_sync
+        # Registered commands' ids by scope (a guild id, or None for global), by top-level name.
+        self.command_ids: dict[int | None, dict[str, int]] = {}
         self.started_at = time.monotonic()
         self._db: Database | None = None
         self._http: HttpClients | None = None
@@ -255,4 +257,20 @@ async def sync_commands(bot: CoalitionBot, *, force: bool = False) -> list[str]:
         await bot.state.put(key, digest)
         synced.append(scope)
         log.info("Synced %d command(s) to %s", len(registered), scope)
+        bot.command_ids[guild.id if guild else None] = {c.name: c.id for c in registered}
+    for guild in guilds or [None]:
+        scope_id = guild.id if guild else None
+        if scope_id not in bot.command_ids:
+            await _fetch_command_ids(bot, guild)
     return synced
+
+
+async def _fetch_command_ids(bot: CoalitionBot, guild: discord.abc.Snowflake | None) -> None:
+    """Learn the registered commands' ids, for clickable mentions in /help (`</ask:id>`)."""
+    try:
+        registered = await bot.tree.fetch_commands(guild=guild)
+    except discord.HTTPException as exc:
+        # /help then names commands as plain text; nothing else depends on the ids.
+        log.warning("Could not read the registered commands' ids: %s", exc)
+        return
+    bot.command_ids[guild.id if guild else None] = {c.name: c.id for c in registered}

@@ -342,8 +342,12 @@ class Alerts(
             jurisdiction: US for federal, a state like US-CA, or US-* for every state.
         """
         items = await _service(interaction).latest(kind, jurisdiction)
-        view = Paginator(latest_pages(items, _service(interaction).links), interaction.user.id)
-        await reply(interaction, embed=view.page, view=view, ephemeral=True)
+        chosen = [f"kind {kind}"] if kind != "all" else []
+        chosen += [f"jurisdiction {jurisdiction}"] if jurisdiction else []
+        filters = ", ".join(chosen) or None
+        pages = latest_pages(items, _service(interaction).links, filters=filters)
+        view = Paginator(pages, interaction.user.id) if len(pages) > 1 else None
+        await reply(interaction, embed=pages[0], view=view, ephemeral=True)
 
 
 async def setup(bot: CoalitionBot) -> None:

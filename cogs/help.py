@@ -24,7 +24,9 @@ class Help(commands.Cog):
     async def help_command(self, interaction: discord.Interaction) -> None:
         """See what this bot does and every command you can use."""
         perms = interaction.permissions
-        embed = help_embed(command_entries(self.bot.tree), show_admin=perms.manage_guild)
+        ids = self.bot.command_ids.get(interaction.guild_id) or self.bot.command_ids.get(None)
+        entries = command_entries(self.bot.tree)
+        embed = help_embed(entries, show_admin=perms.manage_guild, ids=ids)
         await reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="about")

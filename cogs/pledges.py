@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import UTC, datetime
 from typing import Literal
 
 import discord
@@ -14,9 +15,10 @@ from bot.app import CoalitionBot
 from bot.pledges.model import AUDIENCE_RANGES, Pledge, PledgeForm, PledgeStatus
 from bot.pledges.service import PledgeService
 from bot.ui.actions import announce_milestone, grant_pledge_role, remove_pledge_role
-from bot.ui.chart import pledges_chart
+from bot.ui.chart import added_since, pledges_chart
 from bot.ui.paginator import Paginator
 from bot.ui.pledges import (
+    StatusView,
     counts_embed,
     pledge_modal_intro,
     signed_text,
@@ -250,7 +252,8 @@ class Pledges(commands.Cog):
     async def status_command(self, interaction: discord.Interaction) -> None:
         """See exactly what is stored about your pledge (only you see it)."""
         pledge = await self.service.require(interaction.user.id)
-        await reply(interaction, embed=status_embed(pledge), ephemeral=True)
+        view = StatusView(pledge)
+        await reply(interaction, embed=status_embed(pledge), view=view, ephemeral=True)
 
     @pledge.command(name="withdraw")
     async def withdraw_command(self, interaction: discord.Interaction) -> None:
@@ -268,16 +271,17 @@ class Pledges(commands.Cog):
         """How many creators have pledged, by type, with a chart."""
         counts = await self.service.counts()
         timeline = await self.service.timeline()
-        embed = counts_embed(counts, self.service.pledge_is_example())
+        this_week = added_since(timeline, datetime.now(UTC).date())
+        embed = counts_embed(counts, self.service.pledge_is_example(), this_week)
         if not timeline:
             await reply(interaction, embed=embed)
             return
+        # Drawing (and the plotting library's first import) can take longer than Discord waits.
+        await interaction.response.defer(thinking=True)
         png = await asyncio.to_thread(pledges_chart, timeline)
         embed.set_image(url="attachment://pledges.png")
         file = discord.File(io.BytesIO(png), filename="pledges.png")
-        await interaction.response.send_message(
-            embed=embed, file=file, allowed_mentions=NO_MENTIONS
-        )
+        await interaction.followup.send(embed=embed, file=file, allowed_mentions=NO_MENTIONS)
 
     @pledge.command(name="wall")
     async def wall_command(self, interaction: discord.Interaction) -> None:

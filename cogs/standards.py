@@ -102,6 +102,11 @@ class Standards(commands.Cog):
             await interaction.response.defer(ephemeral=private, thinking=True)
         answer = await service.answer(question)
         embed = answer_embed(answer, service.document, self.bot.settings.standards_help_channel_id)
+        if not answer.covered and not private and interaction.response.is_done():
+            # A public "thinking…" can't turn private: remove it, then answer privately.
+            await interaction.delete_original_response()
+        # A decline is for the asker alone: nothing the channel needs to read.
+        private = private or not answer.covered
         await reply(interaction, embed=embed, view=answer_view(answer), ephemeral=private)
 
     @standards.command(name="list")

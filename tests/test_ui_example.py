@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import discord
-import pytest
 
 from bot.errors import UserFacingError
 from bot.pledges.model import Counts, Pledge, PledgeStatus, PledgeText
@@ -84,15 +83,35 @@ def test_labelled_puts_the_label_first_only_for_example_text() -> None:
     assert labelled("", True) == EXAMPLE_TEXT_LABEL
 
 
-@pytest.mark.parametrize("answer", [ANSWERED, DECLINED], ids=["answer", "decline"])
-def test_answers_and_declines_carry_the_label(answer: Answer) -> None:
-    example = answer_embed(answer, EXAMPLE, None)
+def test_answers_carry_the_label_and_the_version_in_the_footer_only() -> None:
+    example = answer_embed(ANSWERED, EXAMPLE, None)
     assert example.footer.text.startswith(EXAMPLE_TEXT_LABEL)
     assert "not legal advice" in example.footer.text
     assert "coalition's position" not in embed_text(example)
-    adopted = answer_embed(answer, ADOPTED, None)
+    assert embed_text(example).count("0.2.0-example") == 1
+    adopted = answer_embed(ANSWERED, ADOPTED, None)
     assert "Example text" not in embed_text(adopted)
     assert "not legal advice" in adopted.footer.text
+
+
+def test_a_decline_keeps_the_example_label_and_states_no_position() -> None:
+    example = answer_embed(DECLINED, EXAMPLE, None)
+    assert example.footer.text == EXAMPLE_TEXT_LABEL
+    adopted = answer_embed(DECLINED, ADOPTED, None)
+    assert not adopted.footer.text  # no position, no version: the question wasn't covered
+    assert "position" not in embed_text(adopted) and "Example text" not in embed_text(adopted)
+
+
+def test_related_sections_sit_on_one_line_each_linked_once() -> None:
+    linked = [
+        Citation(f"s{n}", f"Section {n}", "0.2.0-example", f"https://e.org/#s{n}") for n in range(4)
+    ]
+    answer = dataclasses.replace(ANSWERED, citations=tuple(linked))
+    embed = answer_embed(answer, EXAMPLE, None)
+    assert embed.title == "Section 0" and embed.url == "https://e.org/#s0"
+    (related,) = embed.fields
+    assert related.value == " · ".join(f"[Section {n}](https://e.org/#s{n})" for n in (1, 2, 3))
+    assert "0.2.0-example" not in (related.value or "")
 
 
 def test_a_generated_summary_keeps_the_label() -> None:

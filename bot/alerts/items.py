@@ -38,6 +38,9 @@ class AlertItem:
     attribution: str | None = None
     # Abstract or description: read by the topic matcher, not stored or posted.
     summary: str | None = field(default=None, compare=False)
+    # What it does in the source's own words (a bill's abstract, a filing's docket text):
+    # stored and shown under the title. Not part of the content hash.
+    abstract: str | None = field(default=None, compare=False)
     # Items of tracked dockets concern creators by definition; others go through the matcher.
     always_relevant: bool = field(default=False, compare=False)
     # Set by the store from the matcher: "creators" or "ai-policy", and why ("digital replica").
@@ -77,5 +80,6 @@ class StoredItem:
             attribution=row["attribution"],
             tier=row["tier"],
             reasons=tuple(r for r in row["reasons"].split(REASON_SEPARATOR) if r),
+            abstract=row["abstract"],
         )
         return cls(row["id"], item, row["version"], row["first_seen_at"], row["updated_at"])

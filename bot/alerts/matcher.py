@@ -94,15 +94,15 @@ CREATOR_TERMS: tuple[tuple[str, re.Pattern[str]], ...] = (
             _I,
         ),
     ),
-    ("NO FAKES Act", re.compile(r"\bNO FAKES\b|Nurture Originals,? Foster Art", _I)),
+    ("NO FAKES Act", re.compile(r"\bNO FAKES\b|(?i:Nurture Originals,? Foster Art)")),
     (
         "ELVIS Act",
-        re.compile(r"\bELVIS Act\b|Ensuring Likeness,? Voice,? and Image Security", _I),
+        re.compile(r"\bELVIS Act\b|(?i:Ensuring Likeness,? Voice,? and Image Security)"),
     ),
-    ("COPIED Act", re.compile(r"\bCOPIED Act\b|Content Origin Protection and Integrity", _I)),
+    ("COPIED Act", re.compile(r"\bCOPIED Act\b|(?i:Content Origin Protection and Integrity)")),
     ("TRAIN Act", re.compile(r"\bTRAIN\)? Act\b")),
-    ("TAKE IT DOWN Act", re.compile(r"\bTAKE IT DOWN\b", _I)),
-    ("DEFIANCE Act", re.compile(r"\bDEFIANCE\)? Act\b|Disrupt Explicit Forged Images", _I)),
+    ("TAKE IT DOWN Act", re.compile(r"\bTAKE IT DOWN\b")),
+    ("DEFIANCE Act", re.compile(r"\bDEFIANCE\)? Act\b|(?i:Disrupt Explicit Forged Images)")),
 )
 
 # Creator context: counts only beside an AI term ("AI" + "copyright", "chatbot" + "voices").
@@ -177,22 +177,23 @@ _ATHLETE_NIL = re.compile(
 
 TAG_RULES: dict[str, re.Pattern[str]] = {
     "likeness": re.compile(
-        r"likeness|\bvoice|digital (?:replica|double)|publicity|impersonat|NO FAKES|ELVIS", _I
+        r"(?i:likeness|\bvoice|digital (?:replica|double)|publicity|impersonat)|NO FAKES|ELVIS"
     ),
     "training-data": re.compile(
-        r"training (?:data|datasets?)|\btrain(?:ed|ing)? on\b|TRAIN Act|copyright disclosure", _I
+        r"(?i:training (?:data|datasets?)|\btrain(?:ed|ing)? on\b|copyright disclosure)|TRAIN Act"
     ),
     "deepfake": re.compile(
-        r"deep[- ]?fake|synthetic (?:media|content|image|voice)|voice[- ]?clon|digital forger"
-        r"|digitally (?:altered|manipulated|forged)|COPIED|DEFIANCE|TAKE IT DOWN",
-        _I,
+        r"(?i:deep[- ]?fake|synthetic (?:media|content|image|voice)|voice[- ]?clon|digital forger"
+        r"|digitally (?:altered|manipulated|forged))"
+        # Named acts match as written: "copied" in a piracy case is not the COPIED Act.
+        r"|\bCOPIED\b|\bDEFIANCE\b|\bTAKE IT DOWN\b"
     ),
     "copyright": re.compile(r"copyright|infring|fair use|\bDMCA\b", _I),
     "elections": re.compile(
         r"election|political (?:ad|advertis|communication)|campaign|candidate", _I
     ),
     "ncii": re.compile(
-        r"intimate|sexually explicit|non-?consensual|nudify|exploitation|TAKE IT DOWN|DEFIANCE", _I
+        r"(?i:intimate|sexually explicit|non-?consensual|nudify|exploitation)|TAKE IT DOWN|DEFIANCE"
     ),
 }
 

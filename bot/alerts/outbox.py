@@ -17,7 +17,7 @@ from bot.db import Database, placeholders
 _ITEM_COLUMNS = """
     i.id, i.source, i.external_id, i.kind, i.jurisdiction, i.identifier, i.title, i.status,
     i.status_date, i.url, i.published_at, i.tags, i.attribution, i.version, i.first_seen_at,
-    i.updated_at, i.tier, i.reasons
+    i.updated_at, i.tier, i.reasons, i.abstract
 """
 _DUE = f"""
 SELECT o.id AS outbox_id, o.change, o.previous_status, o.nonce, o.attempts, o.subscription_id,

@@ -45,16 +45,18 @@ WHERE source = ? AND external_id IN ({marks})
 # Items are looked up and written this many at a time: one statement per batch rather than
 # per item, since every awaited statement is a round trip to aiosqlite's thread.
 BATCH_SIZE = 500
+# An abstract is shown as one line under the title; more is never read.
+ABSTRACT_LIMIT = 1000
 _INSERT_ITEM = """
 INSERT INTO alert_items (source, external_id, kind, jurisdiction, identifier, title, status,
     status_date, url, published_at, tags, attribution, relevant, tier, reasons, content_hash,
-    version, first_seen_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
+    abstract, version, first_seen_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
 """
 _UPDATE_ITEM = """
 UPDATE alert_items SET kind = ?, jurisdiction = ?, identifier = ?, title = ?, status = ?,
     status_date = ?, url = ?, published_at = ?, tags = ?, attribution = ?, relevant = ?,
-    tier = ?, reasons = ?, content_hash = ?, version = version + 1, updated_at = ?
+    tier = ?, reasons = ?, content_hash = ?, abstract = ?, version = version + 1, updated_at = ?
 WHERE id = ?
 """
 _INSERT_SUBSCRIPTION = """
@@ -309,8 +311,16 @@ class AlertStore:
             batch.counts["queued"] += queued.rowcount
 
     def _fresh(self, item: AlertItem, now: datetime) -> bool:
-        """Items published longer ago than the maximum age are stored but never posted."""
-        return not item.published_at or now - parse_utc(item.published_at) <= self._max_age
+        """Items whose own latest action is older than the maximum age are stored, never posted.
+
+        The item's latest action date (a bill's last action, a filing's date) decides, not when
+        the source last touched the record: a source that re-saves a 2024 law today does not
+        make it news. Without an action date, the published time decides.
+        """
+        stamp = _action_time(item.status_date) or (
+            parse_utc(item.published_at) if item.published_at else None
+        )
+        return stamp is None or now - stamp <= self._max_age
 
     async def subscribe(
         self,
@@ -514,6 +524,17 @@ async def _rows_by_key(conn: Connection, items: list[AlertItem]) -> dict[tuple[s
     return found
 
 
+def _action_time(status_date: str | None) -> datetime | None:
+    """The end of an item's latest action day (UTC), or None when it has no readable date."""
+    if not status_date:
+        return None
+    try:
+        day = parse_utc(status_date[:10])
+    except ValueError:
+        return None
+    return day + timedelta(days=1)
+
+
 def _latest_per_key(items: Iterable[AlertItem]) -> list[AlertItem]:
     """One item per (source, external id): a feed listing two versions of a bill keeps the
     newest (by published time; the first listed when they tie), in first-seen order."""
@@ -542,6 +563,7 @@ def _columns(item: AlertItem, is_relevant: bool, digest: str) -> tuple[Any, ...]
         item.tier,
         REASON_SEPARATOR.join(item.reasons),
         digest,
+        item.abstract[:ABSTRACT_LIMIT] if item.abstract else None,
     )
 
 

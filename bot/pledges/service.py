@@ -79,9 +79,10 @@ ORDER BY verified_at, id LIMIT ? OFFSET ?
 """
 _WALL_COUNT = "SELECT COUNT(*) FROM pledges WHERE status = 'verified' AND show_on_wall = 1"
 _ALL = "SELECT * FROM pledges WHERE ? IS NULL OR guild_id = ? ORDER BY signed_at, id"
+# Verified pledges by the day they were verified: the chart counts what the headline counts.
 _TIMELINE = """
-SELECT substr(signed_at, 1, 10) AS day, creator_type, COUNT(*) AS n FROM pledges
-WHERE status IN ('verified', 'pending', 'review') GROUP BY day, creator_type ORDER BY day
+SELECT substr(verified_at, 1, 10) AS day, creator_type, COUNT(*) AS n FROM pledges
+WHERE status = 'verified' AND verified_at IS NOT NULL GROUP BY day, creator_type ORDER BY day
 """
 
 EXPORT_COLUMNS = (
@@ -364,7 +365,7 @@ class PledgeService:
         return Counts(verified, pending, {k: (v[0], v[1]) for k, v in sorted(by_type.items())})
 
     async def timeline(self) -> list[tuple[str, str, int]]:
-        """(day, creator type, pledges signed that day) for the chart."""
+        """(day, creator type, pledges verified that day) for the chart."""
         rows = await self._db.fetchall(_TIMELINE)
         return [(r["day"], r["creator_type"], r["n"]) for r in rows]
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import aiohttp
 import discord
@@ -22,6 +23,7 @@ from bot.ui.paginator import chunk
 from bot.ui.text import (
     CONTENT_LIMIT,
     EMBED_DESCRIPTION_LIMIT,
+    EMBED_TITLE_LIMIT,
     NO_MENTIONS,
     fit_embed,
     markdown_link,
@@ -64,6 +66,186 @@ def _link(item: AlertItem, links: LinkPolicy | None) -> str | None:
     return (links or _BUILT_IN_LINKS).url(item)
 
 
+STATE_NAMES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois",
+    "IN": "Indiana", "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana",
+    "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota",
+    "MS": "Mississippi", "MO": "Missouri", "MT": "Montana", "NE": "Nebraska", "NV": "Nevada",
+    "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico", "NY": "New York",
+    "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma", "OR": "Oregon",
+    "PA": "Pennsylvania", "PR": "Puerto Rico", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin",
+    "WY": "Wyoming",
+}  # fmt: skip
+TOPIC_WORDS = {
+    "likeness": "likeness and voice",
+    "training-data": "training data",
+    "deepfake": "deepfakes",
+    "copyright": "copyright",
+    "elections": "elections",
+    "ncii": "intimate images",
+}
+# A stage's plain words, the first rule that matches the source's wording; most final first.
+_STAGES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\bveto", re.I), "Vetoed"),
+    (
+        re.compile(
+            r"\bsigned\b|\bchapter(?:ed)?\b|\bchap\.|\bbecame (?:public )?law\b|\bpublic law no"
+            r"|\benacted\b|\bapproved by (?:the )?governor\b",
+            re.I,
+        ),
+        "Signed into law",
+    ),
+    (
+        re.compile(r"\bpassed\b[^.;]{0,30}\bcommittee\b|\bdo pass\b|\breported\b", re.I),
+        "Passed committee{votes}",
+    ),
+    (re.compile(r"\bpass(?:ed|es)\b", re.I), "Passed{chamber}{votes}"),
+    (re.compile(r"\bhearings? (?:held|scheduled|set)\b|\bhearing\b", re.I), "Committee hearing"),
+    (re.compile(r"\breferred\b|\bin committee\b", re.I), "In committee"),
+    (re.compile(r"\bintroduced\b|\bfirst reading\b|\bprefiled\b", re.I), "Introduced"),
+)
+_CHAMBER = re.compile(r"\b(Senate|House|Assembly|Legislature)\b", re.I)
+_VOTES = (
+    re.compile(r"\bAyes\W{0,3}(\d+)\W{0,3}No(?:e)?s\W{0,3}(\d+)", re.I),
+    re.compile(r"\bYeas\W{0,3}(\d+)\W{0,3}Nays\W{0,3}(\d+)", re.I),
+    re.compile(r"\bvote\b[^\d]{0,20}(\d+)\s*[-–]\s*(\d+)\b", re.I),
+    re.compile(r"\((\d+)\s*[-–]\s*(\d+)\)"),
+)
+_FILING_TITLE = re.compile(r"^Entry #(?P<number>\S+) in (?P<case>.+)$", re.S)
+_COURT = re.compile(r"\bcourt\b|\bdistrict of\b|\bcircuit\b", re.I)
+ABSTRACT_CHARS = 300
+
+
+def place_name(jurisdiction: str) -> str:
+    """ "US" → "United States", "US-CA" → "California"; anything else as given."""
+    if jurisdiction == "US":
+        return "United States"
+    code = jurisdiction.removeprefix("US-")
+    return STATE_NAMES.get(code, jurisdiction)
+
+
+def topics_text(tags: tuple[str, ...]) -> str:
+    """Topic tags as words: "likeness and voice, training data"."""
+    return ", ".join(TOPIC_WORDS.get(tag, tag.replace("-", " ")) for tag in tags)
+
+
+def short_date(value: str | None) -> str | None:
+    """ "2026-11-19…" → "Nov 19, 2026"; None when there is no readable date."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+    return f"{day:%b} {day.day}, {day.year}"
+
+
+def one_line(text: str | None, limit: int = ABSTRACT_CHARS) -> str | None:
+    """The first sentence of a source's abstract, on one line, within limit characters."""
+    if not text:
+        return None
+    flat = " ".join(text.split())
+    end = re.search(r"(?<=[a-z0-9)\]][.!?])\s+(?=[A-Z])", flat)
+    first = flat[: end.start()] if end else flat
+    if len(first) > limit:
+        cut = first[: limit - 1].rsplit(" ", 1)[0]
+        first = cut.rstrip(",;:") + "…"
+    return first or None
+
+
+def _votes(status: str) -> str:
+    for rule in _VOTES:
+        if found := rule.search(status):
+            return f" {found[1]}–{found[2]}"
+    return ""
+
+
+def stage_words(status: str) -> str:
+    """A source's wording of a step in plain words: "SIGNED CHAP.812" → "Signed into law"."""
+    for rule, words in _STAGES:
+        if rule.search(status):
+            chamber = _CHAMBER.search(status)
+            where = f" the {chamber[1].title()}" if chamber else ""
+            return words.format(chamber=where, votes=_votes(status))
+    flat = " ".join(status.split())
+    return flat.capitalize() if flat.isupper() else flat
+
+
+def _filing_parts(item: AlertItem) -> tuple[str, str | None]:
+    """A filing's case name and docket entry number, read from its title."""
+    if found := _FILING_TITLE.match(item.title):
+        return found["case"], found["number"]
+    return item.title, None
+
+
+def _is_court(item: AlertItem) -> bool:
+    """A case whose status is its court's name (found through a court feed), not a step."""
+    return (
+        item.kind is ItemKind.CASE
+        and item.status is not None
+        and bool(_COURT.search(item.status))
+        and not re.search(r"\d", item.status)
+    )
+
+
+def stage_text(item: AlertItem) -> str | None:
+    """The latest step in plain words, with its date: "Passed committee 10–2 · Nov 19, 2026"."""
+    if item.kind is ItemKind.FILING:
+        _, number = _filing_parts(item)
+        words = f"Docket entry #{number}" if number else None
+    elif item.status and not _is_court(item):
+        words = stage_words(item.status)
+    else:
+        words = None
+    when = short_date(item.status_date)
+    parts = [plain(words, 200) if words else None, when]
+    return REASON_SEPARATOR.join(p for p in parts if p) or None
+
+
+def _source_wording(item: AlertItem) -> str | None:
+    """The source's own wording of the step, when the plain words left something out."""
+    if not item.status or item.kind is ItemKind.FILING or _is_court(item):
+        return None
+    flat = " ".join(item.status.split())
+    return None if stage_words(flat).lower() == flat.lower() else flat
+
+
+def item_name(item: AlertItem) -> str:
+    """What the item is called, unescaped: the bill's name, a filing's case name."""
+    if item.kind is ItemKind.FILING:
+        return _filing_parts(item)[0]
+    return item.title
+
+
+def alert_title(item: AlertItem) -> str:
+    """The item's name with its number, within the title limit: "NO FAKES Act — S.1367"."""
+    number = f" — {item.identifier}"
+    name = item_name(item)
+    if name.strip().endswith(item.identifier):
+        number = ""
+    return plain(name, EMBED_TITLE_LIMIT - len(plain(number))) + plain(number)
+
+
+def alert_author(item: AlertItem, change: str = "new") -> str:
+    """The small line above the title: "Bill · California", "Court case · N.D. Cal."."""
+    parts = [KIND_LABELS[item.kind], place_name(item.jurisdiction)]
+    if _is_court(item) and item.status:
+        parts[1] = item.status
+    if change == "updated":
+        parts.insert(0, "Update")
+    return truncate(REASON_SEPARATOR.join(parts), 256)
+
+
+def alert_description(item: AlertItem) -> str | None:
+    """One line on what it does, from the source's abstract or the docket entry's text."""
+    line = one_line(item.abstract)
+    return plain(line) if line else None
+
+
 def alert_embed(
     item: AlertItem,
     *,
@@ -71,28 +253,25 @@ def alert_embed(
     previous_status: str | None = None,
     links: LinkPolicy | None = None,
 ) -> discord.Embed:
-    """One alert: kind, jurisdiction and identifier, title, latest action, link, credit."""
-    heading = f"{KIND_LABELS[item.kind]} · {item.jurisdiction} · {item.identifier}"
-    if change == "updated":
-        heading = "Update: " + heading
+    """One alert: its name linked with its number, what it does, its stage, why, topics, credit."""
     embed = discord.Embed(
-        title=plain(heading, 256),
+        title=alert_title(item),
         url=_link(item, links),
-        description=plain(item.title, 1000),
+        description=alert_description(item),
         colour=KIND_COLOURS[item.kind],
     )
+    embed.set_author(name=alert_author(item, change))
+    if stage := stage_text(item):
+        if detail := _source_wording(item):
+            stage += f"\n*{plain(detail, 300)}*"
+        embed.add_field(name="Stage", value=stage, inline=False)
+    if change == "updated":
+        was = stage_words(previous_status) if previous_status else "(no earlier stage)"
+        embed.add_field(name="What changed", value=f"Was: {plain(was, 900)}", inline=False)
     if why := why_line(item):
         embed.add_field(name="Why", value=why, inline=False)
-    if item.status:
-        when = f" ({plain(item.status_date, 20)})" if item.status_date else ""
-        embed.add_field(name="Latest", value=plain(item.status, 900) + when, inline=False)
-    if change == "updated":
-        was = plain(previous_status, 900) if previous_status else "(no earlier status)"
-        embed.add_field(name="What changed", value=f"Was: {was}", inline=False)
     if item.tags:
-        embed.add_field(name="Topics", value=", ".join(item.tags), inline=False)
-    if _link(item, links):
-        embed.add_field(name="Read it", value=plain(item.url, 1000), inline=False)
+        embed.add_field(name="Topics", value=topics_text(item.tags), inline=True)
     credit = item.attribution or item.source
     embed.set_footer(text=truncate(f"Source: {credit}", 2048))
     if item.published_at:
@@ -100,45 +279,118 @@ def alert_embed(
     return fit_embed(embed)
 
 
+KIND_HEADINGS = {
+    ItemKind.BILL: "Bills",
+    ItemKind.REGULATION: "Federal rules and notices",
+    ItemKind.CASE: "Court cases",
+    ItemKind.FILING: "Court filings",
+    ItemKind.NEWS: "News",
+}
+DIGEST_MORE = "…and {n} more: see `/alerts latest`."
+
+
+def item_line(item: AlertItem, links: LinkPolicy | None = None, *, updated: bool = False) -> str:
+    """One item on one line: its name and number linked, then its stage in plain words."""
+    name = plain(" ".join(item_name(item).split()), 120)
+    label = markdown_link(f"{name} — {plain(item.identifier, 60)}", _link(item, links))
+    if item.kind is ItemKind.FILING:
+        _, number = _filing_parts(item)
+        entry = f"Entry #{plain(number)}" if number else None
+        text = one_line(item.abstract, 120)
+        rest = ": ".join(p for p in (entry, plain(text) if text else None) if p)
+    elif item.kind is ItemKind.NEWS:
+        rest = short_date(item.status_date) or ""
+    else:
+        rest = stage_text(item) or ""
+    mark = "Update · " if updated else ""
+    return f"- {mark}{label}" + (f" · {rest}" if rest else "")
+
+
+def _unique_items(digest: Digest) -> list[tuple[AlertItem, bool]]:
+    """Each item once, at its latest version: (item, updated only)."""
+    seen: dict[int, tuple[AlertItem, bool]] = {}
+    for delivery in digest.deliveries:
+        stored = delivery.item
+        earlier = seen.get(stored.id)
+        updated = delivery.change == "updated" and (earlier is None or earlier[1])
+        seen[stored.id] = (stored.item, updated)
+    return list(seen.values())
+
+
 def digest_embed(digest: Digest, links: LinkPolicy | None = None) -> discord.Embed:
-    """A daily subscription's alerts, one line each, the rest counted."""
-    lines = []
-    for delivery in digest.deliveries[:DIGEST_LINES]:
-        item = delivery.item.item
-        mark = "Update · " if delivery.change == "updated" else ""
-        label = plain(f"{item.jurisdiction} {item.identifier}", 60)
-        title = plain(item.title, 140)
-        status = f" — {plain(item.status, 100)}" if item.status else ""
-        link = markdown_link(label, _link(item, links))
-        why = f" · _{why_line(item)}_" if why_line(item) else ""
-        lines.append(f"- {mark}{link}: {title}{status}{why}")
-    more = len(digest.deliveries) - DIGEST_LINES
-    if more > 0:
-        lines.append(f"…and {more} more: see `/alerts latest`.")
+    """A daily subscription's alerts: one line per item, grouped by kind, cut at whole lines.
+
+    An item updated the same day it was new is listed once. What does not fit is counted in a
+    last "…and N more" line that is always kept; the footer credits the sources shown.
+    """
+    items = _unique_items(digest)
+    order = list(KIND_HEADINGS)
+    items.sort(key=lambda pair: order.index(pair[0].kind))
+    reserve = len(DIGEST_MORE.format(n=len(items))) + 1
+    lines: list[str] = []
+    shown: list[AlertItem] = []
+    size = 0
+    kind = None
+    for item, updated in items[:DIGEST_LINES]:
+        block = [f"**{KIND_HEADINGS[item.kind]}**"] if item.kind != kind else []
+        block.append(item_line(item, links, updated=updated))
+        added = sum(len(line) + 1 for line in block)
+        if size + added + reserve > EMBED_DESCRIPTION_LIMIT:
+            break
+        lines += block
+        size += added
+        shown.append(item)
+        kind = item.kind
+    if more := len(items) - len(shown):
+        lines.append(DIGEST_MORE.format(n=more))
+    credits = list(dict.fromkeys(item.attribution or item.source for item in shown))
     return fit_embed(
         discord.Embed(
             title=f"Daily alerts digest · {digest.day}",
-            description=truncate("\n".join(lines), EMBED_DESCRIPTION_LIMIT),
+            description="\n".join(lines),
             colour=0x4A5568,
-        ).set_footer(text="Sources credited in each item's page; LegiScan data is CC BY 4.0.")
+        ).set_footer(text=truncate("Sources: " + "; ".join(credits), 2048))
     )
 
 
-def latest_pages(items: list[StoredItem], links: LinkPolicy | None = None) -> list[discord.Embed]:
-    """The newest items, five to a page."""
+def latest_line(item: AlertItem, links: LinkPolicy | None = None) -> str:
+    """Everything after an item's name, on one line: number (linked), kind, place, stage, why."""
+    number = markdown_link(plain(item.identifier, 60), _link(item, links))
+    parts = [number, KIND_LABELS[item.kind], place_name(item.jurisdiction)]
+    if stage := stage_text(item):
+        parts.append(stage)
+    line = REASON_SEPARATOR.join(parts)
+    if why := why_line(item):
+        line += f" — *{why}*"
+    return line
+
+
+def latest_pages(
+    items: list[StoredItem], links: LinkPolicy | None = None, *, filters: str | None = None
+) -> list[discord.Embed]:
+    """The newest items, five to a page: each led by its name, the rest on one line.
+
+    filters names the options that narrowed the list ("kind bill, jurisdiction US-TX"), so an
+    empty list says which of them emptied it.
+    """
     if not items:
-        return [discord.Embed(title="Latest alerts", description="Nothing matching yet.")]
+        if filters:
+            text = f"Nothing found for {plain(filters, 200)}. Try `/alerts latest` without it."
+        else:
+            text = "Nothing found yet: alerts show here once a source has posted one."
+        return [discord.Embed(title="Latest alerts", description=text, colour=0x4A5568)]
     pages = []
-    for group in chunk(items, 5):
+    groups = chunk(items, 5)
+    for number, group in enumerate(groups, start=1):
         embed = discord.Embed(title="Latest alerts", colour=0x4A5568)
         for stored in group:
             item = stored.item
-            name = plain(f"{KIND_LABELS[item.kind]} · {item.jurisdiction} · {item.identifier}", 250)
-            status = f"\n{plain(item.status, 200)}" if item.status else ""
-            link = f"\n{_link(item, links) or ''}"
-            why = f"\n*{why_line(item)}*" if why_line(item) else ""
-            value = plain(item.title, 400) + status + why + link
-            embed.add_field(name=name, value=value, inline=False)
+            name = plain(" ".join(item_name(item).split()), 250)
+            embed.add_field(name=name, value=latest_line(item, links), inline=False)
+        if filters:
+            embed.description = f"Only {plain(filters, 200)}."
+        if len(groups) > 1:
+            embed.set_footer(text=f"Page {number} of {len(groups)}")
         pages.append(fit_embed(embed))
     return pages
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import discord
 
 from bot.catalog import CommandEntry
-from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, truncate
+from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, EMBED_TOTAL_LIMIT, truncate
 
 COLOUR = discord.Colour.from_rgb(235, 94, 40)
 
@@ -19,21 +19,95 @@ INTRO = (
 )
 
 
-def help_embed(entries: list[CommandEntry], *, show_admin: bool) -> discord.Embed:
-    """List the commands a member can use (and the admin ones for server managers)."""
-    embed = discord.Embed(title="What I can do", description=INTRO, colour=COLOUR)
-    members = [e for e in entries if not e.admin]
-    admins = [e for e in entries if e.admin]
-    embed.add_field(name="Commands", value=_lines(members) or "None yet.", inline=False)
-    if show_admin and admins:
-        embed.add_field(name="For server managers", value=_lines(admins), inline=False)
-    embed.set_footer(text="Type / in the message box to see each command's options.")
+# Members' commands by task, in the order a member reaches for them; /ask leads.
+TASKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Ask about the standards", ("ask", "standards")),
+    ("Pledge", ("pledge",)),
+    ("Alerts on AI bills and lawsuits", ("alerts",)),
+    ("About this bot", ("help", "about")),
+)
+ADMIN_GROUP_NAMES = {"alerts": "Alerts", "pledges": "Pledges", "standards": "Standards"}
+
+
+def command_mention(path: str, ids: dict[str, int] | None) -> str:
+    """A clickable `</ask:id>` when the command's id is known, else `/ask` as code."""
+    root = path.split(" ", 1)[0]
+    if ids and root in ids:
+        return f"</{path}:{ids[root]}>"
+    return f"`/{path}`"
+
+
+def help_embed(
+    entries: list[CommandEntry], *, show_admin: bool, ids: dict[str, int] | None = None
+) -> discord.Embed:
+    """The commands a member can use, grouped by task (and, for managers, one field per admin
+    group), each a clickable mention with its description; fields end at whole lines.
+
+    Every command is always named: if they don't all fit Discord's 6,000 characters, the
+    introduction goes first, then the descriptions of the admin commands.
+    """
+    embed = _help(entries, show_admin, ids, brief=False)
+    if len(embed) > EMBED_TOTAL_LIMIT:
+        embed.description = None
+    if len(embed) > EMBED_TOTAL_LIMIT:
+        embed = _help(entries, show_admin, ids, brief=True)
+        embed.description = None
     return embed
 
 
-def _lines(entries: list[CommandEntry]) -> str:
-    text = "\n".join(f"`/{e.path}` — {e.description}" for e in entries)
-    return truncate(text, EMBED_FIELD_VALUE_LIMIT)
+def _help(
+    entries: list[CommandEntry], show_admin: bool, ids: dict[str, int] | None, *, brief: bool
+) -> discord.Embed:
+    embed = discord.Embed(title="What I can do", description=INTRO, colour=COLOUR)
+    members = [e for e in entries if not e.admin]
+    for name, roots in _member_groups(members):
+        group = [e for e in members if e.path.split(" ", 1)[0] in roots]
+        group.sort(key=lambda e: (e.path != "ask", roots.index(e.path.split(" ", 1)[0])))
+        _add_fields(embed, name, group, ids)
+    if show_admin:
+        admins = [e for e in entries if e.admin]
+        groups: dict[str, list[CommandEntry]] = {}
+        for entry in admins:
+            words = entry.path.split(" ")
+            key = words[1] if len(words) > 2 else ""
+            groups.setdefault(key, []).append(entry)
+        for key in sorted(groups, key=lambda k: (k == "", k)):
+            label = ADMIN_GROUP_NAMES.get(key, key.title()) if key else "Server"
+            _add_fields(embed, f"For server managers · {label}", groups[key], ids, brief=brief)
+    embed.set_footer(text="Click a command to start it; Discord shows its options.")
+    return embed
+
+
+def _member_groups(members: list[CommandEntry]) -> list[tuple[str, tuple[str, ...]]]:
+    """The task groups, with any command not in one under "More"."""
+    known = {root for _, roots in TASKS for root in roots}
+    others = tuple(sorted({e.path.split(" ", 1)[0] for e in members} - known))
+    return [*TASKS, ("More", others)] if others else list(TASKS)
+
+
+def _add_fields(
+    embed: discord.Embed,
+    name: str,
+    entries: list[CommandEntry],
+    ids: dict[str, int] | None,
+    *,
+    brief: bool = False,
+) -> None:
+    """One field per group; a group too long for one field goes on in the next, whole lines."""
+    if not entries:
+        return
+    if brief:
+        lines = [command_mention(e.path, ids) for e in entries]
+    else:
+        lines = [f"{command_mention(e.path, ids)} — {e.description}" for e in entries]
+    chunk: list[str] = []
+    for line in lines:
+        line = truncate(line, EMBED_FIELD_VALUE_LIMIT)
+        if chunk and len("\n".join([*chunk, line])) > EMBED_FIELD_VALUE_LIMIT:
+            embed.add_field(name=name, value="\n".join(chunk), inline=False)
+            name, chunk = f"{name} (more)", []
+        chunk.append(line)
+    embed.add_field(name=name, value="\n".join(chunk), inline=False)
 
 
 def about_embed(version: str, uptime_seconds: float, guild_count: int) -> discord.Embed:

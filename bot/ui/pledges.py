@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from math import ceil
 
 import discord
@@ -12,7 +13,8 @@ from bot.pledges.verify import CheckResult, platform_of
 from bot.ui.example import example_label, labelled
 from bot.ui.help import COLOUR
 from bot.ui.paginator import chunk
-from bot.ui.text import plain, truncate
+from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, NO_MENTIONS, plain, truncate
+from bot.ui.views import SafeView
 
 WALL_PAGE_SIZE = 10
 
@@ -127,9 +129,53 @@ def verify_failed_text(pledge: Pledge, check: CheckResult | None, retry_in: floa
     )
 
 
+def discord_date(stamp: str | None, style: str = "D") -> str:
+    """An ISO time as a Discord timestamp (`<t:…:D>`), shown in each reader's own time zone."""
+    if not stamp:
+        return "—"
+    moment = datetime.fromisoformat(stamp)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return discord.utils.format_dt(moment, style)  # type: ignore[arg-type]
+
+
+def status_line(pledge: Pledge) -> str:
+    """The state first: "✅ Verified <date> — on the public wall as Alex"."""
+    name = plain(pledge.public_name, 100)
+    if pledge.status is PledgeStatus.VERIFIED:
+        wall = f"on the public wall as **{name}**" if pledge.show_on_wall else "not on the wall"
+        return f"✅ Verified {discord_date(pledge.verified_at)} — {wall}."
+    if pledge.status is PledgeStatus.REVIEW:
+        return (
+            f"🕓 Signed {discord_date(pledge.signed_at)} — waiting for a person to review it "
+            "(that channel is linked to another signer)."
+        )
+    if pledge.status is PledgeStatus.REJECTED:
+        return f"✖️ Signed {discord_date(pledge.signed_at)} — not approved."
+    return (
+        f"⏳ Signed {discord_date(pledge.signed_at)} — one step left: prove the channel is yours."
+    )
+
+
 def status_embed(pledge: Pledge) -> discord.Embed:
-    """Exactly what is stored about the signer."""
-    embed = discord.Embed(title="Your pledge", colour=COLOUR)
+    """The signer's pledge, state first; the full consent record is behind "Details"."""
+    embed = discord.Embed(title="Your pledge", description=status_line(pledge), colour=COLOUR)
+    if pledge.status is PledgeStatus.PENDING:
+        embed.add_field(
+            name="Next step",
+            value=truncate(verify_instructions(pledge), EMBED_FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    if pledge.review_reason and pledge.status is not PledgeStatus.VERIFIED:
+        embed.add_field(name="Review", value=plain(pledge.review_reason, 500), inline=False)
+    embed.add_field(name="Link", value=plain(pledge.channel_url, 300), inline=False)
+    embed.set_footer(text="Only you can see this. /pledge withdraw deletes it.")
+    return embed
+
+
+def details_embed(pledge: Pledge) -> discord.Embed:
+    """Exactly what is stored: the consent record, for the signer alone."""
+    embed = discord.Embed(title="Your consent record", colour=COLOUR)
     fields = [
         ("Status", STATUS_TEXT[pledge.status]),
         ("Creator type", pledge.creator_type.value),
@@ -137,30 +183,44 @@ def status_embed(pledge: Pledge) -> discord.Embed:
         ("Link", plain(pledge.channel_url, 300)),
         ("Audience size", pledge.audience or "not given"),
         ("On the public wall", "yes" if pledge.show_on_wall else "no"),
-        ("Verification code", f"`{pledge.verify_code}`"),
-        (
-            "Pledge text",
-            f"version {pledge.pledge_version}, sha256 `{pledge.pledge_text_hash[:16]}…`",
-        ),
-        ("Signed", pledge.signed_at[:19].replace("T", " ") + " UTC"),
+        ("Pledge text", f"version {pledge.pledge_version}, sha256 `{pledge.pledge_text_hash}`"),
+        ("Signed", discord_date(pledge.signed_at, "f")),
     ]
     if pledge.verified_at:
-        fields.append(
-            ("Verified", pledge.verified_at[:19].replace("T", " ") + f" UTC ({pledge.verified_by})")
-        )
-    if pledge.review_reason:
-        fields.append(("Review", pledge.review_reason))
+        by = f" ({pledge.verified_by})" if pledge.verified_by else ""
+        fields.append(("Verified", discord_date(pledge.verified_at, "f") + by))
+    if pledge.status is not PledgeStatus.VERIFIED:
+        fields.append(("Verification code", f"`{pledge.verify_code}`"))
     for name, value in fields:
         embed.add_field(name=name, value=value, inline=name not in ("Link", "Pledge text"))
     embed.set_footer(text="Only you can see this. /pledge withdraw deletes it.")
     return embed
 
 
-def counts_embed(counts: Counts, example: bool) -> discord.Embed:
+class StatusView(SafeView):
+    """A "Details" button under /pledge status that shows the consent record privately."""
+
+    def __init__(self, pledge: Pledge) -> None:
+        super().__init__(timeout=600)
+        self._details = details_embed(pledge)
+
+    @discord.ui.button(
+        label="Details", style=discord.ButtonStyle.secondary, custom_id="pledge:status:details"
+    )
+    async def details(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
+        await interaction.response.send_message(
+            embed=self._details, ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
+
+
+def counts_embed(counts: Counts, example: bool, this_week: int | None = None) -> discord.Embed:
     """The public count; while the pledge is example text, it says the signatures are to it."""
+    week = f" · +{this_week} this week" if this_week else ""
     embed = discord.Embed(
         title="Creators' pledge",
-        description=f"**{counts.verified}** verified creators · {counts.pending} waiting to verify",
+        description=(
+            f"**{counts.verified}** verified creators{week} · {counts.pending} waiting to verify"
+        ),
         colour=COLOUR,
     )
     for kind, (verified, pending) in counts.by_type.items():

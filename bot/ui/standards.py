@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
-from bot.ui.example import labelled
+from bot.ui.example import example_label, labelled
 from bot.ui.help import COLOUR
 from bot.ui.paginator import chunk
 from bot.ui.text import (
@@ -17,7 +17,8 @@ from bot.ui.text import (
     trusted,
 )
 
-# Only for adopted text: every footer starts with disclaimer(document), never with this alone.
+# Only for adopted text: answers and sections start their footer with disclaimer(document),
+# never with this alone; a decline states no position at all.
 ADOPTED_DISCLAIMER = "The coalition's position, not legal advice."
 DECLINED_COLOUR = discord.Colour.light_grey()
 CLOSEST_NOTE = (
@@ -37,7 +38,10 @@ def disclaimer(document: StandardsDocument) -> str:
 def answer_embed(
     answer: Answer, document: StandardsDocument, help_channel_id: int | None
 ) -> discord.Embed:
-    """An answer with its citations, or an honest decline with the closest sections."""
+    """An answer under its section's title (linked once), or an honest decline.
+
+    Related sections go on one line; the standards' version is in the footer only.
+    """
     if not answer.covered:
         return _declined_embed(answer, document, help_channel_id)
     top = answer.citations[0] if answer.citations else None
@@ -49,13 +53,15 @@ def answer_embed(
         description = f"{CLOSEST_NOTE}\n\n{description}"
     embed = discord.Embed(
         title=truncate(title, EMBED_TITLE_LIMIT),
+        url=top.url if top else None,
         description=truncate(description, EMBED_DESCRIPTION_LIMIT),
         colour=COLOUR,
     )
     embed.set_author(name=truncate(f"Q: {answer.question}", 256))
-    field = "Closest section" if answer.closest else "From the standards"
-    embed.add_field(name=field, value=_citations(answer.citations), inline=False)
-    footer = f"{disclaimer(document)} Standards {document.version} ({document.date})."
+    if related := _one_line(answer.citations[1:]):
+        embed.add_field(name="Related", value=related, inline=False)
+    section = f" § {top.section_id} ·" if top else ""
+    footer = f"{disclaimer(document)}{section} Standards {document.version} ({document.date})."
     if answer.generated:
         footer += " Summary written by a language model from the cited sections."
     embed.set_footer(text=footer)
@@ -65,6 +71,7 @@ def answer_embed(
 def _declined_embed(
     answer: Answer, document: StandardsDocument, help_channel_id: int | None
 ) -> discord.Embed:
+    """A decline: no position and no version, only the example label while the text is one."""
     people = (
         f"Ask the people who can help in <#{help_channel_id}>."
         if help_channel_id
@@ -77,18 +84,25 @@ def _declined_embed(
         description=description,
         colour=DECLINED_COLOUR,
     )
-    if answer.suggestions:
-        embed.add_field(name="Closest sections", value=_citations(answer.suggestions), inline=False)
-    embed.set_footer(text=f"{disclaimer(document)} Standards {document.version} ({document.date}).")
+    if closest := _one_line(answer.suggestions):
+        embed.add_field(name="Closest sections", value=closest, inline=False)
+    if label := example_label(document.example):
+        embed.set_footer(text=label)
     return embed
 
 
-def _citations(citations: tuple[Citation, ...]) -> str:
-    lines = []
+def _one_line(citations: tuple[Citation, ...]) -> str:
+    """Sections as links on one line, whole links only, within a field's limit."""
+    parts: list[str] = []
+    size = 0
     for c in citations:
-        title = f"[{c.title}]({c.url})" if c.url else f"**{c.title}**"
-        lines.append(f"§ {title} · `{c.section_id}` · v{c.version}")
-    return truncate("\n".join(lines), EMBED_FIELD_VALUE_LIMIT)
+        title = trusted(c.title).replace("[", "(").replace("]", ")")
+        link = f"[{title}]({c.url})" if c.url else f"**{title}**"
+        if size + len(link) + 3 > EMBED_FIELD_VALUE_LIMIT:
+            break
+        parts.append(link)
+        size += len(link) + 3
+    return " · ".join(parts)
 
 
 def section_embed(
@@ -116,14 +130,15 @@ def section_list_pages(document: StandardsDocument) -> list[discord.Embed]:
     pages = []
     groups = chunk(list(document.sections), SECTIONS_PER_PAGE)
     for number, group in enumerate(groups, start=1):
-        lines = "\n".join(f"`{s.id}` — {s.title}" for s in group)
+        lines = "\n".join(f"**{trusted(s.title)}** · `{s.id}`" for s in group)
         embed = discord.Embed(
             title=truncate(document.title, EMBED_TITLE_LIMIT), description=lines, colour=COLOUR
         )
+        page = f" · page {number} of {len(groups)}" if len(groups) > 1 else ""
         embed.set_footer(
             text=labelled(
-                f"Standards {document.version} ({document.date}) · page {number} of"
-                f" {len(groups)}. Open one with /standards show.",
+                f"Standards {document.version} ({document.date}){page}. Open one with"
+                " /standards show.",
                 document.example,
             )
         )

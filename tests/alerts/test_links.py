@@ -105,7 +105,7 @@ def test_the_digest_links_only_checked_urls() -> None:
     good = replace(bill(2), source="congress-gov")
     description = digest_embed(_digest(_stored(crafted), _stored(good, 2)), policy).description
     assert description is not None
-    first, second = description.splitlines()[:2]
+    first, second = [line for line in description.splitlines() if line.startswith("- ")]
     assert "](" not in first and "phish" not in first  # plain text, no link
     assert f"]({good.url})" in second
 

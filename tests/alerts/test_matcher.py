@@ -151,3 +151,14 @@ def test_reasons_say_why_in_short_words() -> None:
 )
 def test_more_look_alikes_stay_unrelated(title: str) -> None:
     assert match_topic(title).tier is None, title
+
+
+def test_named_acts_match_only_as_written() -> None:
+    piracy = "Authors v. Shadow Library: defendants copied books; asked a court to take it down"
+    assert "deepfake" not in match_topic(piracy).tags
+    assert "ncii" not in match_topic(piracy).tags
+    assert "COPIED Act" not in match_topic(piracy + " with AI").reasons
+    named = match_topic("COPIED Act: content provenance for artificial intelligence")
+    assert "deepfake" in named.tags and "COPIED Act" in named.reasons
+    assert match_topic("TAKE IT DOWN Act").reasons == ("TAKE IT DOWN Act",)
+    assert not match_topic("Take it down, the parade committee said").relevant

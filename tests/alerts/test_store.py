@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.alerts.items import AlertItem, ItemKind
+from bot.alerts.outbox import Outbox
 from bot.alerts.store import KEEP_FOR, MAX_SUBSCRIPTIONS_PER_GUILD, AlertStore, prune
 from bot.alerts.subscriptions import parse_jurisdictions, parse_kinds, parse_terms
 from bot.db import Database, bundled_migrations
@@ -115,11 +116,35 @@ async def test_late_item_in_the_overlap_window_is_caught(store: AlertStore) -> N
 async def test_old_and_off_topic_items_are_stored_but_not_posted(store: AlertStore) -> None:
     await store.subscribe(1, 10, now=T0 - timedelta(days=1))
     await seeded(store)
-    old = replace(NO_FAKES, external_id="old", published_at="2026-10-01T00:00:00+00:00")
+    old = replace(
+        NO_FAKES,
+        external_id="old",
+        status_date="2026-10-01",
+        published_at="2026-10-01T00:00:00+00:00",
+    )
     result = await store.ingest("govinfo", [old, POST_OFFICE], now=T0 + timedelta(hours=1))
     assert (result.new, result.queued) == (2, 0)
     tracked = replace(POST_OFFICE, external_id="docket-1", always_relevant=True)
     assert (await store.ingest("govinfo", [tracked], now=T0 + timedelta(hours=2))).queued == 1
+
+
+async def test_age_is_judged_by_the_bills_own_latest_action(store: AlertStore) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    # The source re-saved a 2024 law today: its own last action is what counts.
+    enacted = replace(
+        CA_BILL,
+        external_id="tn-hb-2091",
+        jurisdiction="US-TN",
+        identifier="TN HB 2091",
+        title="ELVIS Act: voice and likeness protection from artificial intelligence",
+        status="Effective date(s) 07/01/2024",
+        status_date="2024-07-01",
+        published_at=T0.isoformat(),
+    )
+    fresh = replace(CA_BILL, status_date="2026-11-19", published_at=T0.isoformat())
+    result = await store.ingest("govinfo", [enacted, fresh], now=T0 + timedelta(hours=1))
+    assert (result.new, result.queued) == (2, 1)
 
 
 async def test_a_new_subscription_hears_only_of_later_changes(store: AlertStore) -> None:
@@ -320,3 +345,14 @@ async def test_subscriptions_made_before_tiers_become_creators(tmp_path: Path) -
         assert sub.scope == "creators"
     finally:
         await db.close()
+
+
+async def test_an_abstract_is_stored_and_delivered_with_its_item(store: AlertStore) -> None:
+    await store.subscribe(1, 10, now=T0 - timedelta(days=1))
+    await seeded(store)
+    described = replace(CA_BILL, abstract="Requires developers to document training data.")
+    await store.ingest("govinfo", [described], now=T0 + timedelta(hours=1))
+    (delivery,) = await Outbox(store._db).due(T0 + timedelta(hours=2))
+    assert delivery.item.item.abstract == "Requires developers to document training data."
+    (latest,) = await store.latest()
+    assert latest.item.abstract == described.abstract

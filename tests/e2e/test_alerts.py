@@ -49,7 +49,12 @@ async def poll(fake: FakeDiscord) -> str:
 
 
 def titles(fake: FakeDiscord, channel: str) -> list[str]:
-    return [m["embeds"][0]["description"] for m in fake.channel_messages(fake.channel(channel))]
+    return [m["embeds"][0]["title"] for m in fake.channel_messages(fake.channel(channel))]
+
+
+def number(message: dict) -> str:
+    """The item's number, from an alert's title "Name — number"."""
+    return message["embeds"][0]["title"].rsplit(" — ", 1)[1]
 
 
 async def wait_for_messages(fake: FakeDiscord, channel: str, count: int, timeout: float) -> None:
@@ -87,7 +92,9 @@ async def test_new_then_updated_then_unchanged_each_posted_once(
         await wait_for_messages(fake, "ai-alerts", 1, 10)
         message = fake.channel_messages(fake.channel("ai-alerts"))[0]
         embed = message["embeds"][0]
-        assert embed["title"] == "Bill · US · S.7913"
+        # The title is the bill's name with its number, linked; kind and place sit above it.
+        assert embed["title"] == "Generative AI Copyright Disclosure Act of 2026 — S.7913"
+        assert embed["author"]["name"] == "Bill · United States"
         assert embed["url"] == "https://www.govinfo.gov/app/details/BILLS-119s7913is"
         assert "GovInfo" in embed["footer"]["text"]
         assert message["content"] in (None, "")
@@ -95,18 +102,23 @@ async def test_new_then_updated_then_unchanged_each_posted_once(
         await poll(fake)
         await wait_for_messages(fake, "ai-alerts", 2, 10)
         update = fake.channel_messages(fake.channel("ai-alerts"))[1]["embeds"][0]
-        assert update["title"].startswith("Update:")
+        assert update["author"]["name"].startswith("Update · ")
         changed = {f["name"]: f["value"] for f in update["fields"]}
-        assert changed["Latest"].startswith("Reported in Senate")
-        assert changed["What changed"] == "Was: Introduced in Senate"
+        assert changed["Stage"].startswith("Passed committee · ")
+        assert changed["Stage"].endswith("*Reported in Senate*")
+        assert changed["What changed"] == "Was: Introduced"
         assert "0 alert(s) queued" in await poll(fake)
         latest = await fake.invoke("alerts latest", user=fake.member, kind="bill")
         page = (await latest.message())["embeds"][0]
-        assert [f["name"] for f in page["fields"]] == ["Bill · US · S.7913", "Bill · US · S.1367"]
+        assert [f["name"] for f in page["fields"]] == [
+            "Generative AI Copyright Disclosure Act of 2026",
+            "NO FAKES Act of 2026",
+        ]
+        assert not (await latest.message()).get("components")  # one page: no pager
         assert len(fake.channel_messages(fake.channel("ai-alerts"))) == 2
         preview = await fake.invoke("admin alerts preview", user=fake.admin, subscription=1)
         shown = await preview.message()
-        assert preview.ephemeral and shown["embeds"][0]["title"] == "Bill · US · S.7913"
+        assert preview.ephemeral and number(shown) == "S.7913"
         other = await subscribe(fake, "general", kinds="case")
         assert "#2" in other["content"]
         empty = await fake.invoke("admin alerts preview", user=fake.admin, subscription=2)
@@ -214,7 +226,7 @@ async def test_only_the_subscriptions_chosen_role_is_pinged(
         fake.mention_violations.clear()  # the one ping the admin asked for
         quiet = fake.channel_messages(fake.channel("general"))[0]
         assert quiet["content"] in (None, "")
-        assert "@\u200beveryone" in quiet["embeds"][0]["description"]
+        assert "@\u200beveryone" in quiet["embeds"][0]["title"]
 
 
 async def test_admins_add_a_feed_track_a_case_and_see_source_health(
@@ -241,7 +253,8 @@ async def test_admins_add_a_feed_track_a_case_and_see_source_health(
         await fake.invoke("admin alerts poll", user=fake.admin, source="feed:2")
         await wait_for_messages(fake, "ai-alerts", 1, 10)
         embed = fake.channel_messages(fake.channel("ai-alerts"))[0]["embeds"][0]
-        assert embed["title"].startswith("News · US")
+        assert embed["author"]["name"] == "News · United States"
+        assert embed["title"].startswith("New lawsuit says generative AI copied voice actors")
         # The item links off the feed's own site (the feed is on 127.0.0.1): posted, not linked.
         assert "url" not in embed
         assert all("example.org" not in f["value"] for f in embed.get("fields", []))
@@ -283,16 +296,37 @@ async def test_a_daily_subscription_gets_one_digest(
         await wait_for_messages(fake, "ai-alerts", 1, 10)
         digest = fake.channel_messages(fake.channel("ai-alerts"))[0]["embeds"][0]
         assert digest["title"].startswith("Daily alerts digest")
-        assert digest["description"].count("\n- ") == 3  # four lines
+        assert digest["description"].startswith("**Bills**\n- ")
+        assert digest["description"].count("\n- ") == 4  # four lines under one heading
         assert (
-            "[US S.5000](https://www.govinfo.gov/app/details/BILLS-119s5000is)"
-            in digest["description"]
-        )
+            "[Artificial Intelligence Creator Protection Act No. 5000 — S.5000]"
+            "(https://www.govinfo.gov/app/details/BILLS-119s5000is)"
+        ) in digest["description"]
+        assert digest["footer"]["text"].startswith("Sources: GovInfo")
         feed.bills = ai_bills(5)
         await poll(fake)  # today's digest is out: the next waits for tomorrow
         listed = await fake.invoke("admin alerts list", user=fake.admin)
         assert "1 waiting" in (await listed.message())["content"]
         assert len(fake.channel_messages(fake.channel("ai-alerts"))) == 1
+
+
+async def test_a_digest_of_25_items_ends_with_and_n_more_and_loses_none(
+    fake: FakeDiscord, tmp_path: Path, feed: BillsFeed
+) -> None:
+    env = alert_env(fake, feed, ALERTS_DIGEST_HOUR="0")
+    async with running_bot(fake, tmp_path, env):
+        await subscribe(fake, "ai-alerts", mode="daily")
+        await poll(fake)
+        feed.bills = ai_bills(25)
+        assert "25 alert(s) queued" in await poll(fake)
+        await wait_for_messages(fake, "ai-alerts", 1, 10)
+        await until_delivered(tmp_path / "data" / "coalition.db", 25)
+    (message,) = fake.channel_messages(fake.channel("ai-alerts"))
+    lines = message["embeds"][0]["description"].splitlines()
+    shown = [line for line in lines if line.startswith("- ")]
+    assert lines[-1] == f"…and {25 - len(shown)} more: see `/alerts latest`."
+    assert len(shown) + int(lines[-1].split()[1]) == 25
+    assert len({line.split(" — ")[1].split("]")[0] for line in shown}) == len(shown)
 
 
 async def test_after_discord_forgot_the_nonce_a_posted_alert_is_found_not_repeated(
@@ -324,7 +358,7 @@ async def test_after_discord_forgot_the_nonce_a_posted_alert_is_found_not_repeat
         # second copy would have been posted before that.
         await until_delivered(tmp_path / "data" / "coalition.db", 2)
     assert sorted(Counter(titles(fake, "ai-alerts")).values()) == [1, 1]
-    assert titles(fake, "ai-alerts")[1] == lost["embeds"][0]["description"]
+    assert titles(fake, "ai-alerts")[1] == lost["embeds"][0]["title"]
 
 
 MIXED_FEED = [
@@ -357,27 +391,21 @@ async def test_default_subscriptions_post_creator_bills_and_all_ai_posts_both(
         await wait_for_messages(fake, "ai-alerts", 3, 15)
         await wait_for_messages(fake, "general", 6, 15)
         creators = fake.channel_messages(fake.channel("ai-alerts"))
-        assert sorted(m["embeds"][0]["title"] for m in creators) == [
-            "Bill · US · S.9101",
-            "Bill · US · S.9102",
-            "Bill · US · S.9103",
-        ]
+        assert sorted(number(m) for m in creators) == ["S.9101", "S.9102", "S.9103"]
         everything = fake.channel_messages(fake.channel("general"))
         assert len(everything) == 6
-        whys = {m["embeds"][0]["title"]: why(m) for m in creators + everything}
-        assert (
-            whys["Bill · US · S.9101"] == "Creators · AI-generated · images and media · elections"
-        )
-        assert whys["Bill · US · S.9102"] == "Creators · voice cloning"
-        assert whys["Bill · US · S.9103"].startswith("Creators · digital replica")
-        assert whys["Bill · US · S.9202"] == "AI policy · AI"
+        whys = {number(m): why(m) for m in creators + everything}
+        assert whys["S.9101"] == "Creators · AI-generated · images and media · elections"
+        assert whys["S.9102"] == "Creators · voice cloning"
+        assert whys["S.9103"].startswith("Creators · digital replica")
+        assert whys["S.9202"] == "AI policy · AI"
         latest = await fake.invoke("alerts latest", user=fake.member, kind="bill")
         values = [f["value"] for f in (await latest.message())["embeds"][0]["fields"]]
         assert any("*AI policy · AI*" in v for v in values)
         assert any("*Creators · voice cloning*" in v for v in values)
 
         # A member can't mark an alert; a manager can, once per server, and sees it listed.
-        alert = next(m for m in everything if m["embeds"][0]["title"] == "Bill · US · S.9203")
+        alert = next(m for m in everything if number(m) == "S.9203")
         (button,) = [c for row in alert["components"] for c in row["components"]]
         assert button["label"] == "Not relevant"
         refused = await fake.click(alert, button["custom_id"], user=fake.member)

@@ -20,8 +20,50 @@ async def test_bot_registers_commands_and_answers_help(fake: FakeDiscord, bot: B
     assert callback["type"] == CHANNEL_MESSAGE  # the emulator refuses answers after 3 s
     message = await result.message()
     assert result.ephemeral
-    listed = message["embeds"][0]["fields"][0]["value"]
-    assert "/help" in listed and "/about" in listed
+    listed = "\n".join(f["value"] for f in message["embeds"][0]["fields"])
+    assert "</help:" in listed and "</about:" in listed
+
+
+def leaf_mentions(commands: list[dict]) -> list[str]:
+    """`</path:id>` for every invocable command Discord has registered."""
+    found = []
+
+    def walk(node: dict, path: str, command_id: str) -> None:
+        children = [o for o in node.get("options", []) if o["type"] in (1, 2)]
+        if not children:
+            found.append(f"</{path}:{command_id}>")
+        for child in children:
+            walk(child, f"{path} {child['name']}", command_id)
+
+    for command in commands:
+        walk(command, command["name"], command["id"])
+    return found
+
+
+async def test_help_for_a_manager_names_every_registered_command(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    result = await fake.invoke("help", user=fake.admin)
+    embed = (await result.message())["embeds"][0]
+    assert result.ephemeral
+    fields = embed["fields"]
+    text = "\n".join(f["value"] for f in fields)
+    mentions = leaf_mentions(fake.commands[None])
+    assert len(mentions) > 20
+    missing = [m for m in mentions if m not in text]
+    assert missing == [], missing
+    # Members' tasks first, /ask leading; one field per admin group, cut at whole lines.
+    names = [f["name"] for f in fields]
+    assert names[0] == "Ask about the standards"
+    assert fields[0]["value"].startswith("</ask:")
+    for group in ("Alerts", "Pledges", "Standards"):
+        assert f"For server managers · {group}" in names
+    for field in fields:
+        assert all(line.startswith("</") for line in field["value"].splitlines())
+    member = await fake.invoke("help", user=fake.member)
+    shown = (await member.message())["embeds"][0]
+    assert not any("server managers" in f["name"] for f in shown["fields"])
+    assert "</ask:" in shown["fields"][0]["value"]
 
 
 async def test_bot_resumes_after_a_dropped_gateway_and_still_answers(

@@ -98,7 +98,11 @@ async def test_sign_verify_status_wall_count_withdraw(
     assert has_role(fake, fake.member)
 
     status = await (await fake.invoke("pledge status")).message()
-    fields = {f["name"]: f["value"] for f in status["embeds"][0]["fields"]}
+    lead = status["embeds"][0]["description"]
+    assert lead.startswith("✅ Verified <t:") and ":D> — on the public wall as **Alex" in lead
+    assert code not in str(status["embeds"][0])  # no longer needed, so not shown
+    details = await (await fake.click(status, "pledge:status:details")).message()
+    fields = {f["name"]: f["value"] for f in details["embeds"][0]["fields"]}
     assert fields["Status"] == "verified"
     assert fields["Public name"] == "Alex \\*\\*bold\\*\\* @\u200beveryone"
     assert fields["Audience size"] == "1k–10k"

@@ -12,6 +12,7 @@ import pytest
 
 from bot.localdiscord import CHANNEL_MESSAGE, UPDATE_MESSAGE, BotProcess, FakeDiscord
 from tests.e2e.conftest import running_bot
+from tests.fakellm import FakeLLM
 
 pytestmark = pytest.mark.e2e
 
@@ -55,9 +56,10 @@ async def test_ask_answers_in_public_with_citations_and_buttons(
     message = await result.message()
     embed = message["embeds"][0]
     assert embed["title"] == "Consent before training"
-    citations = embed["fields"][0]["value"]
-    assert "https://example.org/standards#consent-training" in citations
-    assert "v9.9.9-test" in citations
+    assert embed["url"] == "https://example.org/standards#consent-training"  # linked once
+    related = [f["value"] for f in embed.get("fields", []) if f["name"] == "Related"]
+    assert all("\n" not in value and "v9.9.9-test" not in value for value in related)
+    assert "9.9.9-test" in embed["footer"]["text"]  # the version, in the footer only
     assert "not legal advice" in embed["footer"]["text"]
     assert {"Show full section", "Helpful", "Not helpful"} <= {
         c["label"] for row in message["components"] for c in row["components"]
@@ -109,7 +111,10 @@ async def test_uncovered_question_is_declined_and_points_to_people(
 ) -> None:
     result = await fake.invoke("ask", question="@everyone what's the best mic for podcasting?")
     embed = (await result.message())["embeds"][0]
+    assert result.ephemeral  # a decline is for the asker, not the channel
+    assert fake.channel_messages(fake.channel("general")) == []
     assert embed["title"] == "The standards don't cover that"
+    assert embed["footer"]["text"] == "Example text — not adopted by the Creators Coalition on AI"
     assert f"<#{fake.channel('mod-log').id}>" in embed["description"]
     assert "everyone" not in str(embed) and "mic" not in embed["description"], "not echoed"
     assert embed["fields"][0]["name"] == "Closest sections"
@@ -148,6 +153,12 @@ async def test_standards_show_with_autocomplete(fake: FakeDiscord, bot: BotProce
 async def test_standards_list_pages(
     fake: FakeDiscord, bot: BotProcess, standards_dir: Path
 ) -> None:
+    one = await fake.invoke("standards list")
+    single = await one.message()
+    assert not single.get("components")  # one page: no pager
+    lines = single["embeds"][0]["description"].splitlines()
+    assert all(line.startswith("**") and line.endswith("`") for line in lines)  # title first
+    assert "page" not in single["embeds"][0]["footer"]["text"]
     # Grow the text to 24 sections (3 pages) and reload it as an admin.
     extra = "".join(
         f"\n## Extra topic {i} {{#extra-{i}}}\nBody of extra topic {i}.\n" for i in range(20)
@@ -206,3 +217,24 @@ async def test_gaps_report_with_csv(fake: FakeDiscord, bot: BotProcess) -> None:
         ("label ai material", "0", "1"),
     ]
     assert str(fake.member.id) not in fake.attachment_bytes(attachment).decode()
+
+
+async def test_a_decline_after_a_public_defer_is_still_private(
+    fake: FakeDiscord, tmp_path: Path, standards_dir: Path
+) -> None:
+    # With a model configured, /ask defers in public before it knows the answer is a decline.
+    async with FakeLLM() as llm:
+        env = {"STANDARDS_PATH": str(standards_dir), "LLM_BASE_URL": llm.base_url}
+        async with running_bot(fake, tmp_path / "bot", env):
+            result = await fake.invoke("ask", question="what's the best mic for podcasting?")
+            await result.responded()
+            reply = await result.followup()
+            assert reply["flags"] & 64  # ephemeral
+            assert reply["embeds"][0]["title"] == "The standards don't cover that"
+            assert fake.channel_messages(fake.channel("general")) == []
+            deleted = [r for r in fake.requests if r.method == "DELETE"]
+            assert [r.path.rsplit("/", 1)[1] for r in deleted] == ["@original"]  # the "thinking…"
+            question = "Can a company train AI on my videos without asking?"
+            answered = await fake.invoke("ask", question=question)
+            assert not answered.ephemeral
+            assert (await answered.message())["embeds"][0]["title"] == "Consent before training"

@@ -149,7 +149,7 @@ async def test_counts_wall_timeline_and_export(service: PledgeService) -> None:
     assert counts.by_type == {"newsletter": (1, 1), "podcaster": (2, 1)}
     wall, total = await service.wall(0, 10)
     assert total == 2 and [p.public_name for p in wall] == ["Creator 1", "Creator 2"]
-    assert sum(n for _, _, n in await service.timeline()) == 5
+    assert sum(n for _, _, n in await service.timeline()) == counts.verified == 3
     rows = list(csv.DictReader(io.StringIO(await service.export_csv(99))))
     assert len(rows) == 5 and rows[0]["public_name"] == "Creator 1"
 

@@ -180,6 +180,7 @@ class CourtListenerFeed:
             published_at=doc.published_at,
             attribution=ATTRIBUTION,
             summary=doc.text or None,
+            abstract=doc.text or None,
             always_relevant=True,
         )
 

@@ -97,6 +97,7 @@ class FederalRegister:
             published_at=f"{published}T00:00:00+00:00",
             attribution=f"Federal Register{' · ' + agencies if agencies else ''}",
             summary=strip_html(doc.get("abstract")) or None,
+            abstract=strip_html(doc.get("abstract")) or None,
         )
 
 

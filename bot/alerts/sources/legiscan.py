@@ -166,6 +166,7 @@ class LegiScan:
             published_at=f"{status_date}T00:00:00+00:00" if status_date else None,
             attribution=ATTRIBUTION,
             summary=description,
+            abstract=description if description and description != title else None,
         )
 
 

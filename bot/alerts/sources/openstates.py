@@ -184,6 +184,7 @@ class OpenStates:
             tags=match.tags,
             attribution=ATTRIBUTION,
             summary=summary or None,
+            abstract=abstracts.strip() or None,
         )
 
 

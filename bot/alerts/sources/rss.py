@@ -84,6 +84,7 @@ class RssFeed:
             published_at=published,
             attribution=feed_title[:200],
             summary=summary or None,
+            abstract=summary or None,
         )
 
 

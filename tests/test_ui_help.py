@@ -1,0 +1,38 @@
+"""/help: grouped by task, clickable when ids are known, long groups split at whole lines."""
+
+from __future__ import annotations
+
+from bot.catalog import CommandEntry
+from bot.ui.help import command_mention, help_embed
+
+
+def entry(path: str, admin: bool = False, description: str = "Does a thing.") -> CommandEntry:
+    return CommandEntry(path, description, admin, ())
+
+
+def test_mentions_are_clickable_with_ids_and_code_without() -> None:
+    assert command_mention("admin alerts list", {"admin": 42}) == "</admin alerts list:42>"
+    assert command_mention("ask", None) == "`/ask`"
+
+
+def test_a_long_admin_group_goes_on_in_a_second_field_never_cut_mid_name() -> None:
+    admins = [entry(f"admin alerts command{n:02}", True, "x" * 80) for n in range(20)]
+    members = [entry("pledge sign"), entry("help"), entry("ask"), entry("standards list")]
+    embed = help_embed(members + admins, show_admin=True, ids={"admin": 1, "ask": 2})
+    names = [f.name for f in embed.fields]
+    assert names[:3] == ["Ask about the standards", "Pledge", "About this bot"]
+    assert (embed.fields[0].value or "").startswith("</ask:2>")
+    assert "For server managers · Alerts (more)" in names
+    admin_text = "\n".join(f.value or "" for f in embed.fields if "managers" in (f.name or ""))
+    assert all(f"</admin alerts command{n:02}:1>" in admin_text for n in range(20))
+    assert all(len(f.value or "") <= 1024 for f in embed.fields)
+    hidden = help_embed(members + admins, show_admin=False)
+    assert not any("managers" in (f.name or "") for f in hidden.fields)
+
+
+def test_when_every_command_would_not_fit_the_introduction_gives_way() -> None:
+    admins = [entry(f"admin alerts command{n:02}", True, "x" * 90) for n in range(50)]
+    embed = help_embed(admins, show_admin=True, ids={"admin": 1})
+    assert embed.description is None and len(embed) <= 6000
+    text = "\n".join(f.value or "" for f in embed.fields)
+    assert all(f"</admin alerts command{n:02}:1>" in text for n in range(50))
