@@ -65,6 +65,16 @@ def check_sequence(migrations: Iterable[Migration]) -> list[Migration]:
     return ordered
 
 
+class _RowReader(Protocol):
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
+
+
+async def scalar(source: _RowReader, sql: str, params: Iterable[Any] = ()) -> int:
+    """The single number a query such as COUNT(*) returns (0 when it returns no row)."""
+    row = await source.fetchone(sql, params)
+    return int(row[0]) if row else 0
+
+
 def placeholders(count: int) -> str:
     """ "?, ?, ?" for an IN (…) list of count values (the values stay parameters)."""
     return ", ".join("?" * count)
@@ -210,8 +220,7 @@ class Database:
 
     async def schema_version(self) -> int:
         """The number of the last migration applied (SQLite's user_version)."""
-        row = await self.fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
+        return await scalar(self, "PRAGMA user_version")
 
     async def migrate(self, migrations: list[Migration]) -> list[Migration]:
         """Apply the migrations this database has not seen, each in its own transaction."""

@@ -28,7 +28,7 @@ from bot.alerts.patterns import PatternRun
 from bot.alerts.records import storable
 from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription, pattern_text
-from bot.db import Connection, Database, placeholders
+from bot.db import Connection, Database, placeholders, scalar
 from bot.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -343,7 +343,7 @@ class AlertStore:
         if pattern is not None:
             await patterns.check_speed(pattern, await self.sample_texts())
         async with self._db.transaction() as conn:
-            count = await _count(conn, _GUILD_SUBSCRIPTION_COUNT, (guild_id,))
+            count = await scalar(conn, _GUILD_SUBSCRIPTION_COUNT, (guild_id,))
             if count >= MAX_SUBSCRIPTIONS_PER_GUILD:
                 raise UserFacingError(
                     f"This server already has {count} alert subscriptions, the most allowed. "
@@ -503,12 +503,6 @@ async def _count_strikes(
         _SWITCH_OFF.format(marks=placeholders(len(out))), (SLOW_PATTERN_REASON, stamp, *out)
     )
     return tuple(s for s in subscriptions if s.id in out)
-
-
-async def _count(conn: Connection, sql: str, params: tuple[Any, ...]) -> int:
-    """The single number a COUNT query returns."""
-    row = await conn.fetchone(sql, params)
-    return int(row[0]) if row else 0
 
 
 async def _rows_by_key(conn: Connection, items: list[AlertItem]) -> dict[tuple[str, str], Any]:

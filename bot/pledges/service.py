@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.csvfile import to_csv
-from bot.db import Connection, Database
+from bot.db import Database, scalar
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
 from bot.pledges.model import (
@@ -275,7 +275,7 @@ class PledgeService:
                 current = Pledge.from_row(row)
                 return VerifyResult(current, verified=current.status is PledgeStatus.VERIFIED)
             await conn.execute(_EVENT, ("verified", pledge.creator_type.value, now))
-            after = await _scalar(conn, _VERIFIED_COUNT)
+            after = await scalar(conn, _VERIFIED_COUNT)
             milestone = next_milestone_reached(after - 1, after)
             if milestone is not None:
                 inserted = await conn.execute(_MILESTONE, (milestone, now))
@@ -386,8 +386,3 @@ def pledge_text_from(section_body: str, version: str, *, example: bool = False) 
     """Fingerprint the pledge text so the consent record says exactly what was agreed."""
     digest = hashlib.sha256(section_body.encode()).hexdigest()
     return PledgeText(version, section_body, digest, example)
-
-
-async def _scalar(conn: Connection, sql: str) -> int:
-    row = await conn.fetchone(sql)
-    return int(row[0]) if row else 0

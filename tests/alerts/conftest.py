@@ -10,8 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.alerts.items import AlertItem, ItemKind
+from bot.alerts.items import AlertItem, ItemKind, StoredItem
+from bot.alerts.outbox import Delivery, Digest
 from bot.alerts.sources import SourceError
+from bot.alerts.subscriptions import Subscription
 from bot.db import Database
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -95,3 +97,26 @@ async def serving(server: FeedServer) -> AsyncIterator[tuple[FeedServer, httpx.A
     """A client whose every request the server answers."""
     async with httpx.AsyncClient(transport=httpx.MockTransport(server)) as client:
         yield server, client
+
+
+def digest_of(deliveries: list[tuple[StoredItem, str]]) -> Digest:
+    """A daily subscription's digest of these (item, change) deliveries."""
+    sub = Subscription(
+        id=1,
+        guild_id=1,
+        channel_id=2,
+        kinds=("all",),
+        jurisdictions=("all",),
+        tags=(),
+        include_terms=(),
+        exclude_terms=(),
+        mode="daily",
+        mention_role_id=None,
+        paused_reason=None,
+        created_at="2026-11-19T00:00:00+00:00",
+    )
+    rows = tuple(
+        Delivery(n, sub, stored, change, None, f"n{n}", 0)
+        for n, (stored, change) in enumerate(deliveries)
+    )
+    return Digest(sub, rows, "2026-11-20")

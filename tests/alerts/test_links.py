@@ -9,13 +9,11 @@ import pytest
 
 from bot.alerts.items import StoredItem
 from bot.alerts.links import LinkPolicy, safe_link, site_family
-from bot.alerts.outbox import Delivery, Digest
-from bot.alerts.subscriptions import Subscription
 from bot.standards.model import Answer, Citation, StandardsDocument
 from bot.ui.alerts import alert_embed, digest_embed, latest_pages
 from bot.ui.standards import answer_embed
 from bot.ui.text import fit_embed
-from tests.alerts.conftest import bill
+from tests.alerts.conftest import bill, digest_of
 
 GOVINFO = ("govinfo.gov",)
 
@@ -73,27 +71,6 @@ def test_legiscan_links_to_legiscan_or_a_state_government_site() -> None:
     assert policy.url(replace(item, url="https://legiscan.example.com/x")) is None
 
 
-def _digest(*items: StoredItem) -> Digest:
-    sub = Subscription(
-        id=1,
-        guild_id=1,
-        channel_id=2,
-        kinds=("all",),
-        jurisdictions=("all",),
-        tags=(),
-        include_terms=(),
-        exclude_terms=(),
-        mode="daily",
-        mention_role_id=None,
-        paused_reason=None,
-        created_at="2026-11-19T00:00:00+00:00",
-    )
-    deliveries = tuple(
-        Delivery(n, sub, stored, "new", None, f"n{n}", 0) for n, stored in enumerate(items)
-    )
-    return Digest(sub, deliveries, "2026-11-19")
-
-
 def _stored(item, n: int = 1) -> StoredItem:  # noqa: ANN001
     return StoredItem(n, item, 1, "2026-11-19T00:00:00+00:00", "2026-11-19T00:00:00+00:00")
 
@@ -103,7 +80,9 @@ def test_the_digest_links_only_checked_urls() -> None:
     policy.set_feeds({"feed:1": "https://example.org/feed"})
     crafted = replace(bill(1), source="feed:1", url="https://example.org.phish.example/login")
     good = replace(bill(2), source="congress-gov")
-    description = digest_embed(_digest(_stored(crafted), _stored(good, 2)), policy).description
+    description = digest_embed(
+        digest_of([(_stored(crafted), "new"), (_stored(good, 2), "new")]), policy
+    ).description
     assert description is not None
     first, second = [line for line in description.splitlines() if line.startswith("- ")]
     assert "](" not in first and "phish" not in first  # plain text, no link
@@ -116,7 +95,7 @@ def test_feed_text_set_side_by_side_cannot_form_a_link() -> None:
         source="congress-gov",
         identifier="x](https://phish.example) [y",
     )
-    description = digest_embed(_digest(_stored(crafted))).description or ""
+    description = digest_embed(digest_of([(_stored(crafted), "new")])).description or ""
     assert "](https://phish" not in description
     assert f"]({crafted.url})" in description  # the checked link is still there
     field = latest_pages([_stored(crafted)])[0].fields[0]

@@ -6,10 +6,8 @@ from dataclasses import replace
 
 from bot.alerts.feeds import strip_html
 from bot.alerts.items import ItemKind, StoredItem
-from bot.alerts.outbox import Delivery, Digest
-from bot.alerts.subscriptions import Subscription
 from bot.ui.alerts import alert_embed, digest_embed, latest_pages, stage_words, why_line
-from tests.alerts.conftest import bill
+from tests.alerts.conftest import bill, digest_of
 
 
 def test_feed_text_is_stripped_escaped_capped_and_pings_nobody() -> None:
@@ -111,33 +109,11 @@ def test_every_judged_alert_says_why_in_one_short_line() -> None:
     assert "*AI policy · AI*" in values[1]
 
 
-def _digest(deliveries: list[tuple[StoredItem, str]]) -> Digest:
-    sub = Subscription(
-        id=1,
-        guild_id=1,
-        channel_id=2,
-        kinds=("all",),
-        jurisdictions=("all",),
-        tags=(),
-        include_terms=(),
-        exclude_terms=(),
-        mode="daily",
-        mention_role_id=None,
-        paused_reason=None,
-        created_at="2026-11-19T00:00:00+00:00",
-    )
-    rows = tuple(
-        Delivery(n, sub, stored, change, None, f"n{n}", 0)
-        for n, (stored, change) in enumerate(deliveries)
-    )
-    return Digest(sub, rows, "2026-11-20")
-
-
 def test_a_long_digest_is_cut_at_whole_lines_and_counts_the_rest() -> None:
     long_title = "Artificial Intelligence Copyright Accountability Act " + "y" * 200
     items = [StoredItem(n, bill(n, title=long_title), 1, "", "") for n in range(1, 26)]
     updated = StoredItem(1, replace(items[0].item, status="Passed Senate."), 2, "", "")
-    digest = _digest([(s, "new") for s in items] + [(updated, "updated")])
+    digest = digest_of([(s, "new") for s in items] + [(updated, "updated")])
     description = digest_embed(digest).description or ""
     lines = description.splitlines()
     shown = [line for line in lines if line.startswith("- ")]
@@ -160,7 +136,7 @@ def test_a_digest_groups_by_kind_never_repeats_itself_and_credits_only_its_sourc
         attribution="CourtListener (Free Law Project)",
     )
     state = bill(7, jurisdiction="US-CA", identifier="CA AB 7", attribution="Open States")
-    digest = _digest(
+    digest = digest_of(
         [(StoredItem(1, filing, 1, "", ""), "new"), (StoredItem(2, state, 1, "", ""), "new")]
     )
     embed = digest_embed(digest)
