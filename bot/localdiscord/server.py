@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import html
 import json
 import re
 import secrets
@@ -18,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.localdiscord import limits
+from bot.localdiscord import limits, viewer
 from bot.localdiscord.model import (
     BOT_PERMISSIONS,
     MANAGE_GUILD,
@@ -39,6 +40,7 @@ from bot.localdiscord.model import (
 DEFAULT_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.emulator-token-not-a-real-secret-000"
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
+VIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
 
 # Interaction types and callback types (Discord API reference: interactions).
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
@@ -260,6 +262,9 @@ class FakeDiscord:
         app = web.Application(client_max_size=30 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id:\\d+}/{filename}", self._get_attachment)
+        app.router.add_get("/_view", self._view_index)
+        app.router.add_get("/_view/channels/{id:\\d+}", self._view_channel)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -271,6 +276,36 @@ class FakeDiscord:
             await self._ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ the viewer
+    async def _get_attachment(self, request: web.Request) -> web.Response:
+        data = self.attachments.get(int(request.match_info["id"]))
+        if data is None:
+            raise web.HTTPNotFound()
+        return web.Response(body=data, content_type=_guess_type(request.match_info["filename"]))
+
+    async def _view_index(self, _request: web.Request) -> web.Response:
+        """Links to each channel's page (see bot/localdiscord/viewer.py)."""
+        links = "".join(
+            f'<li><a class="link" href="/_view/channels/{c.id}">#{html.escape(c.name)}</a> '
+            f"({len(self.channel_messages(c, include_ephemeral=True))} messages)</li>"
+            for c in self.guild.channels.values()
+        )
+        page = viewer.render_page([f'<ul class="msg">{links}</ul>'], title="localdiscord")
+        return web.Response(text=page, content_type="text/html")
+
+    async def _view_channel(self, request: web.Request) -> web.Response:
+        """A channel as Discord would draw it: messages, ephemeral replies and opened forms."""
+        channel_id = int(request.match_info["id"])
+        if self._find_channel(channel_id) is None:
+            raise web.HTTPNotFound()
+        page = viewer.channel_html(self, channel_id)
+        return web.Response(
+            text=page,
+            content_type="text/html",
+            # Feed text is untrusted: no script runs and nothing loads from elsewhere.
+            headers={"Content-Security-Policy": VIEW_POLICY},
+        )
 
     @property
     def api_base_url(self) -> str:

@@ -10,6 +10,7 @@ import discord
 from bot.pledges.extract import Blocked
 from bot.pledges.model import Counts, Pledge, PledgeStatus
 from bot.pledges.verify import CheckResult, platform_of
+from bot.ui.chart import LABELS as TYPE_LABELS
 from bot.ui.example import example_label, labelled
 from bot.ui.help import COLOUR
 from bot.ui.paginator import chunk
@@ -224,7 +225,8 @@ def counts_embed(counts: Counts, example: bool, this_week: int | None = None) ->
         colour=COLOUR,
     )
     for kind, (verified, pending) in counts.by_type.items():
-        embed.add_field(name=kind.title(), value=f"{verified} verified · {pending} pending")
+        name = TYPE_LABELS.get(kind, kind.title())  # as the chart's legend names them
+        embed.add_field(name=name, value=f"{verified} verified · {pending} pending")
     if example:
         embed.set_footer(text=example_label(example, signatures=True))
     return embed
