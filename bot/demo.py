@@ -36,6 +36,7 @@ You are {user} in #general of "{guild}". Type commands as Discord shows them:
   /ask question: can they train on my videos
   /pledge sign type: youtuber
 Type a number to press a numbered button, `help` for every command, `quit` to leave.
+To see the replies as Discord draws them, open {view} in a browser.
 """
 
 HELP_EXTRA = """\
@@ -165,7 +166,10 @@ async def run_demo(settings: Settings, stdin: TextIO, out: TextIO) -> int:
                     session = Session(fake, stdin, out)
                     session.say(
                         BANNER.format(
-                            alerts=alerts, user=fake.member.username, guild=fake.guild.name
+                            alerts=alerts,
+                            user=fake.member.username,
+                            guild=fake.guild.name,
+                            view=f"http://127.0.0.1:{fake.port}/_view",
                         )
                     )
                     await session.loop()

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 ANSWER_TIMEOUT = 60.0
@@ -89,7 +90,9 @@ def terminal(tmp_path: Path):
 
 
 def test_a_person_asks_signs_and_leaves(terminal: Terminal, tmp_path: Path) -> None:
-    terminal.expect(r"Type a number to press")
+    banner = terminal.expect(r"in a browser")
+    view = re.search(r"http://127\.0\.0\.1:\d+/_view", banner)
+    assert view is not None
     terminal.expect(r"\n> $")
 
     terminal.type("/ask question: can an AI company train on my videos without asking")
@@ -126,6 +129,14 @@ def test_a_person_asks_signs_and_leaves(terminal: Terminal, tmp_path: Path) -> N
     terminal.type("/pledge count")
     count = terminal.expect(r"waiting to verify")
     assert "1 waiting to verify" in count
+
+    # The same conversation, as Discord draws it, in the browser view of #general.
+    index = httpx.get(view[0]).text
+    general = re.search(r'href="(/_view/channels/\d+)">#general', index)
+    assert general is not None
+    page = httpx.get(view[0].removesuffix("/_view") + general[1]).text
+    assert "Signed — one step left" in page and "Only you can see this" in page
+    assert "&lt;b&gt;Jane&lt;/b&gt;" in page and "<b>Jane" not in page
 
     terminal.type("/alerts latest")
     latest = terminal.expect(r"Latest alerts[\s\S]*└")

@@ -627,6 +627,27 @@ def modal_html(
     )
 
 
+def submitted_values(fake: FakeDiscord, record: InteractionRecord) -> dict[str, Any] | None:
+    """What the user typed into the form record opened, once they submitted it."""
+    custom_id = ((record.callback or {}).get("data") or {}).get("custom_id")
+    user = record.payload["member"]["user"]["id"]
+    for later in fake.interactions.values():
+        data = later.payload["data"]
+        if (
+            later.payload["type"] == 5
+            and later.id > record.id
+            and data.get("custom_id") == custom_id
+            and later.payload["member"]["user"]["id"] == user
+        ):
+            values: dict[str, Any] = {}
+            for row in data.get("components") or []:
+                for item in row.get("components") or [row.get("component") or {}]:
+                    if "custom_id" in item:
+                        values[item["custom_id"]] = item.get("values", item.get("value"))
+            return values
+    return None
+
+
 def channel_html(fake: FakeDiscord, channel_id: int, *, inline_files: bool = False) -> str:
     """Everything in a channel, oldest first: messages (ephemeral ones too) and opened forms."""
     entries: list[tuple[int, str]] = [
@@ -635,7 +656,7 @@ def channel_html(fake: FakeDiscord, channel_id: int, *, inline_files: bool = Fal
     ]
     for record in fake.interactions.values():
         if record.channel_id == channel_id and (record.callback or {}).get("type") == 9:
-            entries.append((record.id, modal_html(fake, record)))
+            entries.append((record.id, modal_html(fake, record, submitted_values(fake, record))))
     entries.sort(key=lambda entry: entry[0])
     channel = fake._find_channel(channel_id)  # noqa: SLF001 - the emulator's own view
     name = channel.name if channel else str(channel_id)

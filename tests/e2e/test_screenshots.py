@@ -28,7 +28,13 @@ import pytest
 from aiohttp import web
 
 from bot.localdiscord import FakeDiscord, InteractionRecord, User
-from bot.localdiscord.viewer import channel_header, message_html, modal_html, render_page
+from bot.localdiscord.viewer import (
+    channel_header,
+    channel_html,
+    message_html,
+    modal_html,
+    render_page,
+)
 from tests.e2e.conftest import running_bot
 from tests.localserver import LocalServer
 from tests.pages import PlatformPages
@@ -361,6 +367,12 @@ async def test_the_pledge_flow(fake: FakeDiscord, tmp_path: Path, pages: Platfor
     assert '<div class="fname">YouTubers</div>' in html  # as the chart's legend says
     assert 'src="data:image/png;base64,' in html  # the chart, inside the embed
     assert html.count('<div class="note">') == 3  # "Only you can see this": all but the count
+
+    # The channel's own view (GET /_view/channels/{id}) shows the form as it was submitted,
+    # just before the reply to it.
+    channel = checked(channel_html(fake, fake.channel("general").id))
+    submitted = channel.index('<div class="input">https://www.youtube.com/@alexmakes</div>')
+    assert submitted < channel.index(found[0]) < channel.index("Your pledge")
 
     await photograph(form, "pledge-form", tmp_path)
     await photograph(html, "pledge", tmp_path)
