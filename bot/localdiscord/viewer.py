@@ -155,10 +155,11 @@ main > .backdrop:last-child { margin-bottom: -16px; }
   background: rgba(0, 0, 0, .6); }
 .modal { width: 488px; border-radius: 8px; background: #313338; overflow: hidden;
   box-shadow: 0 0 0 1px rgba(0, 0, 0, .1), 0 8px 24px rgba(0, 0, 0, .35); }
+.modal .select { max-width: none; }
 .modal-head { display: flex; align-items: center; gap: 12px; padding: 16px 16px 0; }
 .modal-head .avatar { position: static; width: 24px; height: 24px; font-size: 12px; }
-.modal-head .mtitle { flex: 1; color: #f2f3f5; font-size: 20px; font-weight: 600; }
-.modal-head .close { color: #b5bac1; font-size: 22px; }
+.modal-head .mtitle { flex: 1; color: #f2f3f5; font-size: 20px; line-height: 24px; font-weight: 600; }
+.modal-head .close { color: #b5bac1; font-size: 22px; line-height: 24px; }
 .modal-body { padding: 16px 16px 8px; }
 .modal-body > * { margin-bottom: 20px; }
 .modal-text { font-size: 14px; line-height: 1.25rem; }

@@ -49,8 +49,8 @@ WIDTH = 800
 
 
 # --------------------------------------------------------------------------- photographs
-async def photograph(html: str, name: str, tmp_path: Path) -> None:
-    """Screenshot the page's chat column; copy it to $SCREENSHOTS_TO as screen-<name>.png."""
+async def photograph(html: str, name: str, tmp_path: Path, part: str = "#chat") -> None:
+    """Screenshot a part of the page (the chat column); copy it to $SCREENSHOTS_TO."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (.ci/run installs it): the page was checked only")
     from playwright.async_api import async_playwright
@@ -70,7 +70,7 @@ async def photograph(html: str, name: str, tmp_path: Path) -> None:
             assert broken == 0
             width = await page.evaluate("document.documentElement.scrollWidth")
             assert width <= WIDTH
-            await page.locator("#chat").screenshot(path=str(shot))
+            await page.locator(part).screenshot(path=str(shot))
         finally:
             await browser.close()
     png = shot.read_bytes()
@@ -140,20 +140,21 @@ def state_bill(
     }
 
 
+# Made-up sample bills (the README says so under the picture), worded as state bills are.
 BILLS = [
     state_bill(
         "ca",
-        "AB 412",
-        "AI Copyright Transparency Act.",
+        "AB 1290",
+        "Creative Works Training Transparency Act.",
         "From committee: Do pass and re-refer to Com. on JUD. (Ayes 10. Noes 2.)",
         "This bill would require a developer of a generative artificial intelligence model to "
-        "document any copyrighted materials that the developer knows were used to train the "
-        "model. The bill would also require the developer to publish that documentation.",
+        "document the copyrighted works it used to train the model. The bill would also "
+        "require the developer to publish that documentation.",
         1,
     ),
     state_bill(
         "ny",
-        "S 7676",
+        "S 5120",
         "Digital replicas of performers; consent and compensation.",
         "SIGNED CHAP.812",
         "Requires written consent from a performer before a digital replica of the performer's "
@@ -213,10 +214,10 @@ async def test_an_alert_and_a_digest(
         async with httpx.AsyncClient() as client:
             served = await client.get(f"http://127.0.0.1:{fake.port}/_view/channels/{alerts.id}")
         assert served.status_code == 200
-        assert "AI Copyright Transparency Act. — CA AB 412" in served.text
+        assert "Creative Works Training Transparency Act. — CA AB 1290" in served.text
         assert "script-src" not in served.headers["Content-Security-Policy"]
 
-    alert = next(m for m in fake.channel_messages(alerts) if "AB 412" in m["embeds"][0]["title"])
+    alert = next(m for m in fake.channel_messages(alerts) if "AB 1290" in m["embeds"][0]["title"])
     (digest,) = fake.channel_messages(digest_channel)
     html = checked(
         render_page(
@@ -228,8 +229,8 @@ async def test_an_alert_and_a_digest(
             ]
         )
     )
-    assert '<a class="link" href="https://openstates.org/ca/bills/2025/AB412/">' in html
-    assert "AI Copyright Transparency Act. — CA AB 412</a>" in html
+    assert '<a class="link" href="https://openstates.org/ca/bills/2025/AB1290/">' in html
+    assert "Creative Works Training Transparency Act. — CA AB 1290</a>" in html
     assert "This bill would require a developer of a generative artificial intelligence" in html
     assert "Passed committee 10–2" in html
     assert "Creators · generative AI · copyright · training data" in html
@@ -374,5 +375,5 @@ async def test_the_pledge_flow(fake: FakeDiscord, tmp_path: Path, pages: Platfor
     submitted = channel.index('<div class="input">https://www.youtube.com/@alexmakes</div>')
     assert submitted < channel.index(found[0]) < channel.index("Your pledge")
 
-    await photograph(form, "pledge-form", tmp_path)
+    await photograph(form, "pledge-form", tmp_path, ".backdrop")
     await photograph(html, "pledge", tmp_path)
