@@ -83,6 +83,7 @@ def test_markdown_subset() -> None:
     assert "<ol><li>first</li><li>second</li></ol>" in html
     assert "<blockquote>quoted</blockquote>" in html
     assert '<span class="mention">@everyone</span>' in html
+    assert markdown("write to me@here.com") == "write to me@here.com"  # an address, no pill
     assert '<a class="link" href="https://example.org/x"' in html
     assert "<pre><code>CCAI-&lt;CODE&gt;</code></pre>" in html
     assert "*not italic*" in html  # escaped stars stay stars

@@ -26,7 +26,7 @@ _ROLE = re.compile(r"<@&(\d+)>")
 _CHANNEL = re.compile(r"<#(\d+)>")
 _COMMAND = re.compile(r"</([\w -]{1,100}):(\d+)>")
 _TIMESTAMP = re.compile(r"<t:(-?\d{1,13})(?::([tTdDfFR]))?>")
-_EVERYONE = re.compile(r"@(everyone|here)\b")
+_EVERYONE = re.compile(r"(?<![\w.])@(everyone|here)\b")
 _STYLES = (
     (re.compile(r"\*\*(?!\s)(.+?)(?<!\s)\*\*", re.S), "strong"),
     (re.compile(r"__(?!\s)(.+?)(?<!\s)__", re.S), "u"),

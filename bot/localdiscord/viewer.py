@@ -131,7 +131,8 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; } h3 { font-size: 1rem; }
 .crow { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
 .button { display: inline-flex; align-items: center; justify-content: center; gap: 6px;
   min-width: 60px; height: 32px; padding: 2px 16px; border-radius: 8px; border: 0;
-  color: #fff; font: 500 14px/16px inherit; font-family: inherit; white-space: nowrap; }
+  color: #fff; font-size: 14px; line-height: 16px;
+  font-weight: 500; font-family: inherit; white-space: nowrap; }
 .button .icon { width: 16px; height: 16px; }
 .button.primary { background: #5865f2; }
 .button.secondary, .button.link { background: #4e5058; }
@@ -158,7 +159,8 @@ main > .backdrop:last-child { margin-bottom: -16px; }
 .modal .select { max-width: none; }
 .modal-head { display: flex; align-items: center; gap: 12px; padding: 16px 16px 0; }
 .modal-head .avatar { position: static; width: 24px; height: 24px; font-size: 12px; }
-.modal-head .mtitle { flex: 1; color: #f2f3f5; font-size: 20px; line-height: 24px; font-weight: 600; }
+.modal-head .mtitle { flex: 1; color: #f2f3f5; font-size: 20px; line-height: 24px;
+  font-weight: 600; }
 .modal-head .close { color: #b5bac1; font-size: 22px; line-height: 24px; }
 .modal-body { padding: 16px 16px 8px; }
 .modal-body > * { margin-bottom: 20px; }
