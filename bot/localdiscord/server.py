@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.localdiscord import limits, viewer
+from bot.localdiscord import limits, pages, viewer
 from bot.localdiscord.model import (
     BOT_PERMISSIONS,
     MANAGE_GUILD,
@@ -299,7 +299,7 @@ class FakeDiscord:
         channel_id = int(request.match_info["id"])
         if self._find_channel(channel_id) is None:
             raise web.HTTPNotFound()
-        page = viewer.channel_html(self, channel_id)
+        page = pages.channel_html(self, channel_id)
         return web.Response(
             text=page,
             content_type="text/html",

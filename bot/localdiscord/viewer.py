@@ -1,23 +1,20 @@
-"""The emulator's messages and modals as an HTML page in Discord's dark theme.
+"""Messages and forms as HTML in Discord's dark theme (styles in viewer.css).
 
 What the bot sent (content, embeds, attachments, buttons, select menus) and the forms it opened,
 drawn the way Discord's desktop client shows them, so a person can read a reply as a member
-would: `GET /_view/channels/{id}` on a running emulator, and the README's screenshots
-(tests/e2e/test_screenshots.py). All text is escaped; only http(s) links become anchors.
+would; bot/localdiscord/pages.py feeds it what the emulator holds. All text is escaped; only
+http(s) links become anchors.
 """
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from html import escape
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from bot.localdiscord.markdown import Names, inline, markdown, timestamp_text
-
-if TYPE_CHECKING:
-    from bot.localdiscord.server import FakeDiscord, InteractionRecord
 
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
@@ -51,161 +48,10 @@ CHECK = (
     'd="M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4L9 16.2Z"/></svg>'
 )
 
-CSS = """
-:root { color-scheme: dark; }
-* { box-sizing: border-box; }
-body { margin: 0; background: #313338; color: #dbdee1;
-  font: 16px/1.375 "gg sans", "Helvetica Neue", Helvetica, Arial, "DejaVu Sans", sans-serif,
-    "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji"; }
-main { width: 100%; max-width: 820px; padding: 8px 0 16px; }
-.channel { display: flex; align-items: center; gap: 8px; height: 48px; padding: 0 16px;
-  border-bottom: 1px solid #26282c; box-shadow: 0 1px 0 rgba(4, 4, 5, .2); color: #f2f3f5;
-  font-weight: 600; margin: 16px 0 0; }
-.channel:first-child { margin-top: -8px; }
-.channel .hash { color: #80848e; font-size: 24px; font-weight: 400; }
-.msg { position: relative; padding: 2px 48px 2px 72px; margin-top: 17px; min-height: 44px; }
-.msg.ephemeral { background: rgba(88, 101, 242, .05); }
-.avatar { position: absolute; left: 16px; top: 2px; width: 40px; height: 40px;
-  border-radius: 50%; display: flex; align-items: center; justify-content: center;
-  color: #fff; font-weight: 700; font-size: 18px; }
-.reply { position: relative; display: flex; align-items: center; gap: 4px; height: 22px;
-  margin-bottom: 4px; font-size: 14px; color: #949ba4; white-space: nowrap; }
-.reply::before { content: ""; position: absolute; left: -36px; top: 10px; width: 33px;
-  height: 12px; border: 2px solid #4e5058; border-right: 0; border-bottom: 0;
-  border-top-left-radius: 6px; }
-.reply .mini { width: 16px; height: 16px; border-radius: 50%; display: inline-block; }
-.reply .who { color: #f2f3f5; font-weight: 500; }
-.reply .cmd { color: #00a8fc; font-weight: 500; }
-.reply .quote { overflow: hidden; text-overflow: ellipsis; color: #b5bac1; margin-left: 2px; }
-.reply .quote * { font-size: inherit; }
-.head { display: flex; align-items: baseline; gap: 4px; }
-.name { color: #f2f3f5; font-weight: 500; }
-.app { position: relative; top: -1px; display: inline-flex; align-items: center; gap: 1px;
-  height: 15px; padding: 0 4px 0 2px; border-radius: 3px; background: #5865f2; color: #fff;
-  font-size: 10px; font-weight: 600; line-height: 15px; text-transform: uppercase; }
-.app .icon { width: 12px; height: 12px; }
-.time { margin-left: 4px; font-size: 12px; color: #949ba4; }
-.content { word-wrap: break-word; }
-.content, .desc, .value { white-space: normal; }
-.thinking { color: #949ba4; font-style: italic; }
-a.link { color: #00a8fc; text-decoration: none; }
-strong { font-weight: 700; }
-code { padding: .1em .25em; border-radius: 4px; background: #2b2d31; border: 1px solid #1e1f22;
-  font: .85em/1.125rem Consolas, "Andale Mono WT", "DejaVu Sans Mono", monospace; }
-pre { margin: 6px 0 0; max-width: 90%; }
-pre code { display: block; padding: .5em; border-radius: 4px; white-space: pre-wrap;
-  font-size: .875rem; line-height: 1.125rem; color: #dbdee1; }
-.embed pre code, .embed code { background: #1e1f22; border-color: #1e1f22; }
-ul, ol { margin: 4px 0 0 0; padding-left: 24px; }
-li { margin-bottom: 4px; }
-blockquote { margin: 0; padding: 0 8px 0 12px; border-left: 4px solid #4e5058; }
-h1, h2, h3 { margin: 8px 0 8px; color: #f2f3f5; line-height: 1.375em; }
-h1 { font-size: 1.5rem; } h2 { font-size: 1.25rem; } h3 { font-size: 1rem; }
-.subtext { font-size: .8125rem; color: #949ba4; }
-.mention { padding: 0 2px; border-radius: 3px; background: rgba(88, 101, 242, .3);
-  color: #c9cdfb; font-weight: 500; }
-.timestamp { padding: 0 2px; border-radius: 3px; background: rgba(255, 255, 255, .06); }
-.embed { display: grid; max-width: 516px; margin-top: 4px; padding: 8px 16px 16px 12px;
-  border-radius: 4px; border-left: 4px solid #1e1f22; background: #2b2d31;
-  font-size: 14px; line-height: 1.125rem; }
-.embed.has-image { max-width: 432px; }
-.embed > * { margin-top: 8px; min-width: 0; }
-.author { font-size: 14px; font-weight: 600; color: #f2f3f5; }
-.title { font-size: 16px; font-weight: 600; color: #f2f3f5; line-height: 1.375rem; }
-.title a.link { color: #00a8fc; }
-.fields { display: grid; gap: 8px; }
-.row-fields { display: grid; gap: 8px 16px; }
-.field .fname { font-size: 14px; font-weight: 600; color: #f2f3f5; margin-bottom: 2px; }
-.field .value { color: #dbdee1; }
-.embed-image img { display: block; max-width: 400px; max-height: 300px; border-radius: 4px; }
-.thumb { grid-column: 2; grid-row: 1 / 8; justify-self: end; margin-left: 16px; }
-.thumb img { max-width: 80px; max-height: 80px; border-radius: 4px; }
-.footer { font-size: 12px; font-weight: 500; color: #dbdee1; line-height: 1rem; }
-.footer .sep { margin: 0 4px; }
-.attachment img { display: block; max-width: 400px; max-height: 350px; margin-top: 8px;
-  border-radius: 8px; }
-.file { display: inline-flex; gap: 12px; align-items: center; margin-top: 8px;
-  padding: 12px 16px; border-radius: 8px; border: 1px solid #26282c; background: #2b2d31; }
-.file .fsize { font-size: 12px; color: #949ba4; }
-.components { margin-top: 4px; }
-.crow { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
-.button { display: inline-flex; align-items: center; justify-content: center; gap: 6px;
-  min-width: 60px; height: 32px; padding: 2px 16px; border-radius: 8px; border: 0;
-  color: #fff; font-size: 14px; line-height: 16px;
-  font-weight: 500; font-family: inherit; white-space: nowrap; }
-.button .icon { width: 16px; height: 16px; }
-.button.primary { background: #5865f2; }
-.button.secondary, .button.link { background: #4e5058; }
-.button.success { background: #248046; }
-.button.danger { background: #da373c; }
-.button.premium { background: #b473f5; }
-.button.disabled { opacity: .5; }
-.select { display: flex; align-items: center; justify-content: space-between; width: 100%;
-  max-width: 400px; height: 40px; padding: 8px 8px 8px 12px; border-radius: 8px;
-  border: 1px solid #1e1f22; background: #1e1f22; color: #949ba4; font-size: 14px; }
-.select.chosen { color: #dbdee1; }
-.select .icon, .button .icon { flex: none; }
-.select .icon { width: 24px; height: 24px; color: #b5bac1; }
-.note { display: flex; align-items: center; gap: 4px; margin-top: 4px; font-size: 12px;
-  color: #949ba4; }
-.note .icon { width: 16px; height: 16px; }
-.note a { color: #00a8fc; }
-main > .backdrop:first-child { margin-top: -8px; }
-main > .backdrop:last-child { margin-bottom: -16px; }
-.backdrop { margin-top: 17px; padding: 32px 0; display: flex; justify-content: center;
-  background: rgba(0, 0, 0, .6); }
-.modal { width: 488px; border-radius: 8px; background: #313338; overflow: hidden;
-  box-shadow: 0 0 0 1px rgba(0, 0, 0, .1), 0 8px 24px rgba(0, 0, 0, .35); }
-.modal .select { max-width: none; }
-.modal-head { display: flex; align-items: center; gap: 12px; padding: 16px 16px 0; }
-.modal-head .avatar { position: static; width: 24px; height: 24px; font-size: 12px; }
-.modal-head .mtitle { flex: 1; color: #f2f3f5; font-size: 20px; line-height: 24px;
-  font-weight: 600; }
-.modal-head .close { color: #b5bac1; font-size: 22px; line-height: 24px; }
-.modal-body { padding: 16px 16px 8px; }
-.modal-body > * { margin-bottom: 20px; }
-.modal-text { font-size: 14px; line-height: 1.25rem; }
-.mlabel { color: #f2f3f5; font-size: 16px; font-weight: 600; margin-bottom: 2px; }
-.mlabel .req { color: #f23f42; margin-left: 2px; }
-.mdesc { color: #b5bac1; font-size: 14px; line-height: 1.125rem; margin-bottom: 8px; }
-.input { width: 100%; min-height: 40px; padding: 10px; border-radius: 8px;
-  border: 1px solid #1e1f22; background: #1e1f22; font-size: 16px; line-height: 20px;
-  color: #dbdee1; white-space: pre-wrap; word-wrap: break-word; }
-.input.paragraph { min-height: 80px; }
-.input.placeholder { color: #6d6f78; }
-.checkbox { display: inline-flex; align-items: center; justify-content: center; width: 24px;
-  height: 24px; border-radius: 6px; border: 1px solid #80848e; color: #fff; }
-.checkbox.on { background: #5865f2; border-color: #5865f2; }
-.checkbox .icon { width: 18px; height: 18px; }
-.modal-foot { display: flex; justify-content: flex-end; gap: 8px; padding: 16px;
-  background: #2b2d31; }
-.modal-foot .cancel { background: transparent; }
-.icon { display: inline-block; vertical-align: middle; }
-"""
+CSS = (Path(__file__).parent / "viewer.css").read_text(encoding="utf-8")
 
 
-def names_of(fake: FakeDiscord) -> dict[str, str]:
-    """Channel, role and member names by id, for mentions."""
-    names = {str(c.id): c.name for g in fake.guilds.values() for c in g.channels.values()}
-    names.update({str(r.id): r.name for g in fake.guilds.values() for r in g.roles.values()})
-    names.update(
-        {str(m.user.id): m.user.username for g in fake.guilds.values() for m in g.members.values()}
-    )
-    return names
-
-
-def inline_images(fake: FakeDiscord) -> ImageSource:
-    """Attachments as data: URIs, so a saved page shows them without the emulator running."""
-
-    def source(attachment: Mapping[str, Any]) -> str:
-        data = fake.attachment_bytes(attachment)
-        kind = attachment.get("content_type") or "application/octet-stream"
-        return f"data:{kind};base64,{base64.b64encode(data).decode()}"
-
-    return source
-
-
-def _hosted(attachment: Mapping[str, Any]) -> str:
+def hosted(attachment: Mapping[str, Any]) -> str:
     return str(attachment.get("url") or "")
 
 
@@ -231,7 +77,7 @@ def render_message(
     message: Mapping[str, Any],
     *,
     names: Names | None = None,
-    images: ImageSource = _hosted,
+    images: ImageSource = hosted,
     invoked: tuple[str, int, str] | None = None,
     replying_to: Mapping[str, Any] | None = None,
     ephemeral: bool | None = None,
@@ -541,126 +387,3 @@ def render_page(parts: Iterable[str], *, title: str = "", channel: str | None = 
         f"<title>{escape(title or 'localdiscord')}</title><style>{CSS}</style></head>"
         f'<body><main id="chat">{top}{"".join(parts)}</main></body></html>'
     )
-
-
-# --------------------------------------------------------------------------- the emulator's side
-def command_path(data: Mapping[str, Any]) -> str:
-    """ "/pledge sign" from an application command's data."""
-    words = [str(data.get("name", ""))]
-    options = data.get("options") or []
-    while options and options[0].get("type") in (1, 2):
-        words.append(str(options[0].get("name", "")))
-        options = options[0].get("options") or []
-    return "/" + " ".join(words)
-
-
-def source_of(fake: FakeDiscord, message: Mapping[str, Any]) -> InteractionRecord | None:
-    """The interaction a message answered, if any."""
-    for record in fake.interactions.values():
-        if record.original is message or any(f is message for f in record.followups):
-            return record
-    return None
-
-
-def what_was_done(fake: FakeDiscord, record: InteractionRecord, depth: int = 0) -> str:
-    """The command behind an interaction: its own, or the one behind a button or form."""
-    kind, data = record.payload["type"], record.payload["data"]
-    if kind == 2 or depth > 5:
-        return command_path(data)
-    if kind == 3:
-        parent = source_of(fake, record.payload.get("message") or {})
-        if parent is None:
-            for candidate in fake.interactions.values():
-                stored = candidate.original or {}
-                if stored.get("id") == (record.payload.get("message") or {}).get("id"):
-                    parent = candidate
-        return what_was_done(fake, parent, depth + 1) if parent else "a button"
-    if kind == 5:
-        for candidate in reversed(list(fake.interactions.values())):
-            callback = candidate.callback or {}
-            if (
-                candidate.id < record.id
-                and callback.get("type") == 9
-                and callback.get("data", {}).get("custom_id") == data.get("custom_id")
-            ):
-                return what_was_done(fake, candidate, depth + 1)
-    return "a form"
-
-
-def _invoked(fake: FakeDiscord, record: InteractionRecord | None) -> tuple[str, int, str] | None:
-    if record is None or record.payload["type"] == 3:
-        return None
-    user = record.payload["member"]["user"]
-    return str(user["username"]), int(user["id"]) >> 22, what_was_done(fake, record)
-
-
-def _clicked(record: InteractionRecord | None) -> Mapping[str, Any] | None:
-    """The message whose button or menu an interaction came from."""
-    if record is None or record.payload["type"] != 3:
-        return None
-    return record.payload.get("message")
-
-
-def message_html(
-    fake: FakeDiscord, message: Mapping[str, Any], *, inline_files: bool = True
-) -> str:
-    """A stored message of the emulator, with the interaction it answered."""
-    record = source_of(fake, message)
-    return render_message(
-        message,
-        names=names_of(fake),
-        images=inline_images(fake) if inline_files else _hosted,
-        invoked=_invoked(fake, record),
-        replying_to=_clicked(record),
-    )
-
-
-def modal_html(
-    fake: FakeDiscord, record: InteractionRecord, values: Mapping[str, Any] | None = None
-) -> str:
-    """The form the bot opened in answer to record (filled with values, if given)."""
-    callback = record.callback or {}
-    assert callback.get("type") == 9, "that interaction did not open a form"
-    return render_modal(
-        callback["data"],
-        names=names_of(fake),
-        values=values,
-        app_name=fake.bot_user.username,
-        app_id=fake.bot_user.id,
-    )
-
-
-def submitted_values(fake: FakeDiscord, record: InteractionRecord) -> dict[str, Any] | None:
-    """What the user typed into the form record opened, once they submitted it."""
-    custom_id = ((record.callback or {}).get("data") or {}).get("custom_id")
-    user = record.payload["member"]["user"]["id"]
-    for later in fake.interactions.values():
-        data = later.payload["data"]
-        if (
-            later.payload["type"] == 5
-            and later.id > record.id
-            and data.get("custom_id") == custom_id
-            and later.payload["member"]["user"]["id"] == user
-        ):
-            values: dict[str, Any] = {}
-            for row in data.get("components") or []:
-                for item in row.get("components") or [row.get("component") or {}]:
-                    if "custom_id" in item:
-                        values[item["custom_id"]] = item.get("values", item.get("value"))
-            return values
-    return None
-
-
-def channel_html(fake: FakeDiscord, channel_id: int, *, inline_files: bool = False) -> str:
-    """Everything in a channel, oldest first: messages (ephemeral ones too) and opened forms."""
-    entries: list[tuple[int, str]] = [
-        (int(m["id"]), message_html(fake, m, inline_files=inline_files))
-        for m in fake.channel_messages(channel_id, include_ephemeral=True)
-    ]
-    for record in fake.interactions.values():
-        if record.channel_id == channel_id and (record.callback or {}).get("type") == 9:
-            entries.append((record.id, modal_html(fake, record, submitted_values(fake, record))))
-    entries.sort(key=lambda entry: entry[0])
-    channel = fake._find_channel(channel_id)  # noqa: SLF001 - the emulator's own view
-    name = channel.name if channel else str(channel_id)
-    return render_page([html for _, html in entries], title=f"#{name}", channel=name)

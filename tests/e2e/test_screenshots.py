@@ -1,8 +1,9 @@
 """What members see, drawn as Discord draws it: an alert, an answer and the pledge flow.
 
-The real bot answers through the local Discord; bot/localdiscord/viewer.py turns what it holds
-into a page in Discord's dark theme, the test checks that page, and headless Chromium (Debian's
-package; .ci/run installs it) photographs it. `SCREENSHOTS_TO=docs` writes the README's images:
+The real bot answers through the local Discord; bot/localdiscord/pages.py and viewer.py turn
+what it holds into a page in Discord's dark theme, the test checks that page, and headless
+Chromium (Debian's package; .ci/run installs it) photographs it. `SCREENSHOTS_TO=docs` writes
+the README's images:
 
     SCREENSHOTS_TO=docs .venv/bin/python -m pytest tests/e2e/test_screenshots.py
 
@@ -28,13 +29,8 @@ import pytest
 from aiohttp import web
 
 from bot.localdiscord import FakeDiscord, InteractionRecord, User
-from bot.localdiscord.viewer import (
-    channel_header,
-    channel_html,
-    message_html,
-    modal_html,
-    render_page,
-)
+from bot.localdiscord.pages import channel_html, message_html, modal_html
+from bot.localdiscord.viewer import channel_header, render_page
 from tests.e2e.conftest import running_bot
 from tests.localserver import LocalServer
 from tests.pages import PlatformPages
