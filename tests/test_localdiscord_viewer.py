@@ -61,6 +61,10 @@ def test_untrusted_text_is_escaped_everywhere_it_can_appear() -> None:
         '&lt;script&gt;alert("x")&lt;/script&gt;' in page
     )
     assert 'href="https://example.org/&quot;&gt;&lt;script&gt;"' in page
+    titled = render_message(
+        {"embeds": [{"title": "[x](https://a.example)", "url": "https://b.example"}]}
+    )
+    assert titled.count("<a ") == 1  # a title is one link; no link inside it
     assert tags(page) <= {
         "html", "head", "meta", "title", "style", "body", "main", "article", "div", "span",
         "svg", "path", "a", "section",

@@ -128,11 +128,14 @@ class _Line:
         return html
 
 
-def inline(text: str, names: Names | None = None) -> str:
-    """One piece of text with inline markdown, as HTML (no line or list structure)."""
+def inline(text: str, names: Names | None = None, *, links: bool = True) -> str:
+    """One piece of text with inline markdown, as HTML (no line or list structure).
+
+    links=False leaves link syntax as text, for places that are a link already (embed titles).
+    """
     line = _Line(names or {})
     clean = text.replace(_OPEN, "").replace(_CLOSE, "")
-    return line.finish(line.render(clean))
+    return line.finish(line.render(clean, links=links))
 
 
 def markdown(text: str, names: Names | None = None) -> str:

@@ -55,9 +55,9 @@ def hosted(attachment: Mapping[str, Any]) -> str:
     return str(attachment.get("url") or "")
 
 
-def _avatar(name: str, key: int, *, label: str | None = None, bot: bool = False) -> str:
+def _avatar(name: str, key: int, *, bot: bool = False) -> str:
     colour = BOT_COLOUR if bot else AVATAR_COLOURS[key % len(AVATAR_COLOURS)]
-    letter = escape((label or name[:1] or "?").upper())
+    letter = escape((name[:1] or "?").upper())
     return f'<div class="avatar" style="background:{colour}" aria-hidden="true">{letter}</div>'
 
 
@@ -182,7 +182,7 @@ def _embed(
     if author.get("name"):
         body.append(f'<div class="author">{escape(str(author["name"]))}</div>')
     if embed.get("title"):
-        title = inline(str(embed["title"]), names)
+        title = inline(str(embed["title"]), names, links=False)
         url = str(embed.get("url") or "")
         if url.startswith(("https://", "http://")):
             title = f'<a class="link" href="{escape(url, quote=True)}">{title}</a>'
