@@ -82,9 +82,7 @@ class StandardsService:
         async with self._reload_lock:
             document = await asyncio.to_thread(load_standards, self._folder)
             engine = await Engine.build(document)
-            old, self._engine = self._engine, engine
-            if old is not None:
-                await old.close()
+            self._engine = engine
         log.info("Loaded standards %s (%d sections)", document.version, len(document.sections))
         return document
 
@@ -100,8 +98,6 @@ class StandardsService:
 
     async def close(self) -> None:
         await self._store.close()
-        if self._engine is not None:
-            await self._engine.close()
 
     # ------------------------------------------------------------------ answering
     async def answer(self, question: str) -> Answer:
