@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.standards.compose import Composer
-from bot.standards.decide import Fit, decide
+from bot.standards.decide import OUT_OF_SCOPE_SECTION, Fit, decide
 from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
@@ -127,7 +127,11 @@ class StandardsService:
             )
         else:
             top = ranked[0]
-            related = [r for r in ranked[1:] if r.score >= top.score * RELATED_SHARE]
+            related = [
+                r
+                for r in ranked[1:]
+                if r.score >= top.score * RELATED_SHARE and r.section.id != OUT_OF_SCOPE_SECTION
+            ]
             cited = [top, *related[:MAX_RELATED]]
             answer = Answer(
                 question=question,
