@@ -109,9 +109,10 @@ class Engine:
         accuracy (88% against 100%); coverage decides only whether to answer at all.
         """
         hits = self.index.search(concepts, CANDIDATES)
-        weighted = self.weighted(concepts)
+        coverages = self.coverages(self.weighted(concepts))
         return [
-            Ranked(self._sections[sid], self.coverage(sid, weighted), score) for sid, score in hits
+            Ranked(self._sections[sid], float(coverages[self._position[sid]]), score)
+            for sid, score in hits
         ]
 
     async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
@@ -133,13 +134,13 @@ class Engine:
         nearest = np.argpartition(-similarities, count - 1)[:count] if count else []
         best_bm25 = -min((score for _, score in lexical), default=0.0) or 1.0
         bm25 = {self._position[sid]: score for sid, score in lexical}
-        weighted = self.weighted(concepts)
+        coverages = self.coverages(self.weighted(concepts))
         ranked = []
         candidates = list(dict.fromkeys([*bm25, *(int(i) for i in nearest)]))
         views = self.semantic.view_similarities(query, candidates)
         for n, view_similarity in zip(candidates, views, strict=True):
             section = self._order[n]
-            coverage = self.coverage(section.id, weighted)
+            coverage = float(coverages[n])
             similarity = float(similarities[n])
             view = float(view_similarity)
             score = (
@@ -156,13 +157,18 @@ class Engine:
         """Each concept with its weight, computed once per question."""
         return [(c, self.weight(c)) for c in concepts]
 
-    def coverage(self, section_id: str, weighted: list[tuple[Concept, float]]) -> float:
-        """The weighted share of the question's concepts that a section contains (0 to 1)."""
+    def coverages(self, weighted: list[tuple[Concept, float]]) -> np.ndarray:
+        """The weighted share of the question's concepts that each section contains (0 to 1),
+        read from the word index's postings (one array operation per phrase, not per section)."""
+        covered = np.zeros(len(self._order), dtype=np.float32)
         total = sum(w for _, w in weighted)
         if not total:
-            return 0.0
-        stems = self._stems[section_id]
-        covered = sum(w for c, w in weighted if c.matches(stems.stem_set, stems.stem_text))
+            return covered
+        for concept, weight in weighted:
+            found = np.zeros(len(self._order), dtype=bool)
+            for _, phrase in concept.alternatives:
+                found[self.index.postings(phrase)[0]] = True
+            covered += weight * found
         return covered / total
 
     def best_passage(self, section: Section, concepts: list[Concept]) -> str:
