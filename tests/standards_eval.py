@@ -90,7 +90,7 @@ async def evaluate_lexical(
     engine = service.engine
     for question, expected in questions:
         concepts = engine.parser.concepts(question)
-        ranked = await engine.rank_lexical(concepts) if concepts else []
+        ranked = engine.rank_lexical(concepts) if concepts else []
         answered = bool(ranked) and ranked[0].coverage >= LEXICAL_MIN_COVERAGE
         if not expected:
             report.out_of_scope += 1

@@ -1,4 +1,4 @@
-"""Semantic retrieval: the model loads offline from its wheel, blends with FTS5, and decides fit."""
+"""Semantic retrieval: the model loads offline from its wheel, blends with BM25, and decides fit."""
 
 from __future__ import annotations
 
@@ -16,7 +16,14 @@ import numpy as np
 import pytest
 
 from bot.db import Database
-from bot.standards.decide import CLOSEST_AT, EVIDENCE_SCALE, Fit, decide, evidence
+from bot.standards.decide import (
+    CLOSEST_AT,
+    EVIDENCE_SCALE,
+    OUT_OF_SCOPE_SECTION,
+    Fit,
+    decide,
+    evidence,
+)
 from bot.standards.engine import Ranked
 from bot.standards.model import Answer, Section, StandardsDocument
 from bot.standards.semantic import Embedder, SemanticIndex, model_files, shared_embedder
@@ -139,6 +146,19 @@ def test_decision_is_three_way() -> None:
     assert decide(_ranked(closest - 0.01), covered_at=0.3).fit is Fit.NOT_COVERED
     assert decide([], covered_at=0.3) == decide([], covered_at=0.3, closest_at=CLOSEST_AT)
     assert decide([], covered_at=0.3).fit is Fit.NOT_COVERED
+
+
+def test_the_scope_section_near_the_top_declines_even_strong_evidence() -> None:
+    strong = 0.9 * EVIDENCE_SCALE
+    scope = Section(OUT_OF_SCOPE_SECTION, "What these standards don't cover", "Gear, taxes.")
+    topic = Section("a", "A", "a")
+    near = [Ranked(topic, 0.5, -5.0, 0.5, strong), Ranked(scope, 0.5, -4.0, 0.5, strong - 0.1)]
+    far = [near[0], Ranked(scope, 0.5, -4.0, 0.5, strong - 1.0)]
+    first = [near[1], near[0]]
+    assert decide(near, covered_at=0.3, scope_margin=0.25).fit is Fit.NOT_COVERED
+    assert decide(first, covered_at=0.3, scope_margin=0.0).fit is Fit.NOT_COVERED
+    assert decide(far, covered_at=0.3, scope_margin=0.25).fit is Fit.COVERED
+    assert decide(near, covered_at=0.3, scope_margin=0.0).fit is Fit.COVERED
 
 
 def test_evidence_grows_with_the_best_score_and_stays_between_0_and_1() -> None:

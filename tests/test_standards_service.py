@@ -121,3 +121,25 @@ def test_gaps_csv_defuses_spreadsheet_formulas() -> None:
 
     text = gaps_csv([Gap('=HYPERLINK("x")', 1, 0, None, "2026-01-01")])
     assert "'=HYPERLINK" in text
+
+
+CONTENT = Path(__file__).parent.parent / "content" / "standards"
+
+
+async def test_the_scope_section_declines_and_is_never_cited_as_an_answer(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    service = StandardsService(db, CONTENT, min_confidence=0.3)
+    await service.load()
+    try:
+        question = "how do i get more subscribers on my channel"
+        ranked = await service.engine.rank(question, service.engine.parser.concepts(question))
+        assert ranked[0].section.id == "not-covered"
+        declined = await service.answer(question)
+        assert not declined.covered
+        assert declined.suggestions[0].section_id == "not-covered"
+        answered = await service.answer("can a company train AI on my videos without asking")
+        assert answered.covered
+        assert "not-covered" not in {c.section_id for c in answered.citations}
+    finally:
+        await service.close()
+        await db.close()

@@ -10,22 +10,18 @@ import numpy as np
 
 from bot.standards.index import SearchIndex
 from bot.standards.model import Section, StandardsDocument
-from bot.standards.query import (
-    STOP_WORDS,
-    Concept,
-    QueryParser,
-    fts_query,
-    idf,
-    stems_of,
-    words,
-)
+from bot.standards.query import STOP_WORDS, Concept, QueryParser, idf, stems_of, words
 from bot.standards.semantic import SemanticIndex, shared_embedder
 
 CANDIDATES = 10
-# Candidates from FTS5 and from the embeddings are ordered by a blend of the share of the
-# question's words a section covers, the cosine similarity of meaning, and BM25 relative to the
-# best hit. The weights were chosen on the tuning questions (bench/tune_standards.py), where
-# this blend beat reciprocal-rank fusion of the two rankings; see README.
+# Up to this many sections a question is ranked on the event loop (well under a millisecond on
+# the bundled text, where handing it to a thread cost more than the work); past it, in a thread.
+INLINE_SECTIONS = 2000
+# Candidates from the word index (BM25) and from the embeddings are ordered by a blend of the
+# share of the question's words a section covers, the cosine similarity of meaning, and BM25
+# relative to the best hit. The weights were chosen on the tuning questions
+# (bench/tune_standards.py), where this blend beat reciprocal-rank fusion of the two rankings;
+# see README.
 COVERAGE_WEIGHT = 1.5
 SIMILARITY_WEIGHT = 2.0
 VIEW_WEIGHT = 1.0
@@ -51,8 +47,8 @@ class _Stems:
 @dataclass(frozen=True, slots=True)
 class Ranked:
     """A candidate section: its coverage of the question's words (0 to 1), BM25 score (0 when
-    FTS5 did not find it), similarity of meaning (cosine, whole section), similarity to the nearest
-    short view (title or a keyword) and the blended score it is ranked by."""
+    the word index did not find it), similarity of meaning (cosine, whole section), similarity to
+    the nearest short view (title or a keyword) and the blended score it is ranked by."""
 
     section: Section
     coverage: float
@@ -68,13 +64,12 @@ class Engine:
     def __init__(
         self,
         document: StandardsDocument,
-        index: SearchIndex,
         semantic: SemanticIndex,
         unknown_word_factor: float = UNKNOWN_WORD_FACTOR,
     ) -> None:
         self.document = document
         self.unknown_word_factor = unknown_word_factor
-        self.index = index
+        self.index = SearchIndex(document.sections)
         self.semantic = semantic
         self.coverage_weight = COVERAGE_WEIGHT
         self.similarity_weight = SIMILARITY_WEIGHT
@@ -96,18 +91,10 @@ class Engine:
 
     @classmethod
     async def build(cls, document: StandardsDocument) -> Engine:
-        """Index a document and embed its sections (the model and vectors in a worker thread)."""
+        """Index a document and embed its sections (in worker threads)."""
         embedder = await asyncio.to_thread(shared_embedder)
         semantic = await asyncio.to_thread(SemanticIndex.build, embedder, document.sections)
-        index = await SearchIndex.build(document.sections)
-        try:
-            return await asyncio.to_thread(cls, document, index, semantic)
-        except BaseException:
-            await index.close()
-            raise
-
-    async def close(self) -> None:
-        await self.index.close()
+        return await asyncio.to_thread(cls, document, semantic)
 
     def weight(self, concept: Concept) -> float:
         """How much a concept counts: rare words more, words found nowhere most."""
@@ -115,37 +102,45 @@ class Engine:
         weight = idf(frequency, len(self._sections))
         return weight * self.unknown_word_factor if frequency == 0 else weight
 
-    async def rank_lexical(self, concepts: list[Concept]) -> list[Ranked]:
+    def rank_lexical(self, concepts: list[Concept]) -> list[Ranked]:
         """Candidates in BM25 order, each with how much of the question it covers.
 
         Ordering by coverage instead was measured on the tuning questions and lost top-3
         accuracy (88% against 100%); coverage decides only whether to answer at all.
         """
-        hits = await self.index.search(fts_query(concepts), CANDIDATES)
-        weighted = self.weighted(concepts)
+        hits = self.index.search(concepts, CANDIDATES)
+        coverages = self.coverages(self.weighted(concepts))
         return [
-            Ranked(self._sections[sid], self.coverage(sid, weighted), score) for sid, score in hits
+            Ranked(self._sections[sid], float(coverages[self._position[sid]]), score)
+            for sid, score in hits
         ]
 
     async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
-        """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25."""
+        """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25;
+        in a worker thread when the text is large."""
+        if len(self._order) <= INLINE_SECTIONS:
+            return self.rank_now(question, concepts)
+        return await asyncio.to_thread(self.rank_now, question, concepts)
+
+    def rank_now(self, question: str, concepts: list[Concept]) -> list[Ranked]:
+        """Rank at once, on the calling thread (blocking for a large text)."""
         text = semantic_text(question)
         if not text:
             return []  # only filler words ("hello?"): nothing to match on
-        lexical = await self.index.search(fts_query(concepts), CANDIDATES) if concepts else []
+        lexical = self.index.search(concepts, CANDIDATES) if concepts else []
         query = self.semantic.vector(text)
         similarities = self.semantic.similarities(query)
         count = min(CANDIDATES, len(similarities))
         nearest = np.argpartition(-similarities, count - 1)[:count] if count else []
         best_bm25 = -min((score for _, score in lexical), default=0.0) or 1.0
         bm25 = {self._position[sid]: score for sid, score in lexical}
-        weighted = self.weighted(concepts)
+        coverages = self.coverages(self.weighted(concepts))
         ranked = []
         candidates = list(dict.fromkeys([*bm25, *(int(i) for i in nearest)]))
         views = self.semantic.view_similarities(query, candidates)
         for n, view_similarity in zip(candidates, views, strict=True):
             section = self._order[n]
-            coverage = self.coverage(section.id, weighted)
+            coverage = float(coverages[n])
             similarity = float(similarities[n])
             view = float(view_similarity)
             score = (
@@ -162,13 +157,18 @@ class Engine:
         """Each concept with its weight, computed once per question."""
         return [(c, self.weight(c)) for c in concepts]
 
-    def coverage(self, section_id: str, weighted: list[tuple[Concept, float]]) -> float:
-        """The weighted share of the question's concepts that a section contains (0 to 1)."""
+    def coverages(self, weighted: list[tuple[Concept, float]]) -> np.ndarray:
+        """The weighted share of the question's concepts that each section contains (0 to 1),
+        read from the word index's postings (one array operation per phrase, not per section)."""
+        covered = np.zeros(len(self._order), dtype=np.float32)
         total = sum(w for _, w in weighted)
         if not total:
-            return 0.0
-        stems = self._stems[section_id]
-        covered = sum(w for c, w in weighted if c.matches(stems.stem_set, stems.stem_text))
+            return covered
+        for concept, weight in weighted:
+            found = np.zeros(len(self._order), dtype=bool)
+            for _, phrase in concept.alternatives:
+                found[self.index.postings(phrase)[0]] = True
+            covered += weight * found
         return covered / total
 
     def best_passage(self, section: Section, concepts: list[Concept]) -> str:

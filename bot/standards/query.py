@@ -336,7 +336,7 @@ def stems_of(text: str) -> list[str]:
     return [stem(w) for w in words(text)]
 
 
-# A phrase as written (for FTS5, which stems it itself) and as stems (for scoring).
+# A phrase as written and as stems (for the word index and for scoring).
 Phrase = tuple[str, tuple[str, ...]]
 
 
@@ -406,15 +406,6 @@ class QueryParser:
         cutoff = 80 if len(word) <= 5 else 86
         found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
         return found[0] if found else word
-
-
-def fts_query(concepts: Iterable[Concept]) -> str:
-    """An FTS5 query that ORs every alternative as a quoted phrase (no syntax from user text)."""
-    parts = []
-    for concept in concepts:
-        for text, _ in concept.alternatives:
-            parts.append('"' + text.replace('"', "") + '"')
-    return " OR ".join(dict.fromkeys(parts))
 
 
 def idf(document_frequency: int, documents: int) -> float:

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 MODEL_CONFIG = "l2_supercat"
 MODEL_DIM = 256
 EMBED_CHUNK = 256
+FLOAT32_VIEWS_BYTES = 16 * 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +120,10 @@ class SemanticIndex:
     Short views catch a question that matches one phrase a member would use ("voice clone",
     "after I die") but that the rest of a long section dilutes: on the tuning questions the best
     short view beside the whole-section vector raised correct top sections from 77 to 83 of 98,
-    where one vector per paragraph did not help. The short views are kept in float16 and read
-    only for candidate sections, so 10,000 sections cost a few table look-ups per question.
+    where one vector per paragraph did not help. The short views are read only for candidate
+    sections, so 10,000 sections cost a few table look-ups per question. They stay float32 while
+    they fit in FLOAT32_VIEWS_BYTES (the bundled text: 0.7 MiB), and are kept in float16 past that
+    (10,000 sections): converting the candidates' float16 rows took a third of an answer's time.
     """
 
     def __init__(
@@ -130,7 +133,9 @@ class SemanticIndex:
         self.section_ids = section_ids
         self._vectors = embedder.embed(texts)
         flat = [v for vs in views for v in vs]
-        self._views = embedder.embed(flat).astype(np.float16)
+        views_32 = embedder.embed(flat)
+        small = views_32.nbytes <= FLOAT32_VIEWS_BYTES
+        self._views = views_32 if small else views_32.astype(np.float16)
         self._view_starts = np.cumsum([0, *(len(vs) for vs in views)])
 
     @classmethod
@@ -168,7 +173,7 @@ class SemanticIndex:
             return out
         offsets = np.cumsum(counts) - counts
         rows = np.repeat(firsts - offsets, counts) + np.arange(total)
-        sims = np.einsum("ij,j->i", self._views[rows].astype(np.float32), query)
+        sims = np.einsum("ij,j->i", self._views[rows].astype(np.float32, copy=False), query)
         has_views = counts > 0
         out[has_views] = np.maximum.reduceat(sims, offsets[has_views])
         return out

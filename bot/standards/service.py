@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.standards.compose import Composer
-from bot.standards.decide import Fit, decide
+from bot.standards.decide import OUT_OF_SCOPE_SECTION, Fit, decide
 from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
@@ -82,9 +82,7 @@ class StandardsService:
         async with self._reload_lock:
             document = await asyncio.to_thread(load_standards, self._folder)
             engine = await Engine.build(document)
-            old, self._engine = self._engine, engine
-            if old is not None:
-                await old.close()
+            self._engine = engine
         log.info("Loaded standards %s (%d sections)", document.version, len(document.sections))
         return document
 
@@ -100,8 +98,6 @@ class StandardsService:
 
     async def close(self) -> None:
         await self._store.close()
-        if self._engine is not None:
-            await self._engine.close()
 
     # ------------------------------------------------------------------ answering
     async def answer(self, question: str) -> Answer:
@@ -131,7 +127,11 @@ class StandardsService:
             )
         else:
             top = ranked[0]
-            related = [r for r in ranked[1:] if r.score >= top.score * RELATED_SHARE]
+            related = [
+                r
+                for r in ranked[1:]
+                if r.score >= top.score * RELATED_SHARE and r.section.id != OUT_OF_SCOPE_SECTION
+            ]
             cited = [top, *related[:MAX_RELATED]]
             answer = Answer(
                 question=question,
