@@ -265,6 +265,7 @@ async def raw_inserts(items: list[AlertItem], path: Path) -> float:
             "creators",
             "",
             "0" * 64,
+            None,
             stamp,
             stamp,
         )
