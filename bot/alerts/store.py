@@ -166,10 +166,10 @@ class AlertStore:
             raise ValueError("tags are the store's own; they can't be part of a content hash")
         good, skipped = storable(source, items, hash_fields)
         unique = _latest_per_key(good)
-        run = await self._search_patterns(source, unique, hash_fields, now)
+        run = await self._search_patterns(source, unique, now)
         try:
             async with self._db.transaction() as conn:
-                result = await self._ingest_in(conn, source, unique, hash_fields, now, run)
+                result = await self._ingest_in(conn, source, unique, now, run)
                 result = replace(
                     result, skipped=len(skipped), skip_reason=skipped[0] if skipped else None
                 )
@@ -183,8 +183,7 @@ class AlertStore:
         self,
         conn: Connection,
         source: str,
-        unique: list[AlertItem],
-        hash_fields: tuple[str, ...],
+        unique: list[tuple[AlertItem, str]],
         now: datetime,
         run: PatternRun,
     ) -> IngestResult:
@@ -196,14 +195,14 @@ class AlertStore:
         batch = _Batch(seeding=seeding, stamp=stamp, patterns=run)
         for start in range(0, len(unique), BATCH_SIZE):
             await self._ingest_batch(
-                conn, unique[start : start + BATCH_SIZE], hash_fields, now, subscriptions, batch
+                conn, unique[start : start + BATCH_SIZE], now, subscriptions, batch
             )
         await conn.execute(_SEED_SOURCE, (source, stamp))
         switched_off = await _count_strikes(conn, subscriptions, run, stamp)
         return replace(batch.result(), switched_off=switched_off)
 
     async def _search_patterns(
-        self, source: str, unique: list[AlertItem], hash_fields: tuple[str, ...], now: datetime
+        self, source: str, unique: list[tuple[AlertItem, str]], now: datetime
     ) -> PatternRun:
         """Search the patterns of active subscriptions in the items that are new or changed.
 
@@ -216,11 +215,11 @@ class AlertStore:
         seeded = await self._db.fetchone(_SOURCE, (source,))
         if not subs or not unique or seeded is None or seeded["seeded_at"] is None:
             return PatternRun()
-        known = await self._stored_hashes(unique)
+        known = await self._stored_hashes([item for item, _ in unique])
         jobs: dict[str, dict[tuple[str, str], str]] = {}
-        for raw in unique:
+        for raw, digest in unique:
             key = (raw.source, raw.external_id)
-            if known.get(key) == raw.content_hash(hash_fields):
+            if known.get(key) == digest:
                 continue
             item, is_relevant = _judged(raw)
             if not is_relevant or not self._fresh(item, now):
@@ -248,17 +247,15 @@ class AlertStore:
     async def _ingest_batch(
         self,
         conn: Connection,
-        items: list[AlertItem],
-        hash_fields: tuple[str, ...],
+        items: list[tuple[AlertItem, str]],
         now: datetime,
         subscriptions: list[Subscription],
         batch: _Batch,
     ) -> None:
         """Look items up together, write changes with executemany, queue deliveries."""
-        known = await _rows_by_key(conn, items)
+        known = await _rows_by_key(conn, [item for item, _ in items])
         changed: list[tuple[AlertItem, bool, str, Any]] = []
-        for raw in items:
-            digest = raw.content_hash(hash_fields)
+        for raw, digest in items:
             row = known.get((raw.source, raw.external_id))
             if row is not None and row["content_hash"] == digest:
                 batch.counts["unchanged"] += 1
@@ -287,12 +284,13 @@ class AlertStore:
             batch.relevant.append(item)
             if batch.seeding:
                 continue
+            text = pattern_text(item).lower()
             item_id = row["id"] if row is not None else ids[(item.source, item.external_id)]["id"]
             version = row["version"] + 1 if row is not None else 1
             previous = row["status"] if row is not None else None
             for sub in subscriptions:
                 # A subscription only hears of what was first seen or changed after it began.
-                if sub.created_at <= batch.stamp and batch.wants(sub, item):
+                if sub.created_at <= batch.stamp and batch.wants(sub, item, text):
                     nonce = _nonce(sub.id, item_id, version)
                     queue.append(
                         (
@@ -473,9 +471,10 @@ class _Batch:
             relevant=tuple(self.relevant),
         )
 
-    def wants(self, sub: Subscription, item: AlertItem) -> bool:
-        """The subscription's filters, with its pattern as searched before the transaction."""
-        if not sub.matches_filters(item):
+    def wants(self, sub: Subscription, item: AlertItem, text: str) -> bool:
+        """The subscription's filters, with its pattern as searched before the transaction
+        (`text`: the item's pattern text in lower case)."""
+        if not sub.matches_filters(item, text):
             return False
         key = (item.source, item.external_id)
         return sub.pattern is None or self.patterns.hit(sub.pattern, key)
@@ -529,15 +528,17 @@ def _action_time(status_date: str | None) -> datetime | None:
     return day + timedelta(days=1)
 
 
-def _latest_per_key(items: Iterable[AlertItem]) -> list[AlertItem]:
+def _latest_per_key(items: Iterable[tuple[AlertItem, str]]) -> list[tuple[AlertItem, str]]:
     """One item per (source, external id): a feed listing two versions of a bill keeps the
-    newest (by published time; the first listed when they tie), in first-seen order."""
-    chosen: dict[tuple[str, str], AlertItem] = {}
-    for item in items:
+    newest (by published time; the first listed when they tie), in first-seen order. Items
+    come and go with their content hashes."""
+    chosen: dict[tuple[str, str], tuple[AlertItem, str]] = {}
+    for pair in items:
+        item = pair[0]
         key = (item.source, item.external_id)
         earlier = chosen.get(key)
-        if earlier is None or (item.published_at or "") > (earlier.published_at or ""):
-            chosen[key] = item
+        if earlier is None or (item.published_at or "") > (earlier[0].published_at or ""):
+            chosen[key] = pair
     return list(chosen.values())
 
 
@@ -581,6 +582,8 @@ class _Rollback(Exception):
 def _judged(item: AlertItem) -> tuple[AlertItem, bool]:
     """The item with its topic tags, tier and reasons, and whether it concerns AI at all."""
     topic = match_topic(item.title, item.summary, item.status)
+    if not (topic.relevant or item.always_relevant or item.tier or item.reasons):
+        return item, False  # judging would change nothing: no copy
     tier, reasons = topic.tier, topic.reasons
     if item.always_relevant:  # a tracked docket: every filing concerns creators
         tier, reasons = CREATORS, (TRACKED_REASON,)
