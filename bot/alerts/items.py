@@ -51,6 +51,9 @@ class AlertItem:
     # Set by the store from the matcher: "creators" or "ai-policy", and why ("digital replica").
     tier: str | None = field(default=None, compare=False)
     reasons: tuple[str, ...] = field(default=(), compare=False)
+    # A fingerprint of the feed entry the item was read from (its raw bytes), when the source
+    # reads entries so: a later poll finding the same fingerprint skips the entry unread.
+    entry_hash: str | None = field(default=None, compare=False)
 
     def content_hash(self, fields: tuple[str, ...] = DEFAULT_HASH_FIELDS) -> str:
         """A fingerprint of the fields whose change is worth an update.

@@ -42,6 +42,12 @@ _ITEMS = """
 SELECT id, source, external_id, content_hash, version, status FROM alert_items
 WHERE source = ? AND external_id IN ({marks})
 """
+# The fingerprints of stored entries are looked up this many at a time (one statement each).
+ENTRY_BATCH_SIZE = 2000
+_ENTRY_HASHES = """
+SELECT external_id, content_hash FROM alert_items WHERE source = ? AND external_id IN ({marks})
+"""
+_SET_HASH = "UPDATE alert_items SET content_hash = ? WHERE id = ?"
 # Items are looked up and written this many at a time: one statement per batch rather than
 # per item, since every awaited statement is a round trip to aiosqlite's thread.
 BATCH_SIZE = 500
@@ -155,11 +161,13 @@ class AlertStore:
         hash_fields: tuple[str, ...] = DEFAULT_HASH_FIELDS,
         now: datetime | None = None,
         dry_run: bool = False,
+        unchanged: int = 0,
     ) -> IngestResult:
         """Store a poll's items and queue deliveries for new and changed ones, atomically.
 
         With `dry_run` everything is worked out and then rolled back; the result lists the new
-        and changed relevant items (what subscriptions would hear of).
+        and changed relevant items (what subscriptions would hear of). `unchanged`: entries the
+        source left out unread because the store holds them unchanged, counted as such.
         """
         now = now or datetime.now(UTC)
         if "tags" in hash_fields:
@@ -171,7 +179,10 @@ class AlertStore:
             async with self._db.transaction() as conn:
                 result = await self._ingest_in(conn, source, unique, now, run)
                 result = replace(
-                    result, skipped=len(skipped), skip_reason=skipped[0] if skipped else None
+                    result,
+                    unchanged=result.unchanged + unchanged,
+                    skipped=len(skipped),
+                    skip_reason=skipped[0] if skipped else None,
                 )
                 if dry_run:
                     raise _Rollback(replace(result, switched_off=()))
@@ -241,8 +252,27 @@ class AlertStore:
             for source, keys in by_source.items():
                 sql = _ITEMS.format(marks=placeholders(len(keys)))
                 for row in await self._db.fetchall(sql, (source, *keys)):
-                    found[(row["source"], row["external_id"])] = row["content_hash"]
+                    found[(row["source"], row["external_id"])] = _digest(row["content_hash"])
         return found
+
+    async def unchanged_entries(self, source: str, entries: list[tuple[str, str]]) -> set[str]:
+        """Of (external id, entry fingerprint) pairs, the ids whose stored item was read from an
+        identical entry: nothing about them can have changed, so they need not be read.
+
+        One query per ENTRY_BATCH_SIZE entries, on committed data (one poll per source runs at
+        a time, so nothing writes these rows between this read and the poll's own write).
+        """
+        wanted = dict(entries)
+        same: set[str] = set()
+        keys = list(wanted)
+        for start in range(0, len(keys), ENTRY_BATCH_SIZE):
+            chunk = keys[start : start + ENTRY_BATCH_SIZE]
+            sql = _ENTRY_HASHES.format(marks=placeholders(len(chunk)))
+            for row in await self._db.fetchall(sql, (source, *chunk)):
+                external_id = row["external_id"]
+                if _entry_hash(row["content_hash"]) == wanted[external_id]:
+                    same.add(external_id)
+        return same
 
     async def _ingest_batch(
         self,
@@ -255,10 +285,14 @@ class AlertStore:
         """Look items up together, write changes with executemany, queue deliveries."""
         known = await _rows_by_key(conn, [item for item, _ in items])
         changed: list[tuple[AlertItem, bool, str, Any]] = []
+        fingerprinted = []
         for raw, digest in items:
             row = known.get((raw.source, raw.external_id))
-            if row is not None and row["content_hash"] == digest:
+            if row is not None and _digest(row["content_hash"]) == digest:
                 batch.counts["unchanged"] += 1
+                if raw.entry_hash and _entry_hash(row["content_hash"]) != raw.entry_hash:
+                    # The same content from a different entry: next time, skip it unread.
+                    fingerprinted.append((_stored_hash(digest, raw.entry_hash), row["id"]))
                 continue  # unchanged items are not even matched again
             item, is_relevant = _judged(raw)
             changed.append((item, is_relevant, digest, row))
@@ -274,6 +308,8 @@ class AlertStore:
             _UPDATE_ITEM,
             [(*_columns(i, r, d), batch.stamp, row["id"]) for i, r, d, row in changed if row],
         )
+        if fingerprinted:
+            await conn.executemany(_SET_HASH, fingerprinted)
         ids = await _rows_by_key(conn, [i for i, _, _ in new]) if new else {}
         queue = []
         for item, is_relevant, _, row in changed:
@@ -557,7 +593,7 @@ def _columns(item: AlertItem, is_relevant: bool, digest: str) -> tuple[Any, ...]
         int(is_relevant),
         item.tier,
         REASON_SEPARATOR.join(item.reasons),
-        digest,
+        _stored_hash(digest, item.entry_hash),
         item.abstract[:ABSTRACT_LIMIT] if item.abstract else None,
     )
 
@@ -601,6 +637,19 @@ def _tier_of(title: str, status: str | None) -> tuple[str, str]:
 
 def _untiered_judged(rows: list[tuple[int, str, str | None]]) -> list[tuple[str, str, int]]:
     return [(*_tier_of(title, status), item_id) for item_id, title, status in rows]
+
+
+def _stored_hash(digest: str, entry_hash: str | None) -> str:
+    """The content_hash column: the content hash, then the entry's fingerprint when known."""
+    return f"{digest}:{entry_hash}" if entry_hash else digest
+
+
+def _digest(stored: str) -> str:
+    return stored.partition(":")[0]
+
+
+def _entry_hash(stored: str) -> str:
+    return stored.partition(":")[2]
 
 
 def _nonce(subscription_id: int, item_id: int, version: int) -> str:
