@@ -12,6 +12,10 @@ really new; a second cycle with the same items measures the unchanged (dedup) pa
 baseline is bare aiosqlite: the same number of alert_items rows in one transaction with
 executemany. A last line compares the lxml fast path with feedparser itself on one page.
 
+On a shared machine the wall-clock rates fall with the load of other processes, so each cycle
+also prints its CPU time (every thread of the process) and items per CPU second: what the cycle
+needs of an idle machine, not counting the overlap of the database thread with the event loop.
+
 Stage times: parse is the fetch (HTTP mock, the feed parser, the one lookup per page of stored
 entry fingerprints, item building for the entries that changed); match is the store's
 topic matcher (`_judged`), dedup its batched lookups of stored items (`_rows_by_key`), write
@@ -225,6 +229,12 @@ class Cycle:
     outbox: float
     commit: float
     result: Counts
+    cpu: float  # CPU seconds of every thread of the process during the cycle
+
+    @property
+    def cpu_rate(self) -> float:
+        """Items per CPU second: the rate on an idle machine with no overlap between threads."""
+        return self.items / self.cpu
 
     @property
     def total(self) -> float:
@@ -246,6 +256,7 @@ async def cycle(
     timer.reset()
     parsed = ingest = 0.0
     count = 0
+    cpu_start = time.process_time()
     total = Counts()
     for url in urls:
         start = time.perf_counter()
@@ -263,9 +274,10 @@ async def cycle(
         ingest += time.perf_counter() - start
         total.add(result)
         del page, result
+    cpu = time.process_time() - cpu_start
     outbox = timer.ingest_in - timer.match - timer.dedup
     commit = ingest - timer.ingest_in
-    return Cycle(name, count, parsed, timer.match, timer.dedup, outbox, commit, total)
+    return Cycle(name, count, parsed, timer.match, timer.dedup, outbox, commit, total, cpu)
 
 
 def mock_client(pages: dict[str, bytes]) -> httpx.AsyncClient:
@@ -353,6 +365,10 @@ def print_cycle(c: Cycle) -> None:
     print(
         f"{'':<22} new {r.new:,} updated {r.updated:,} unchanged {r.unchanged:,} "
         f"relevant {r.relevant:,} outbox rows {r.queued:,}"
+    )
+    print(
+        f"{'':<22} CPU {c.cpu:6.2f}s (all threads): {c.cpu_rate:,.0f} items per CPU second; "
+        f"the machine gave this process {c.cpu / c.total:.0%} of a CPU meanwhile"
     )
 
 

@@ -13,7 +13,7 @@ for everything else, which then goes to the hardened feedparser path (`bot.alert
 
 A feed is read in two steps, so a poll can skip entries it has seen before: `read_raw` parses
 the document and checks its shape, giving the item elements unread, each with a fingerprint of
-its bytes (`fingerprint`); `read_entries` then reads the items wanted, or says (None) that only
+its bytes (`fingerprint`); `read_items` then reads the items wanted, or says (None) that only
 feedparser should read this feed. `parse_fast` does both for every item.
 
 Values pass through feedparser's own steps where it changes them (whitespace stripping, URL
@@ -26,9 +26,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from feedparser.datetimes import _parse_date
 from feedparser.sanitizer import _sanitize_html
@@ -42,6 +43,10 @@ _ITEM_FIELDS = frozenset(
 _DECLARATION = re.compile(rb"^<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 _LOOKS_LIKE_MARKUP = re.compile(r"<|&#?\w+;")
 _NOT_PLAIN = re.compile(r"[\x80-\x9f]")  # feedparser maps these cp1252 code points
+
+
+Extra = TypeVar("Extra")
+Built = TypeVar("Built")
 
 
 class _Unreadable(Exception):
@@ -113,11 +118,15 @@ def link_and_guid(item: Any) -> tuple[str, str]:
     return link, guid
 
 
-def read_entries(items: list[Any]) -> list[FeedParserDict] | None:
-    """These items as feedparser would give them, or None when only feedparser should read
-    the feed they came from."""
+def read_items(
+    items: list[tuple[Any, Extra]], build: Callable[[FeedParserDict, Extra], Built | None]
+) -> list[Built] | None:
+    """Each item element read as feedparser would give it and built at once (so no list of
+    entries is kept beside the built ones), or None when only feedparser should read the feed
+    they came from."""
     try:
-        return [_entry(item) for item in items]
+        built = (build(_entry(item), extra) for item, extra in items)
+        return [b for b in built if b is not None]
     except _Unreadable:
         return None
 

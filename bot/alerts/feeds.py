@@ -155,14 +155,13 @@ def _built(
     body: bytes, keyed: _Keyed | None, skip: set[str], build: EntryItem
 ) -> tuple[list[AlertItem], int]:
     """The items of the entries not skipped, and how many were skipped."""
-    from bot.alerts.fastfeed import read_entries
+    from bot.alerts.fastfeed import read_items
 
     if keyed is not None:
         chosen = [(item, fp) for item, k, fp in keyed if k is None or k not in skip]
-        entries = read_entries([item for item, _ in chosen])
-        if entries is not None:
-            built = (build(entry, fp) for entry, (_, fp) in zip(entries, chosen, strict=True))
-            return [item for item in built if item is not None], len(keyed) - len(chosen)
+        items = read_items(chosen, build)
+        if items is not None:
+            return items, len(keyed) - len(chosen)
     parsed = _parse_slow(body)  # the fast path can't read it: feedparser reads every entry
     built = (build(entry, None) for entry in parsed.entries)
     return [item for item in built if item is not None], 0

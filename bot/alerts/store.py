@@ -50,7 +50,7 @@ SELECT external_id, content_hash FROM alert_items WHERE source = ? AND external_
 _SET_HASH = "UPDATE alert_items SET content_hash = ? WHERE id = ?"
 # Items are looked up and written this many at a time: one statement per batch rather than
 # per item, since every awaited statement is a round trip to aiosqlite's thread.
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 # An abstract is shown as one line under the title; more is never read.
 ABSTRACT_LIMIT = 1000
 _INSERT_ITEM = """

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 
 import httpx
@@ -162,6 +163,7 @@ class UpdateWindow:
         }
 
 
+@lru_cache(maxsize=8192)
 def parse_utc(value: str) -> datetime:
     """A UTC datetime from "2026-11-19", "2026-11-19T08:05:32Z" or "2026-11-19 08:05:32+00:00"."""
     if len(value) == 10:
