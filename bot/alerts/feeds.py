@@ -70,6 +70,8 @@ def _harden(feedparser: Any) -> None:
 
 def strip_html(text: str | None) -> str:
     """Plain text from feed HTML: tags dropped, entities decoded, whitespace collapsed."""
+    if text and "<" not in text and "&" not in text:
+        return " ".join(text.split())  # nothing to drop or decode
     return " ".join(html.unescape(_TAGS.sub(" ", text or "")).split())
 
 

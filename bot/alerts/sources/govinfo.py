@@ -87,6 +87,7 @@ class GovInfoBills:
         title = _TITLE_PREFIX.sub("", strip_html(entry.get("title"))) or strip_html(
             entry.get("summary")
         )
+        published = entry_time(entry)
         return AlertItem(
             source=self.name,
             external_id=f"BILLS-{match['congress']}{bill_type}{number}",  # as _key gives it
@@ -96,8 +97,8 @@ class GovInfoBills:
             title=title[:500],
             url=f"https://www.govinfo.gov/app/details/{match.group(0)}",
             status=_VERSIONS.get(match["version"], match["version"].upper()),
-            status_date=_date(entry),
-            published_at=entry_time(entry),
+            status_date=published[:10] if published else None,
+            published_at=published,
             attribution="GovInfo, U.S. Government Publishing Office",
             entry_hash=entry_hash,
         )
@@ -111,8 +112,3 @@ def _key(link: str, guid: str) -> str | None:
     """The bill an entry is a version of (its external id), from its link or guid."""
     match = _package(link, guid)
     return None if match is None else f"BILLS-{match['congress']}{match['type']}{match['number']}"
-
-
-def _date(entry: Any) -> str | None:
-    published = entry_time(entry)
-    return published[:10] if published else None
