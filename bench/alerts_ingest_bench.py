@@ -461,7 +461,7 @@ async def main(count: int, profile: bool, trace: bool) -> None:
         on_one_cpu = f" ({pinned:.1f} us with both threads on one CPU)" if pinned else ""
         print(
             f"aiosqlite round trip:  {hop:7.1f} us per awaited statement{on_one_cpu}; the store "
-            "awaits a few per batch of 500 items"
+            f"awaits a few per batch of {store_module.BATCH_SIZE:,} items"
         )
         if traced_peak is not None:
             print(f"tracemalloc peak:      {traced_peak:7.1f} MB during cycle 1 (timed with it on)")
