@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+from bot.alerts.feeds import MAX_FEED_BYTES
 from bot.alerts.health import SourceStates
 from bot.alerts.items import AlertItem
 from bot.alerts.scheduler import Poller
+from bot.alerts.sources import SourceError
 from bot.alerts.sources.govinfo import GovInfoBills
 from bot.alerts.store import AlertStore
 from bot.db import Database
 
 URL = "https://www.govinfo.gov/rss/bills.xml"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "govinfo"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 AI_TITLE = "Generative AI Copyright Disclosure Act of 2026"
 
@@ -139,3 +144,22 @@ async def test_a_feed_only_feedparser_reads_is_read_whole(db: Database) -> None:
     again = await polled(db, served, marked, source)
     assert len(source.read) == 3
     assert again.unchanged == 3
+
+
+async def test_a_hostile_feed_is_refused_before_anything_is_looked_up() -> None:
+    served = Served()
+    looked_up: list[str] = []
+
+    async def lookup(source: str, entries: list[tuple[str, str]]) -> set[str]:
+        looked_up.append(source)
+        return set()
+
+    bomb = (FIXTURES / "entity-bomb.xml").read_bytes()
+    oversize = feed(*(entry(n, "A Post Office Act " + "x" * 400) for n in range(10_000)))
+    assert len(oversize) > MAX_FEED_BYTES
+    for body, refusal in ((bomb, "declares XML entities"), (oversize, "larger than 5 MB")):
+        served.body = body
+        async with served.client() as client:
+            with pytest.raises(SourceError, match=refusal):
+                await GovInfoBills(URL).fetch_unread(client, None, lookup)
+    assert looked_up == []
