@@ -11,10 +11,11 @@ for everything else, which then goes to the hardened feedparser path (`bot.alert
 - titles that feedparser would treat as HTML, characters it would remap (cp1252) and dates it
   can't read also go to feedparser.
 
-A feed is read in two steps, so a poll can skip entries it has seen before: `read_raw` parses
-the document and checks its shape, giving the item elements unread, each with a fingerprint of
-its bytes (`fingerprint`); `read_items` then reads the items wanted, or says (None) that only
-feedparser should read this feed. `parse_fast` does both for every item.
+A poll that can skip entries it has seen before reads a feed in two steps: `stream_items` parses
+the document as a stream (one item's elements in memory at a time), checks its shape and gives
+each item unread: its bytes, with their fingerprint, and its link and guid as written;
+`read_raw_items` then reads the items wanted, or says (None) that only feedparser should read
+this feed. `parse_fast` reads every item of a document at once.
 
 Values pass through feedparser's own steps where it changes them (whitespace stripping, URL
 joining, link `&amp;` repair, HTML sanitising of descriptions, date parsing), so the items built
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,24 +74,32 @@ def parse_fast(body: bytes) -> FeedParserDict | None:
         return None
 
 
+# Never load a DTD, resolve an entity or touch the network; no huge documents.
+_SAFE: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def _plain_document(body: bytes) -> bool:
+    """UTF-8 (declared or not), starting as RSS does, with no DOCTYPE at all."""
+    if not body.startswith((b"<?xml", b"<rss")) or b"<!DOCTYPE" in body:
+        return False
+    declared = _DECLARATION.match(body)
+    return not declared or declared.group(1).lower() in (b"utf-8", b"utf8")
+
+
 def read_raw(body: bytes) -> RawFeed | None:
     """The document's item elements unread, or None when only feedparser should read it."""
-    if not body.startswith((b"<?xml", b"<rss")) or b"<!DOCTYPE" in body:
+    if not _plain_document(body):
         return None
-    declared = _DECLARATION.match(body)
-    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
-        return None
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
     try:
-        root = etree.fromstring(body, parser)
+        root = etree.fromstring(body, etree.XMLParser(**_SAFE))
     except etree.XMLSyntaxError:
         return None  # feedparser says why (malformed), in its own words
     tree = root.getroottree()
@@ -101,9 +111,42 @@ def read_raw(body: bytes) -> RawFeed | None:
     return RawFeed(channels[0], [child for child in channels[0] if child.tag == "item"])
 
 
-def fingerprint(item: Any) -> str:
-    """A fingerprint of an item element's bytes: equal only when nothing in it changed."""
-    return hashlib.blake2b(etree.tostring(item, with_tail=False), digest_size=16).hexdigest()
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    """An item as the feed wrote it, not yet read: its bytes and its link and guid."""
+
+    xml: bytes
+    link: str
+    guid: str
+
+    def fingerprint(self) -> str:
+        """A fingerprint of the item's bytes: equal only when nothing in it changed."""
+        return hashlib.blake2b(self.xml, digest_size=16).hexdigest()
+
+
+def stream_items(body: bytes) -> list[RawItem] | None:
+    """The document's items unread, parsed as a stream and each dropped once copied (so a page
+    never stands in memory as a whole tree), or None when only feedparser should read it."""
+    if not _plain_document(body):
+        return None
+    items: list[RawItem] = []
+    stream = etree.iterparse(io.BytesIO(body), events=("end",), tag="item", **_SAFE)
+    try:
+        for _, element in stream:
+            channel = element.getparent()
+            if channel is None or channel.tag != "channel":
+                return None  # an item outside the channel: not plain RSS
+            xml = etree.tostring(element, with_tail=False)
+            items.append(RawItem(xml, *link_and_guid(element)))
+            element.clear()
+            while element.getprevious() is not None:
+                del channel[0]
+    except etree.XMLSyntaxError:
+        return None  # feedparser says why (malformed), in its own words
+    root = stream.root
+    if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1:
+        return None  # the root holds one channel and nothing else
+    return items if root[0].tag == "channel" else None
 
 
 def link_and_guid(item: Any) -> tuple[str, str]:
@@ -118,16 +161,17 @@ def link_and_guid(item: Any) -> tuple[str, str]:
     return link, guid
 
 
-def read_items(
-    items: list[tuple[Any, Extra]], build: Callable[[FeedParserDict, Extra], Built | None]
+def read_raw_items(
+    items: list[tuple[RawItem, Extra]], build: Callable[[FeedParserDict, Extra], Built | None]
 ) -> list[Built] | None:
-    """Each item element read as feedparser would give it and built at once (so no list of
-    entries is kept beside the built ones), or None when only feedparser should read the feed
-    they came from."""
+    """Each item read as feedparser would give it and built at once (so no list of entries is
+    kept beside the built ones), or None when only feedparser should read the feed they came
+    from."""
+    parser = etree.XMLParser(**_SAFE)
     try:
-        built = (build(_entry(item), extra) for item, extra in items)
+        built = (build(_entry(etree.fromstring(raw.xml, parser)), extra) for raw, extra in items)
         return [b for b in built if b is not None]
-    except _Unreadable:
+    except (_Unreadable, etree.XMLSyntaxError):
         return None
 
 

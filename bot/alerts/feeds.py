@@ -107,7 +107,7 @@ async def fetch_feed(
 # the item read from an entry (feedparser's shape) with the fingerprint of its bytes, if known.
 EntryKey = Callable[[str, str], str | None]
 EntryItem = Callable[[Any, str | None], AlertItem | None]
-_Keyed = list[tuple[Any, str | None, str]]
+_Keyed = list[tuple[Any, str | None, str]]  # (fastfeed.RawItem, key, fingerprint)
 
 
 async def fetch_items(
@@ -143,25 +143,25 @@ async def fetch_items(
 
 
 def _keyed_entries(body: bytes, key: EntryKey) -> _Keyed | None:
-    """(element, key, fingerprint) for each item, or None when the fast path can't read it."""
+    """(item, key, fingerprint) for each item, or None when the fast path can't read it."""
     _check_size(body)
-    from bot.alerts.fastfeed import fingerprint, link_and_guid, read_raw
+    from bot.alerts.fastfeed import stream_items
 
-    raw = read_raw(body)
+    raw = stream_items(body)
     if raw is None:
         return None
-    return [(item, key(*link_and_guid(item)), fingerprint(item)) for item in raw.items]
+    return [(item, key(item.link, item.guid), item.fingerprint()) for item in raw]
 
 
 def _built(
     body: bytes, keyed: _Keyed | None, skip: set[str], build: EntryItem
 ) -> tuple[list[AlertItem], int]:
     """The items of the entries not skipped, and how many were skipped."""
-    from bot.alerts.fastfeed import read_items
+    from bot.alerts.fastfeed import read_raw_items
 
     if keyed is not None:
         chosen = [(item, fp) for item, k, fp in keyed if k is None or k not in skip]
-        items = read_items(chosen, build)
+        items = read_raw_items(chosen, build)
         if items is not None:
             return items, len(keyed) - len(chosen)
     parsed = _parse_slow(body)  # the fast path can't read it: feedparser reads every entry
