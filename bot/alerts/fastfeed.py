@@ -11,6 +11,12 @@ for everything else, which then goes to the hardened feedparser path (`bot.alert
 - titles that feedparser would treat as HTML, characters it would remap (cp1252) and dates it
   can't read also go to feedparser.
 
+A poll that can skip entries it has seen before reads a feed in two steps: `stream_items` parses
+the document as a stream (one item's elements in memory at a time), checks its shape and gives
+each item unread: its bytes, with their fingerprint, and its link and guid as written;
+`read_raw_items` then reads the items wanted, or says (None) that only feedparser should read
+this feed. `parse_fast` reads every item of a document at once.
+
 Values pass through feedparser's own steps where it changes them (whitespace stripping, URL
 joining, link `&amp;` repair, HTML sanitising of descriptions, date parsing), so the items built
 from either path are the same: `tests/alerts/test_fastfeed.py` checks that on every fixture.
@@ -19,9 +25,13 @@ from either path are the same: `tests/alerts/test_fastfeed.py` checks that on ev
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from feedparser.datetimes import _parse_date
 from feedparser.sanitizer import _sanitize_html
@@ -37,28 +47,59 @@ _LOOKS_LIKE_MARKUP = re.compile(r"<|&#?\w+;")
 _NOT_PLAIN = re.compile(r"[\x80-\x9f]")  # feedparser maps these cp1252 code points
 
 
+Extra = TypeVar("Extra")
+Built = TypeVar("Built")
+
+
 class _Unreadable(Exception):
     """This feed goes to feedparser."""
 
 
+@dataclass(frozen=True, slots=True)
+class RawFeed:
+    """A plain RSS 2.0 document the fast path may read: its channel and items, not yet read."""
+
+    channel: Any
+    items: list[Any]
+
+
 def parse_fast(body: bytes) -> FeedParserDict | None:
     """The feed as feedparser would return it, or None when only feedparser should read it."""
-    if not body.startswith((b"<?xml", b"<rss")) or b"<!DOCTYPE" in body:
+    raw = read_raw(body)
+    if raw is None:
         return None
-    declared = _DECLARATION.match(body)
-    if declared and declared.group(1).lower() not in (b"utf-8", b"utf8"):
-        return None
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-        remove_comments=True,
-        remove_pis=True,
-    )
     try:
-        root = etree.fromstring(body, parser)
+        return _read(raw.channel)
+    except _Unreadable:
+        return None
+
+
+# Never load a DTD, resolve an entity or touch the network; no huge documents.
+_SAFE: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": True,
+    "remove_pis": True,
+}
+
+
+def _plain_document(body: bytes) -> bool:
+    """UTF-8 (declared or not), starting as RSS does, with no DOCTYPE at all."""
+    if not body.startswith((b"<?xml", b"<rss")) or b"<!DOCTYPE" in body:
+        return False
+    declared = _DECLARATION.match(body)
+    return not declared or declared.group(1).lower() in (b"utf-8", b"utf8")
+
+
+def read_raw(body: bytes) -> RawFeed | None:
+    """The document's item elements unread, or None when only feedparser should read it."""
+    if not _plain_document(body):
+        return None
+    try:
+        root = etree.fromstring(body, etree.XMLParser(**_SAFE))
     except etree.XMLSyntaxError:
         return None  # feedparser says why (malformed), in its own words
     tree = root.getroottree()
@@ -67,9 +108,70 @@ def parse_fast(body: bytes) -> FeedParserDict | None:
     channels = [child for child in root if child.tag == "channel"]
     if len(channels) != 1 or len(root) != 1:
         return None
+    return RawFeed(channels[0], [child for child in channels[0] if child.tag == "item"])
+
+
+@dataclass(frozen=True, slots=True)
+class RawItem:
+    """An item as the feed wrote it, not yet read: its bytes and its link and guid."""
+
+    xml: bytes
+    link: str
+    guid: str
+
+    def fingerprint(self) -> str:
+        """A fingerprint of the item's bytes: equal only when nothing in it changed."""
+        return hashlib.blake2b(self.xml, digest_size=16).hexdigest()
+
+
+def stream_items(body: bytes) -> list[RawItem] | None:
+    """The document's items unread, parsed as a stream and each dropped once copied (so a page
+    never stands in memory as a whole tree), or None when only feedparser should read it."""
+    if not _plain_document(body):
+        return None
+    items: list[RawItem] = []
+    stream = etree.iterparse(io.BytesIO(body), events=("end",), tag="item", **_SAFE)
     try:
-        return _read(channels[0])
-    except _Unreadable:
+        for _, element in stream:
+            channel = element.getparent()
+            if channel is None or channel.tag != "channel":
+                return None  # an item outside the channel: not plain RSS
+            xml = etree.tostring(element, with_tail=False)
+            items.append(RawItem(xml, *link_and_guid(element)))
+            element.clear()
+            while element.getprevious() is not None:
+                del channel[0]
+    except etree.XMLSyntaxError:
+        return None  # feedparser says why (malformed), in its own words
+    root = stream.root
+    if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1:
+        return None  # the root holds one channel and nothing else
+    return items if root[0].tag == "channel" else None
+
+
+def link_and_guid(item: Any) -> tuple[str, str]:
+    """An item's link and guid as written (stripped), for keying it before it is read."""
+    link = guid = ""
+    for child in item:  # one pass over the children: findtext walks them once per call
+        tag = child.tag
+        if tag == "link":
+            link = (child.text or "").strip()
+        elif tag == "guid":
+            guid = (child.text or "").strip()
+    return link, guid
+
+
+def read_raw_items(
+    items: list[tuple[RawItem, Extra]], build: Callable[[FeedParserDict, Extra], Built | None]
+) -> list[Built] | None:
+    """Each item read as feedparser would give it and built at once (so no list of entries is
+    kept beside the built ones), or None when only feedparser should read the feed they came
+    from."""
+    parser = etree.XMLParser(**_SAFE)
+    try:
+        built = (build(_entry(etree.fromstring(raw.xml, parser)), extra) for raw, extra in items)
+        return [b for b in built if b is not None]
+    except (_Unreadable, etree.XMLSyntaxError):
         return None
 
 

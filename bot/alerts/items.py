@@ -6,7 +6,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
+
+# The JSON string encoder json.dumps itself uses (ensure_ascii): the same text, without the
+# generic encoder's setup for every call.
+_json_string: Any = getattr(json.encoder, "encode_basestring_ascii")  # noqa: B009
 
 DEFAULT_HASH_FIELDS = ("title", "status", "status_date", "url")
 REASON_SEPARATOR = " · "
@@ -46,11 +51,33 @@ class AlertItem:
     # Set by the store from the matcher: "creators" or "ai-policy", and why ("digital replica").
     tier: str | None = field(default=None, compare=False)
     reasons: tuple[str, ...] = field(default=(), compare=False)
+    # A fingerprint of the feed entry the item was read from (its raw bytes), when the source
+    # reads entries so: a later poll finding the same fingerprint skips the entry unread.
+    entry_hash: str | None = field(default=None, compare=False)
 
     def content_hash(self, fields: tuple[str, ...] = DEFAULT_HASH_FIELDS) -> str:
-        """A fingerprint of the fields whose change is worth an update."""
-        values = {name: getattr(self, name) for name in fields}
-        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+        """A fingerprint of the fields whose change is worth an update.
+
+        The SHA-256 of the fields as `json.dumps(..., sort_keys=True)` writes them; text and
+        None (every hashed field in practice) are written here directly, to the same bytes.
+        """
+        parts = []
+        for name, quoted in _sorted_names(fields):
+            value = getattr(self, name)
+            if value is None:
+                parts.append(f"{quoted}: null")
+            elif type(value) is str:
+                parts.append(f"{quoted}: {_json_string(value)}")
+            else:
+                values = {name: getattr(self, name) for name in fields}
+                text = json.dumps(values, sort_keys=True)
+                return hashlib.sha256(text.encode()).hexdigest()
+        return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
+
+
+@lru_cache(maxsize=64)
+def _sorted_names(fields: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    return tuple((name, _json_string(name)) for name in sorted(set(fields)))
 
 
 @dataclass(frozen=True, slots=True)

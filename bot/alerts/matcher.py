@@ -199,18 +199,153 @@ TAG_RULES: dict[str, re.Pattern[str]] = {
 
 MAX_REASONS = 4
 
-# A title can only be relevant if it holds one of these words: every AI term, creator term and
-# likeness pair above needs one of them (checked in lower case; the case-sensitive ones as
-# written). Most titles hold none, and one pass over the title for them costs far less than
-# searching all the patterns. Used only for ASCII text, where IGNORECASE is plain lower case.
-_GATE_LOWER = re.compile(
-    r"generative|machine|language model|llm|chat|automated|foundation|frontier|openai|anthropic"
-    r"|stability ai|midjourney|suno|uncharted labs|udio|perplexity ai|eleven|lovo|runway ai"
-    r"|cohere|artificial|deep|digital|forged|clon|synthetic|computer|provenance|watermark"
-    r"|content|no fakes|nurture originals|elvis act|ensuring likeness|copied act|take it down"
-    r"|defiance|disrupt explicit|likeness|publicity"
+# One pass finds every rule that can match. Each rule names words that any of its matches must
+# hold at the start of a word (in lower case; the case-sensitive AI and TRAIN as written). One
+# pattern finds all of those words in the text at once, and only the rules whose words occurred
+# are searched: most titles hold none, a relevant one needs a handful of the sixty rules. Used only
+# for ASCII text, where IGNORECASE is plain lower case (and \b the same in either case).
+_AI_CASED = ("AI", "A.I")
+_ANCHORS: dict[str, tuple[str, ...]] = {
+    # AI_TERMS
+    "generative AI": ("generative",),
+    "machine learning": ("machine",),
+    "language models": ("language", "llm"),
+    "chatbot": ("chat",),
+    "automated decisions": ("automated",),
+    "frontier models": ("foundation", "frontier"),
+    "AI company": (
+        "openai",
+        "anthropic",
+        "stability",
+        "midjourney",
+        "suno",
+        "uncharted",
+        "udio",
+        "perplexity",
+        "eleven",
+        "lovo",
+        "runway",
+        "cohere",
+    ),
+    "AI": ("artificial", *_AI_CASED),
+    # CREATOR_TERMS
+    "deepfake": ("deep",),
+    "digital replica": ("digital",),
+    "digital likeness": ("digital",),
+    "digital forgery": ("digital", "forged"),
+    "voice cloning": ("voice",),  # "voice-cloning", or "cloned … voices"
+    "synthetic media": ("synthetic",),
+    "digitally altered": ("digital",),
+    "AI-generated": ("artificial", "machine", "computer", *_AI_CASED),
+    "provenance": ("provenance", "watermark", "content"),
+    # The named acts' long titles match inside words too, but their later words start words.
+    "NO FAKES Act": ("fakes", "originals"),
+    "ELVIS Act": ("elvis", "likeness"),
+    "COPIED Act": ("copied", "origin"),
+    "TRAIN Act": ("TRAIN",),
+    "TAKE IT DOWN Act": ("take",),
+    "DEFIANCE Act": ("defiance", "explicit"),
+    # CONTEXT_TERMS
+    "copyright": ("copyright", "infring", "fair", "dmca"),
+    "training data": ("train",),
+    "likeness": ("likeness", "persona", "publicity"),
+    "voice": ("voice", "vocal"),
+    "performers": ("perform", "actor", "entertainment", "music", "artist", "arts", "song"),
+    "writers": ("writer", "author", "book", "publisher", "literary"),
+    "news": ("journalis", "news"),
+    "creative works": ("creative", "creator"),
+    "images and media": (
+        "image",
+        "video",
+        "audio",
+        "visual",
+        "photograph",
+        "depict",
+        "media",
+        "content",
+    ),
+    "labelling": ("label", "disclaimer"),
+    "elections": ("elec", "campaign", "candidate", "political"),
+    "sexual imagery": (
+        "child",
+        "csam",
+        "explicit",
+        "intimate",
+        "nonconsensual",
+        "non-consensual",
+        "pornograph",
+    ),
+    "lawsuit": ("v.", "vs."),
+    # _LIKENESS_PAIR
+    "likeness pair": ("likeness", "publicity"),
+}
+# Tag rules match inside words too: each needs one of these anywhere in the lower-cased text.
+_TAG_WORDS: dict[str, tuple[str, ...]] = {
+    "likeness": ("likeness", "voice", "digital", "publicity", "impersonat", "no fakes", "elvis"),
+    "training-data": ("train", "copyright disclosure"),
+    "deepfake": ("deep", "synthetic", "voice", "digital", "copied", "defiance", "take it down"),
+    "copyright": ("copyright", "infring", "fair use", "dmca"),
+    "elections": ("election", "political", "campaign", "candidate"),
+    "ncii": (
+        "intimate",
+        "sexually explicit",
+        "consensual",
+        "nudify",
+        "exploitation",
+        "take it down",
+        "defiance",
+    ),
+}
+# Bill actions' look-alikes ("voice vote") all hold one of these; removed before matching.
+_NOISE_WORDS = ("voice", "viva voce")
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation of words, factored by common prefixes (the regex engine tries fewer)."""
+    firsts = sorted({w[0] for w in words})
+    branches = []
+    for first in firsts:
+        rests = [w[1:] for w in words if w[0] == first]
+        if rests == [""]:
+            branches.append(re.escape(first))
+        else:
+            branches.append(re.escape(first) + _trie(rests))
+    return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+
+def _scanner(words: set[str]) -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One pattern finding every word that starts a word of the text, and each word's rules.
+
+    A word that another starts with stands for both, so no two words match at the same place;
+    and each match lies inside one word of the text (or, for the few with a dot, before the
+    next word starts), so the matches never hide one another.
+    """
+    kept = sorted(w for w in words if not any(w != o and w.startswith(o) for o in words))
+    rules: dict[str, set[str]] = {w: set() for w in kept}
+    for label, anchors in _ANCHORS.items():
+        for anchor in anchors:
+            for w in kept:
+                if anchor.startswith(w):
+                    rules[w].add(label)
+    return re.compile(rf"\b{_trie(kept)}"), {w: frozenset(r) for w, r in rules.items()}
+
+
+_CASED_WORDS = {"AI", "A.I", "TRAIN"}
+_SCAN_LOWER, _LOWER_RULES = _scanner(
+    {a for anchors in _ANCHORS.values() for a in anchors} - _CASED_WORDS
 )
-_GATE_CASED = re.compile(r"A\.?I|TRAIN")
+_SCAN_CASED, _CASED_RULES = _scanner(_CASED_WORDS)
+
+
+def _candidates(text: str, lowered: str) -> frozenset[str]:
+    """The rules whose words start words of an ASCII text: only these can match it."""
+    found: set[str] = set()
+    for word in _SCAN_LOWER.findall(lowered):
+        found |= _LOWER_RULES[word]
+    if "AI" in text or "A.I" in text or "TRAIN" in text:  # rare: skip the pattern's pass
+        for word in _SCAN_CASED.findall(text):
+            found |= _CASED_RULES[word]
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,32 +358,55 @@ class TopicMatch:
     tier: str | None = None  # "creators", "ai-policy", or None when unrelated
 
 
-def _hits(rules: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(label for label, rule in rules if rule.search(text)))
+def _hits(
+    rules: tuple[tuple[str, re.Pattern[str]], ...], text: str, only: frozenset[str] | None
+) -> tuple[str, ...]:
+    return tuple(
+        dict.fromkeys(
+            label for label, rule in rules if (only is None or label in only) and rule.search(text)
+        )
+    )
 
 
 def match_topic(*texts: str | None) -> TopicMatch:
     """Judge an item from its title, summary and latest action together."""
-    text = _NOISE.sub(" ", " \n ".join(t for t in texts if t))
-    if text.isascii() and not (_GATE_LOWER.search(text.lower()) or _GATE_CASED.search(text)):
-        return TopicMatch(False)
-    return _judge(text)
+    text = " \n ".join(t for t in texts if t)
+    if not text.isascii():
+        return _judge(_NOISE.sub(" ", text))
+    lowered = text.lower()
+    if any(word in lowered for word in _NOISE_WORDS):
+        text = _NOISE.sub(" ", text)
+        lowered = text.lower()
+    candidates = _candidates(text, lowered)
+    return _judge(text, candidates, lowered) if candidates else TopicMatch(False)
 
 
-def _judge(text: str) -> TopicMatch:
-    creator = _hits(CREATOR_TERMS, text)
-    ai = _hits(AI_TERMS, text)
-    context = _hits(CONTEXT_TERMS, text) if ai else ()
-    pair = None if _ATHLETE_NIL.search(text) else _LIKENESS_PAIR.search(text)
+def _judge(text: str, only: frozenset[str] | None = None, lowered: str | None = None) -> TopicMatch:
+    """The verdict on a text; `only` (with the text `lowered`) limits the rules searched to
+    those that can match."""
+    creator = _hits(CREATOR_TERMS, text, only)
+    ai = _hits(AI_TERMS, text, only)
+    context = _hits(CONTEXT_TERMS, text, only) if ai else ()
     if creator or context:
         # Beside a creator context, say which AI word made it AI ("AI · copyright").
         lead = ("AI company",) if "AI company" in ai else ai[:1]
         tier, reasons = CREATORS, creator + context if creator else lead + context
-    elif pair:
+    elif _likeness_pair(text, only):
         tier, reasons = CREATORS, ("likeness rights",)
     elif ai:
         tier, reasons = AI_POLICY, ai
     else:
         return TopicMatch(False)
-    tags = tuple(tag for tag, rule in TAG_RULES.items() if rule.search(text))
+    tags = tuple(
+        tag
+        for tag, rule in TAG_RULES.items()
+        if (lowered is None or any(word in lowered for word in _TAG_WORDS[tag]))
+        and rule.search(text)
+    )
     return TopicMatch(True, reasons[:MAX_REASONS], tags, tier)
+
+
+def _likeness_pair(text: str, only: frozenset[str] | None) -> bool:
+    if only is not None and "likeness pair" not in only:
+        return False
+    return not _ATHLETE_NIL.search(text) and _LIKENESS_PAIR.search(text) is not None

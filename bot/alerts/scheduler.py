@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.alerts.health import BudgetExhausted, MeteredClient, SourceState, SourceStates
 from bot.alerts.patterns import STRIKES_TO_SWITCH_OFF
-from bot.alerts.sources import HttpGetter, Source, SourceError
+from bot.alerts.sources import HttpGetter, SkipsUnchanged, Source, SourceError
 from bot.alerts.store import AlertStore, IngestResult
 from bot.alerts.subscriptions import Subscription
 from bot.tasks import Tasks
@@ -87,13 +87,18 @@ class Poller:
             client = self._feed_client if getattr(source, "guarded", False) else self._client
             metered = MeteredClient(client, source.budget, state, now)
             try:
-                page = await source.fetch(metered, state.cursor)
+                if isinstance(source, SkipsUnchanged):
+                    lookup = self._store.unchanged_entries
+                    page = await source.fetch_unread(metered, state.cursor, lookup)
+                else:
+                    page = await source.fetch(metered, state.cursor)
                 result = await self._store.ingest(
                     source.name,
                     page.items,
                     hash_fields=source.hash_fields,
                     now=now,
                     dry_run=dry_run,
+                    unchanged=page.unchanged,
                 )
             except Exception as exc:  # noqa: BLE001 - a source's bug must not stop the others
                 return await self._failed(source, metered.spent(state), exc, now, dry_run)

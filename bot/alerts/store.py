@@ -42,9 +42,15 @@ _ITEMS = """
 SELECT id, source, external_id, content_hash, version, status FROM alert_items
 WHERE source = ? AND external_id IN ({marks})
 """
+# The fingerprints of stored entries are looked up this many at a time (one statement each).
+ENTRY_BATCH_SIZE = 2000
+_ENTRY_HASHES = """
+SELECT external_id, content_hash FROM alert_items WHERE source = ? AND external_id IN ({marks})
+"""
+_SET_HASH = "UPDATE alert_items SET content_hash = ? WHERE id = ?"
 # Items are looked up and written this many at a time: one statement per batch rather than
 # per item, since every awaited statement is a round trip to aiosqlite's thread.
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 # An abstract is shown as one line under the title; more is never read.
 ABSTRACT_LIMIT = 1000
 _INSERT_ITEM = """
@@ -155,23 +161,28 @@ class AlertStore:
         hash_fields: tuple[str, ...] = DEFAULT_HASH_FIELDS,
         now: datetime | None = None,
         dry_run: bool = False,
+        unchanged: int = 0,
     ) -> IngestResult:
         """Store a poll's items and queue deliveries for new and changed ones, atomically.
 
         With `dry_run` everything is worked out and then rolled back; the result lists the new
-        and changed relevant items (what subscriptions would hear of).
+        and changed relevant items (what subscriptions would hear of). `unchanged`: entries the
+        source left out unread because the store holds them unchanged, counted as such.
         """
         now = now or datetime.now(UTC)
         if "tags" in hash_fields:
             raise ValueError("tags are the store's own; they can't be part of a content hash")
         good, skipped = storable(source, items, hash_fields)
         unique = _latest_per_key(good)
-        run = await self._search_patterns(source, unique, hash_fields, now)
+        run = await self._search_patterns(source, unique, now)
         try:
             async with self._db.transaction() as conn:
-                result = await self._ingest_in(conn, source, unique, hash_fields, now, run)
+                result = await self._ingest_in(conn, source, unique, now, run)
                 result = replace(
-                    result, skipped=len(skipped), skip_reason=skipped[0] if skipped else None
+                    result,
+                    unchanged=result.unchanged + unchanged,
+                    skipped=len(skipped),
+                    skip_reason=skipped[0] if skipped else None,
                 )
                 if dry_run:
                     raise _Rollback(replace(result, switched_off=()))
@@ -183,8 +194,7 @@ class AlertStore:
         self,
         conn: Connection,
         source: str,
-        unique: list[AlertItem],
-        hash_fields: tuple[str, ...],
+        unique: list[tuple[AlertItem, str]],
         now: datetime,
         run: PatternRun,
     ) -> IngestResult:
@@ -196,14 +206,14 @@ class AlertStore:
         batch = _Batch(seeding=seeding, stamp=stamp, patterns=run)
         for start in range(0, len(unique), BATCH_SIZE):
             await self._ingest_batch(
-                conn, unique[start : start + BATCH_SIZE], hash_fields, now, subscriptions, batch
+                conn, unique[start : start + BATCH_SIZE], now, subscriptions, batch
             )
         await conn.execute(_SEED_SOURCE, (source, stamp))
         switched_off = await _count_strikes(conn, subscriptions, run, stamp)
         return replace(batch.result(), switched_off=switched_off)
 
     async def _search_patterns(
-        self, source: str, unique: list[AlertItem], hash_fields: tuple[str, ...], now: datetime
+        self, source: str, unique: list[tuple[AlertItem, str]], now: datetime
     ) -> PatternRun:
         """Search the patterns of active subscriptions in the items that are new or changed.
 
@@ -216,11 +226,11 @@ class AlertStore:
         seeded = await self._db.fetchone(_SOURCE, (source,))
         if not subs or not unique or seeded is None or seeded["seeded_at"] is None:
             return PatternRun()
-        known = await self._stored_hashes(unique)
+        known = await self._stored_hashes([item for item, _ in unique])
         jobs: dict[str, dict[tuple[str, str], str]] = {}
-        for raw in unique:
+        for raw, digest in unique:
             key = (raw.source, raw.external_id)
-            if known.get(key) == raw.content_hash(hash_fields):
+            if known.get(key) == digest:
                 continue
             item, is_relevant = _judged(raw)
             if not is_relevant or not self._fresh(item, now):
@@ -242,26 +252,47 @@ class AlertStore:
             for source, keys in by_source.items():
                 sql = _ITEMS.format(marks=placeholders(len(keys)))
                 for row in await self._db.fetchall(sql, (source, *keys)):
-                    found[(row["source"], row["external_id"])] = row["content_hash"]
+                    found[(row["source"], row["external_id"])] = _digest(row["content_hash"])
         return found
+
+    async def unchanged_entries(self, source: str, entries: list[tuple[str, str]]) -> set[str]:
+        """Of (external id, entry fingerprint) pairs, the ids whose stored item was read from an
+        identical entry: nothing about them can have changed, so they need not be read.
+
+        One query per ENTRY_BATCH_SIZE entries, on committed data (one poll per source runs at
+        a time, so nothing writes these rows between this read and the poll's own write).
+        """
+        wanted = dict(entries)
+        same: set[str] = set()
+        keys = list(wanted)
+        for start in range(0, len(keys), ENTRY_BATCH_SIZE):
+            chunk = keys[start : start + ENTRY_BATCH_SIZE]
+            sql = _ENTRY_HASHES.format(marks=placeholders(len(chunk)))
+            for row in await self._db.fetchall(sql, (source, *chunk)):
+                external_id = row["external_id"]
+                if _entry_hash(row["content_hash"]) == wanted[external_id]:
+                    same.add(external_id)
+        return same
 
     async def _ingest_batch(
         self,
         conn: Connection,
-        items: list[AlertItem],
-        hash_fields: tuple[str, ...],
+        items: list[tuple[AlertItem, str]],
         now: datetime,
         subscriptions: list[Subscription],
         batch: _Batch,
     ) -> None:
         """Look items up together, write changes with executemany, queue deliveries."""
-        known = await _rows_by_key(conn, items)
+        known = await _rows_by_key(conn, [item for item, _ in items])
         changed: list[tuple[AlertItem, bool, str, Any]] = []
-        for raw in items:
-            digest = raw.content_hash(hash_fields)
+        fingerprinted = []
+        for raw, digest in items:
             row = known.get((raw.source, raw.external_id))
-            if row is not None and row["content_hash"] == digest:
+            if row is not None and _digest(row["content_hash"]) == digest:
                 batch.counts["unchanged"] += 1
+                if raw.entry_hash and _entry_hash(row["content_hash"]) != raw.entry_hash:
+                    # The same content from a different entry: next time, skip it unread.
+                    fingerprinted.append((_stored_hash(digest, raw.entry_hash), row["id"]))
                 continue  # unchanged items are not even matched again
             item, is_relevant = _judged(raw)
             changed.append((item, is_relevant, digest, row))
@@ -277,6 +308,8 @@ class AlertStore:
             _UPDATE_ITEM,
             [(*_columns(i, r, d), batch.stamp, row["id"]) for i, r, d, row in changed if row],
         )
+        if fingerprinted:
+            await conn.executemany(_SET_HASH, fingerprinted)
         ids = await _rows_by_key(conn, [i for i, _, _ in new]) if new else {}
         queue = []
         for item, is_relevant, _, row in changed:
@@ -287,12 +320,13 @@ class AlertStore:
             batch.relevant.append(item)
             if batch.seeding:
                 continue
+            text = pattern_text(item).lower()
             item_id = row["id"] if row is not None else ids[(item.source, item.external_id)]["id"]
             version = row["version"] + 1 if row is not None else 1
             previous = row["status"] if row is not None else None
             for sub in subscriptions:
                 # A subscription only hears of what was first seen or changed after it began.
-                if sub.created_at <= batch.stamp and batch.wants(sub, item):
+                if sub.created_at <= batch.stamp and batch.wants(sub, item, text):
                     nonce = _nonce(sub.id, item_id, version)
                     queue.append(
                         (
@@ -473,9 +507,10 @@ class _Batch:
             relevant=tuple(self.relevant),
         )
 
-    def wants(self, sub: Subscription, item: AlertItem) -> bool:
-        """The subscription's filters, with its pattern as searched before the transaction."""
-        if not sub.matches_filters(item):
+    def wants(self, sub: Subscription, item: AlertItem, text: str) -> bool:
+        """The subscription's filters, with its pattern as searched before the transaction
+        (`text`: the item's pattern text in lower case)."""
+        if not sub.matches_filters(item, text):
             return False
         key = (item.source, item.external_id)
         return sub.pattern is None or self.patterns.hit(sub.pattern, key)
@@ -529,15 +564,17 @@ def _action_time(status_date: str | None) -> datetime | None:
     return day + timedelta(days=1)
 
 
-def _latest_per_key(items: Iterable[AlertItem]) -> list[AlertItem]:
+def _latest_per_key(items: Iterable[tuple[AlertItem, str]]) -> list[tuple[AlertItem, str]]:
     """One item per (source, external id): a feed listing two versions of a bill keeps the
-    newest (by published time; the first listed when they tie), in first-seen order."""
-    chosen: dict[tuple[str, str], AlertItem] = {}
-    for item in items:
+    newest (by published time; the first listed when they tie), in first-seen order. Items
+    come and go with their content hashes."""
+    chosen: dict[tuple[str, str], tuple[AlertItem, str]] = {}
+    for pair in items:
+        item = pair[0]
         key = (item.source, item.external_id)
         earlier = chosen.get(key)
-        if earlier is None or (item.published_at or "") > (earlier.published_at or ""):
-            chosen[key] = item
+        if earlier is None or (item.published_at or "") > (earlier[0].published_at or ""):
+            chosen[key] = pair
     return list(chosen.values())
 
 
@@ -556,7 +593,7 @@ def _columns(item: AlertItem, is_relevant: bool, digest: str) -> tuple[Any, ...]
         int(is_relevant),
         item.tier,
         REASON_SEPARATOR.join(item.reasons),
-        digest,
+        _stored_hash(digest, item.entry_hash),
         item.abstract[:ABSTRACT_LIMIT] if item.abstract else None,
     )
 
@@ -581,6 +618,8 @@ class _Rollback(Exception):
 def _judged(item: AlertItem) -> tuple[AlertItem, bool]:
     """The item with its topic tags, tier and reasons, and whether it concerns AI at all."""
     topic = match_topic(item.title, item.summary, item.status)
+    if not (topic.relevant or item.always_relevant or item.tier or item.reasons):
+        return item, False  # judging would change nothing: no copy
     tier, reasons = topic.tier, topic.reasons
     if item.always_relevant:  # a tracked docket: every filing concerns creators
         tier, reasons = CREATORS, (TRACKED_REASON,)
@@ -598,6 +637,19 @@ def _tier_of(title: str, status: str | None) -> tuple[str, str]:
 
 def _untiered_judged(rows: list[tuple[int, str, str | None]]) -> list[tuple[str, str, int]]:
     return [(*_tier_of(title, status), item_id) for item_id, title, status in rows]
+
+
+def _stored_hash(digest: str, entry_hash: str | None) -> str:
+    """The content_hash column: the content hash, then the entry's fingerprint when known."""
+    return f"{digest}:{entry_hash}" if entry_hash else digest
+
+
+def _digest(stored: str) -> str:
+    return stored.partition(":")[0]
+
+
+def _entry_hash(stored: str) -> str:
+    return stored.partition(":")[2]
 
 
 def _nonce(subscription_id: int, item_id: int, version: int) -> str:

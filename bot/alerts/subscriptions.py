@@ -71,8 +71,10 @@ class Subscription:
             return False
         return self.pattern is None or pattern_matches(self.pattern, pattern_text(item))
 
-    def matches_filters(self, item: AlertItem) -> bool:
-        """Whether the item passes every filter but the pattern (cheap; fine on the loop)."""
+    def matches_filters(self, item: AlertItem, lowered: str | None = None) -> bool:
+        """Whether the item passes every filter but the pattern (cheap; fine on the loop).
+
+        `lowered`: the item's pattern text in lower case, when the caller has it already."""
         if self.paused_reason:
             return False
         # The store judges every item before this; an unjudged one (tier None) is not held back.
@@ -84,7 +86,8 @@ class Subscription:
             return False
         if self.tags and not set(self.tags) & set(item.tags):
             return False
-        lowered = pattern_text(item).lower()
+        if lowered is None:
+            lowered = pattern_text(item).lower()
         if self.include_terms and not any(term in lowered for term in self.include_terms):
             return False
         return not any(term in lowered for term in self.exclude_terms)

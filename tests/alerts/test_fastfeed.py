@@ -8,7 +8,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from bot.alerts.fastfeed import parse_fast
+from bot.alerts.fastfeed import parse_fast, read_raw_items, stream_items
 from bot.alerts.feeds import parse_feed
 from bot.alerts.sources import SourceError
 
@@ -22,9 +22,24 @@ def _view(parsed: Any) -> tuple[Any, list[dict[str, Any]]]:
     return (parsed.get("version"), parsed.feed.get("title")), entries
 
 
+def _streamed(body: bytes) -> list[dict[str, Any]] | None:
+    """The entries as the skipping path reads them: streamed, then each item read on its own."""
+    items = stream_items(body)
+    if items is None:
+        return None
+    entries = read_raw_items([(item, None) for item in items], lambda entry, _: entry)
+    return None if entries is None else [{k: e.get(k) for k in KEYS} for e in entries]
+
+
+def assert_streamed_as_parsed(body: bytes) -> None:
+    fast = parse_fast(body)
+    assert _streamed(body) == (None if fast is None else _view(fast)[1])
+
+
 @pytest.mark.parametrize("path", FEEDS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_fixture_reads_the_same_on_either_path(path: Path) -> None:
     body = path.read_bytes()
+    assert_streamed_as_parsed(body)
     fast = parse_fast(body)
     if fast is None:
         return  # feedparser's alone; its own tests cover it
@@ -52,6 +67,7 @@ def test_a_generated_feed_of_many_bills_reads_the_same() -> None:
     fast = parse_fast(body)
     assert fast is not None and len(fast.entries) == 500
     assert _view(fast) == _view(feedparser.parse(body))
+    assert_streamed_as_parsed(body)
 
 
 @pytest.mark.parametrize(
@@ -74,6 +90,7 @@ def test_a_generated_feed_of_many_bills_reads_the_same() -> None:
 )
 def test_what_the_fast_path_cannot_read_goes_to_feedparser(body: bytes) -> None:
     assert parse_fast(body) is None
+    assert _streamed(body) is None
 
 
 def test_entity_declarations_are_still_refused() -> None:
@@ -104,3 +121,22 @@ def test_links_and_guids_are_joined_as_feedparser_joins_them(link: str) -> None:
     fast = parse_fast(body)
     assert fast is not None
     assert _view(fast) == _view(feedparser.parse(body))
+    assert_streamed_as_parsed(body)
+
+
+def test_an_items_fingerprint_changes_with_any_byte_of_it_and_nothing_else() -> None:
+    def items(first: str, second: str) -> list[str]:
+        body = (
+            '<rss version="2.0"><channel><title>t</title>'
+            f"<item>{first}</item><item>{second}</item></channel></rss>"
+        ).encode()
+        streamed = stream_items(body)
+        assert streamed is not None
+        return [item.fingerprint() for item in streamed]
+
+    same = items("<title>a</title><guid>1</guid>", "<title>b</title><guid>2</guid>")
+    assert same == items("<title>a</title><guid>1</guid>", "<title>b</title><guid>2</guid>")
+    edited = items("<title>a!</title><guid>1</guid>", "<title>b</title><guid>2</guid>")
+    assert edited[0] != same[0] and edited[1] == same[1]
+    flagged = items('<title>a</title><guid isPermaLink="false">1</guid>', "<title>b</title>")
+    assert flagged[0] != same[0]

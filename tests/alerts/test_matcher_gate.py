@@ -1,4 +1,4 @@
-"""The matcher's one-pass gate changes no verdict: gated and full judging agree everywhere."""
+"""The matcher's one pass changes no verdict: it agrees with searching every rule, everywhere."""
 
 from __future__ import annotations
 
@@ -140,6 +140,76 @@ WORDS = [
     "appropriations",
     "water",
     "resources",
+    # context and tag words, and look-alikes inside other words
+    "copyrighted",
+    "infringement",
+    "fair",
+    "use",
+    "DMCA",
+    "journalism",
+    "news",
+    "newspapers",
+    "labeling",
+    "disclaimer",
+    "creative",
+    "creators",
+    "video",
+    "audio",
+    "visual",
+    "photographs",
+    "depicting",
+    "political",
+    "ads",
+    "candidates",
+    "electoral",
+    "ELEC",
+    "child",
+    "sexual",
+    "abuse",
+    "CSAM",
+    "sexually",
+    "explicit",
+    "intimate",
+    "non-consensual",
+    "nonconsensual",
+    "pornography",
+    "nudify",
+    "exploitation",
+    "impersonation",
+    "persona",
+    "vocal",
+    "actors",
+    "musicians",
+    "artists",
+    "arts",
+    "songs",
+    "writers",
+    "authors",
+    "books",
+    "publishers",
+    "literary",
+    "trained",
+    "on",
+    "datasets",
+    "Disrupt",
+    "Forged",
+    "Origin",
+    "Protection",
+    "Integrity",
+    "Midjourney",
+    "Perplexity",
+    "Runway",
+    "Lovo",
+    "Uncharted",
+    "voice-cloning",
+    "voiceclone",
+    "clones",
+    "education",
+    "awareness",
+    "campaigns",
+    "standards",
+    "disclosure",
+    "x",
 ]
 
 
@@ -153,8 +223,8 @@ def test_real_titles_get_the_same_verdict(title: str) -> None:
     assert match_topic(title, "Introduced in House") == _full(title + " \n Introduced in House")
 
 
-@settings(max_examples=1500, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14), st.sampled_from(" -"))
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14), st.sampled_from([" ", "-", ""]))
 def test_any_mix_of_the_terms_gets_the_same_verdict(words: list[str], sep: str) -> None:
     text = sep.join(words)
     assert match_topic(text) == _full(text)

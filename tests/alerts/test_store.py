@@ -207,6 +207,17 @@ async def test_one_bad_record_is_skipped_and_the_rest_stored(store: AlertStore) 
     assert {r[0] for r in await outbox(store)} == {sub.id}
 
 
+async def test_a_record_whose_text_is_not_text_is_skipped(store: AlertStore) -> None:
+    await seeded(store)
+    odd_status = replace(NO_FAKES, external_id="odd-status", status=7)
+    odd_summary = replace(NO_FAKES, external_id="odd-summary", summary=["a", "list"])
+    odd_tags = replace(NO_FAKES, external_id="odd-tags", tags=("likeness", 3))
+    items = [odd_status, odd_summary, odd_tags, CA_BILL]
+    result = await store.ingest("govinfo", items, now=T0 + timedelta(hours=1))
+    assert (result.new, result.skipped) == (1, 3)
+    assert result.skip_reason == "it could not be read (status is a int, not text)"
+
+
 def test_filter_parsing() -> None:
     assert parse_kinds("") == ("all",)
     assert parse_kinds("Bill, case") == ("bill", "case")

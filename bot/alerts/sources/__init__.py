@@ -11,10 +11,12 @@ the client's caps and total deadline (bot.http.CappedTransport).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol
+from functools import lru_cache
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
 
@@ -48,6 +50,13 @@ class Page:
     items: list[AlertItem] = field(default_factory=list)
     cursor: str | None = None
     not_modified: bool = False
+    # Entries skipped unread because the store holds them unchanged (see SkipsUnchanged).
+    unchanged: int = 0
+
+
+# (source, [(external id, entry fingerprint)]) -> the ids whose stored item was read from an
+# identical entry (AlertStore.unchanged_entries).
+UnchangedEntries = Callable[[str, list[tuple[str, str]]], Awaitable[set[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,17 @@ class Source(Protocol):
 
     async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
         """Fetch what is new since cursor."""
+        ...
+
+
+@runtime_checkable
+class SkipsUnchanged(Protocol):
+    """A source that can skip, unread, the entries the store already holds unchanged."""
+
+    async def fetch_unread(
+        self, client: HttpGetter, cursor: str | None, unchanged: UnchangedEntries | None
+    ) -> Page:
+        """Fetch as `fetch` does, leaving out (and counting) the entries `unchanged` names."""
         ...
 
 
@@ -143,6 +163,7 @@ class UpdateWindow:
         }
 
 
+@lru_cache(maxsize=8192)
 def parse_utc(value: str) -> datetime:
     """A UTC datetime from "2026-11-19", "2026-11-19T08:05:32Z" or "2026-11-19 08:05:32+00:00"."""
     if len(value) == 10:

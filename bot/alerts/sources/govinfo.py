@@ -10,9 +10,9 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from bot.alerts.feeds import entry_time, fetch_feed, strip_html
+from bot.alerts.feeds import entry_time, fetch_items, strip_html
 from bot.alerts.items import AlertItem, ItemKind
-from bot.alerts.sources import Budget, HttpGetter, Page
+from bot.alerts.sources import Budget, HttpGetter, Page, UnchangedEntries
 
 DEFAULT_URL = "https://www.govinfo.gov/rss/bills.xml"
 _PACKAGE = re.compile(
@@ -62,36 +62,53 @@ class GovInfoBills:
         self.url = url
 
     async def fetch(self, client: HttpGetter, cursor: str | None) -> Page:
-        feed, next_cursor = await fetch_feed(client, self.url, cursor, what="GovInfo bills feed")
-        if feed is None:
-            return Page(cursor=next_cursor, not_modified=True)
-        items = [item for entry in feed.entries if (item := self._item(entry)) is not None]
-        return Page(items=items, cursor=next_cursor)
+        return await self.fetch_unread(client, cursor, None)
 
-    def _item(self, entry: Any) -> AlertItem | None:
-        link = entry.get("link") or ""
-        match = _PACKAGE.search(link) or _PACKAGE.search(entry.get("id") or "")
+    async def fetch_unread(
+        self, client: HttpGetter, cursor: str | None, unchanged: UnchangedEntries | None
+    ) -> Page:
+        """The feed's bills, leaving out unread the entries the store holds unchanged."""
+        return await fetch_items(
+            client,
+            self.url,
+            cursor,
+            what="GovInfo bills feed",
+            source=self.name,
+            key=_key,
+            build=self._item,
+            unchanged=unchanged,
+        )
+
+    def _item(self, entry: Any, entry_hash: str | None = None) -> AlertItem | None:
+        match = _package(entry.get("link") or "", entry.get("id") or "")
         if match is None:
             return None
         bill_type, number = match["type"], match["number"]
         title = _TITLE_PREFIX.sub("", strip_html(entry.get("title"))) or strip_html(
             entry.get("summary")
         )
+        published = entry_time(entry)
         return AlertItem(
             source=self.name,
-            external_id=f"BILLS-{match['congress']}{bill_type}{number}",
+            external_id=f"BILLS-{match['congress']}{bill_type}{number}",  # as _key gives it
             kind=ItemKind.BILL,
             jurisdiction="US",
             identifier=f"{_TYPES[bill_type]}{number}",
             title=title[:500],
             url=f"https://www.govinfo.gov/app/details/{match.group(0)}",
             status=_VERSIONS.get(match["version"], match["version"].upper()),
-            status_date=_date(entry),
-            published_at=entry_time(entry),
+            status_date=published[:10] if published else None,
+            published_at=published,
             attribution="GovInfo, U.S. Government Publishing Office",
+            entry_hash=entry_hash,
         )
 
 
-def _date(entry: Any) -> str | None:
-    published = entry_time(entry)
-    return published[:10] if published else None
+def _package(link: str, guid: str) -> re.Match[str] | None:
+    return _PACKAGE.search(link) or _PACKAGE.search(guid)
+
+
+def _key(link: str, guid: str) -> str | None:
+    """The bill an entry is a version of (its external id), from its link or guid."""
+    match = _package(link, guid)
+    return None if match is None else f"BILLS-{match['congress']}{match['type']}{match['number']}"
