@@ -309,6 +309,17 @@ class Database:
         """Run a query on committed data and return all its rows."""
         return await self._backend.fetchall(sql, params)
 
+    async def reserve_id(self, table: str) -> int | None:
+        """A new id for table's `id` column that no other process will be given, or None.
+
+        On PostgreSQL it comes from the column's identity sequence (processes share the
+        database); on SQLite there is one process, which counts on from MAX(id) itself (None).
+        """
+        if self.dialect == SQLITE:
+            return None
+        row = await self.fetchone("SELECT nextval(pg_get_serial_sequence(?, 'id'))", (table,))
+        return int(row[0]) if row else None
+
     async def backup_to(self, target: Path) -> None:
         """Write a consistent copy of the committed data to target (SQLite's online backup)."""
         if not isinstance(self._backend, SQLiteBackend):

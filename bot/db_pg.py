@@ -319,7 +319,9 @@ async def _apply(conn: _Conn, migration: Migration) -> None:
 
 
 def find_pg_dump() -> str | None:
-    """pg_dump on PATH, else the newest in Debian's /usr/lib/postgresql/<version>/bin."""
+    """pg_dump from PG_BIN when set, else on PATH, else the newest Debian server's."""
+    if os.environ.get("PG_BIN"):
+        return shutil.which("pg_dump", path=os.environ["PG_BIN"])
     found = shutil.which("pg_dump")
     if found:
         return found
@@ -335,8 +337,8 @@ async def pg_dump(url: str, target: Path) -> None:
     program = find_pg_dump()
     if program is None:
         raise DatabaseError(
-            "db backup on PostgreSQL needs pg_dump; install it (Debian: apt-get install "
-            "postgresql-client) or run pg_dump yourself"
+            "db backup on PostgreSQL needs pg_dump, which is not installed (Debian: apt-get "
+            "install postgresql-client; or set PG_BIN to its folder)"
         )
     if await asyncio.to_thread(target.exists):
         raise DatabaseError(f"{target} already exists; choose a new file name for the backup")

@@ -159,3 +159,15 @@ async def test_session_locks_are_for_postgresql_only(db: Database) -> None:
     assert db.dialect == "sqlite"
     with pytest.raises(Exception, match="need PostgreSQL"):
         await db.try_session_lock(1)
+
+
+async def test_ids_reserved_by_two_processes_never_repeat(pg_url: str) -> None:
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    try:
+        ids = await asyncio.gather(
+            *(db.reserve_id("standards_questions") for db in (first, second) * 20)
+        )
+        assert len(set(ids)) == 40
+    finally:
+        await first.close()
+        await second.close()
