@@ -317,7 +317,8 @@ class Database:
         """
         if self.dialect == SQLITE:
             return None
-        row = await self.fetchone("SELECT nextval(pg_get_serial_sequence(?, 'id'))", (table,))
+        async with self.transaction() as conn:  # nextval writes: not on the read-only side
+            row = await conn.fetchone("SELECT nextval(pg_get_serial_sequence(?, 'id'))", (table,))
         return int(row[0]) if row else None
 
     async def backup_to(self, target: Path) -> None:

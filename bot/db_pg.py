@@ -220,12 +220,16 @@ class SessionLock:
 
 
 class PostgresBackend:
-    """A pool of asyncpg connections; reads and transactions each borrow one."""
+    """Two pools of asyncpg connections: read-only sessions for reads, one for transactions.
+
+    Each read and each transaction borrows a connection, so reads see committed rows only.
+    """
 
     dialect = POSTGRESQL
 
-    def __init__(self, pool: asyncpg.Pool, url: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, reads: asyncpg.Pool, url: str) -> None:
         self._pool = pool
+        self._reads = reads  # read-only sessions, as SQLite's reader connection is
         self._url = url
         self.where = redact(url)
 
@@ -238,7 +242,18 @@ class PostgresBackend:
             )
         except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
             raise DatabaseError(f"can't connect to PostgreSQL at {redact(url)}: {exc}") from exc
-        backend = cls(pool, url)
+        try:
+            reads = await asyncpg.create_pool(
+                url,
+                min_size=1,
+                max_size=POOL_MAX,
+                timeout=CONNECT_TIMEOUT,
+                server_settings={"default_transaction_read_only": "on"},
+            )
+        except BaseException:
+            await pool.close()
+            raise
+        backend = cls(pool, reads, url)
         try:
             await backend.migrate(migrations)
         except BaseException:
@@ -247,6 +262,7 @@ class PostgresBackend:
         return backend
 
     async def close(self) -> None:
+        await self._reads.close()
         await self._pool.close()
 
     async def schema_version(self) -> int:
@@ -280,10 +296,10 @@ class PostgresBackend:
                 tx.end()
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        return cast(Row | None, await self._pool.fetchrow(translate(sql), *params))
+        return cast(Row | None, await self._reads.fetchrow(translate(sql), *params))
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        return cast(list[Row], await self._pool.fetch(translate(sql), *params))
+        return cast(list[Row], await self._reads.fetch(translate(sql), *params))
 
     async def try_session_lock(self, key: int) -> SessionLock | None:
         """Take advisory lock key on a new connection, or None if another session holds it."""
