@@ -349,20 +349,50 @@ class Database:
             if held is not None:
                 await held.release()
 
-    @asynccontextmanager
-    async def claim(self, sql: str, params: Iterable[Any] = ()) -> AsyncIterator[Row | None]:
-        """Hold the row a `SELECT … FOR UPDATE` (sql, without the locking clause) picks.
+    def skip_locked(self, select: str) -> str:
+        """select with FOR UPDATE SKIP LOCKED on PostgreSQL; as it is on SQLite (one process)."""
+        return select if self.dialect == SQLITE else f"{select} FOR UPDATE SKIP LOCKED"
 
-        The one dialect difference of claiming work: on PostgreSQL the row is locked with
-        FOR UPDATE SKIP LOCKED in a transaction that lasts as long as the block, so another
-        process skips it (None) until the block ends or the holder dies; on SQLite one process
-        does the work and the row is simply read.
+    @asynccontextmanager
+    async def claim(
+        self, select: str, params: Iterable[Any] = ()
+    ) -> AsyncIterator[tuple[Connection, Row] | None]:
+        """Hold the row select picks while the block works on it; None if it is not there.
+
+        On PostgreSQL the row is locked FOR UPDATE SKIP LOCKED in a transaction that lasts as
+        long as the block: another process skips it (None) until the block ends or its holder
+        dies, and the block's writes to the row go through the connection it is given (they
+        commit with the block). On SQLite one process does the work: the row is read, and
+        each write through the connection commits at once, as `Database.execute` does.
         """
         if self.dialect == SQLITE:
-            yield await self.fetchone(sql, params)
+            row = await self.fetchone(select, params)
+            yield None if row is None else (_AutoCommit(self), row)
             return
-        async with self._backend.transaction() as conn:
-            yield await conn.fetchone(f"{sql} FOR UPDATE SKIP LOCKED", params)
+        async with self.transaction() as conn:
+            row = await conn.fetchone(self.skip_locked(select), params)
+            yield None if row is None else (conn, row)
+
+
+class _AutoCommit:
+    """A Connection whose every write is its own transaction (SQLite's side of `claim`)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
+        async with self._db.transaction() as conn:
+            return await conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result:
+        async with self._db.transaction() as conn:
+            return await conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        return await self._db.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return await self._db.fetchall(sql, params)
 
 
 class SQLiteBackend:
