@@ -55,7 +55,10 @@ log = logging.getLogger(__name__)
 
 _Conn = asyncpg.Connection | PoolConnectionProxy
 
-POOL_MAX = 10
+# Per process: the poster holds up to 8 claims (one connection each) while alerts are posted, so
+# transactions get 16; reads 8; a session lock one more. 25 at most, against max_connections.
+POOL_WRITES = 16
+POOL_READS = 8
 CONNECT_TIMEOUT = 10
 CHECK_TIMEOUT = 5.0
 
@@ -238,7 +241,7 @@ class PostgresBackend:
         """Connect, apply pending migrations under the migration lock, and return the backend."""
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT
+                url, min_size=1, max_size=POOL_WRITES, timeout=CONNECT_TIMEOUT, reset=_keep_session
             )
         except (TimeoutError, OSError, asyncpg.PostgresError, ValueError) as exc:
             raise DatabaseError(f"can't connect to PostgreSQL at {redact(url)}: {exc}") from exc
@@ -246,8 +249,9 @@ class PostgresBackend:
             reads = await asyncpg.create_pool(
                 url,
                 min_size=1,
-                max_size=POOL_MAX,
+                max_size=POOL_READS,
                 timeout=CONNECT_TIMEOUT,
+                reset=_keep_session,
                 server_settings={"default_transaction_read_only": "on"},
             )
         except BaseException:
@@ -313,6 +317,14 @@ class PostgresBackend:
             await conn.close()
             return None
         return SessionLock(conn, key)
+
+
+async def _keep_session(_conn: asyncpg.Connection) -> None:
+    """Nothing to reset on release: the bot sets no session state on pool connections.
+
+    asyncpg still rolls back a transaction left open; its default reset would add a round trip
+    (RESET ALL, advisory unlock, UNLISTEN) to every read and every transaction.
+    """
 
 
 async def _version(conn: _Conn) -> int:
