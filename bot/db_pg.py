@@ -15,6 +15,7 @@ Coordination for several processes (PostgreSQL only):
                              # silently dead connection (and then sets `lost`)
         held.held            # the same without a round trip;  held.pid: its server process
         await held.release() # unlock and close the connection; safe to call twice
+                             # (Database.close() releases locks still held)
 
     async with db.session_lock(key) as held: ...   # the same, released when the block ends
 
@@ -31,7 +32,7 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -97,7 +98,7 @@ _TYPES = (
     (re.compile(r"\bINTEGER\b", re.IGNORECASE), "BIGINT"),
     (re.compile(r"\bREAL\b"), "DOUBLE PRECISION"),
 )
-_SQLITE_ONLY = re.compile(r"^\s*PRAGMA\b", re.IGNORECASE)
+_SQLITE_ONLY = re.compile(r"^(?:\s*--[^\n]*\n)*\s*PRAGMA\b", re.IGNORECASE)
 
 
 def translate_migration(sql: str) -> str:
@@ -179,12 +180,20 @@ class SessionLock:
         self.lost = asyncio.Event()
         self._conn = conn
         self._released = False
+        self.lost_callbacks: list[Callable[[], None]] = []
         conn.add_termination_listener(self._terminated)
 
     def _terminated(self, _conn: object) -> None:
         if not self._released:
             log.warning("The connection holding advisory lock %d ended; the lock is gone", self.key)
+        self._set_lost()
+
+    def _set_lost(self) -> None:
+        if self.lost.is_set():
+            return
         self.lost.set()
+        for callback in self.lost_callbacks:
+            callback()
 
     @property
     def pid(self) -> int:
@@ -204,7 +213,7 @@ class SessionLock:
             await self._conn.fetchval("SELECT 1", timeout=CHECK_TIMEOUT)
         except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
             self._conn.terminate()
-            self.lost.set()
+            self._set_lost()
             return False
         return True
 
@@ -219,7 +228,7 @@ class SessionLock:
                 await self._conn.close(timeout=CHECK_TIMEOUT)
             except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 self._conn.terminate()
-        self.lost.set()
+        self._set_lost()
 
 
 class PostgresBackend:
@@ -235,6 +244,7 @@ class PostgresBackend:
         self._reads = reads  # read-only sessions, as SQLite's reader connection is
         self._url = url
         self.where = redact(url)
+        self._locks: set[SessionLock] = set()
 
     @classmethod
     async def open(cls, url: str, migrations: list[Migration]) -> PostgresBackend:
@@ -266,6 +276,9 @@ class PostgresBackend:
         return backend
 
     async def close(self) -> None:
+        """Close the pools, releasing any session lock still held."""
+        for held in list(self._locks):
+            await held.release()
         await self._reads.close()
         await self._pool.close()
 
@@ -316,7 +329,10 @@ class PostgresBackend:
         if not taken:
             await conn.close()
             return None
-        return SessionLock(conn, key)
+        held = SessionLock(conn, key)
+        self._locks.add(held)
+        held.lost_callbacks.append(lambda: self._locks.discard(held))
+        return held
 
 
 async def _keep_session(_conn: asyncpg.Connection) -> None:

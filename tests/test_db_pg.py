@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 import pytest
 
-from bot.db import Database, Migration, bundled_migrations, writes_refused
+from bot.db import Database, DatabaseError, Migration, bundled_migrations, writes_refused
 from bot.db_pg import lock_key, redact, translate, translate_migration
 from tests.pgserver import PgServer
 
@@ -24,7 +24,7 @@ def test_placeholders_become_numbered_outside_literals_and_comments() -> None:
 
 def test_migrations_are_translated_at_apply_time_only() -> None:
     sql = (
-        "PRAGMA foo = 1;\nCREATE TABLE t (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, "
+        "-- SQLite only:\nPRAGMA foo = 1;\nCREATE TABLE t (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, "
         "score REAL);\nINSERT INTO t (user_id) VALUES (1); -- INTEGER stays in comments\n"
         "INSERT INTO n (v) VALUES ('an INTEGER in text');"
     )
@@ -157,7 +157,7 @@ async def test_session_locks_are_for_postgresql_only(db: Database) -> None:
         await held.release()
         return
     assert db.dialect == "sqlite"
-    with pytest.raises(Exception, match="need PostgreSQL"):
+    with pytest.raises(DatabaseError, match="need PostgreSQL"):
         await db.try_session_lock(1)
 
 
@@ -168,6 +168,22 @@ async def test_ids_reserved_by_two_processes_never_repeat(pg_url: str) -> None:
             *(db.reserve_id("standards_questions") for db in (first, second) * 20)
         )
         assert len(set(ids)) == 40
+    finally:
+        await first.close()
+        await second.close()
+
+
+async def test_closing_the_database_releases_its_locks(pg_url: str) -> None:
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    key = lock_key("test:close")
+    try:
+        held = await first.try_session_lock(key)
+        assert held is not None
+        await first.close()
+        assert held.lost.is_set()
+        taken = await second.try_session_lock(key)
+        assert taken is not None
+        await taken.release()
     finally:
         await first.close()
         await second.close()
