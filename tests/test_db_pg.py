@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from bot.db import Database, DatabaseError, Migration, bundled_migrations, writes_refused
 from bot.db_pg import lock_key, redact, translate, translate_migration
+from bot.health import HEARTBEAT_KEY, STALE_AFTER_SECONDS, check_postgres
+from bot.state import BotState
 from tests.pgserver import PgServer
 
 SNOWFLAKE = 1_180_000_000_000_000_000  # a Discord id of today's size: past 32 bits, inside 64
@@ -187,3 +191,22 @@ async def test_closing_the_database_releases_its_locks(pg_url: str) -> None:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_the_healthcheck_reads_the_heartbeat_from_postgresql(pg_url: str) -> None:
+    now = datetime.now(UTC)
+    assert "no heartbeat yet" in (await check_postgres(pg_url, now)).reason
+    db = await Database.open(pg_url)
+    try:
+        beat = {"at": now.isoformat(), "gateway": True, "stopped": False}
+        await BotState(db).put(HEARTBEAT_KEY, json.dumps(beat))
+    finally:
+        await db.close()
+    assert (await check_postgres(pg_url, now + timedelta(seconds=5))).healthy
+    stale = await check_postgres(pg_url, now + timedelta(seconds=STALE_AFTER_SECONDS + 1))
+    assert not stale.healthy and "no heartbeat for" in stale.reason
+    gone = await check_postgres(
+        pg_url.replace("postgres@", "postgres:pw-9x@").rsplit("/", 1)[0] + "/nope"
+    )
+    assert not gone.healthy and "can't read the database" in gone.reason
+    assert "pw-9x" not in gone.reason
