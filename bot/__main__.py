@@ -95,18 +95,24 @@ def _sync_command(settings: Settings, _args: argparse.Namespace) -> int:
 
 def _migrate_command(settings: Settings, _args: argparse.Namespace) -> int:
     async def migrate() -> int:
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database)
         try:
             version = await db.schema_version()
         finally:
             await db.close()
-        print(f"{settings.database_path}: schema version {version}")
+        print(f"{settings.database_shown}: schema version {version}")
         return EXIT_OK
 
     return asyncio.run(migrate())
 
 
 def _backup_command(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.database_url:
+        from bot.db_pg import pg_dump
+
+        asyncio.run(pg_dump(settings.database_url, args.path))
+        print(f"Dumped {settings.database_shown} to {args.path} (pg_restore reads it back)")
+        return EXIT_OK
     asyncio.run(backup_file(settings.database_path, args.path))
     print(f"Backed up {settings.database_path} to {args.path}")
     return EXIT_OK
@@ -147,7 +153,10 @@ def _alerts_poll_command(settings: Settings, args: argparse.Namespace) -> int:
 async def _poll_database(settings: Settings, dry_run: bool, scratch: Path) -> Database:
     """The database a poll works in: for a dry run, a throw-away copy (the real one untouched)."""
     if not dry_run:
-        return await Database.open(settings.database_path)
+        return await Database.open(settings.database)
+    if settings.database_url:
+        # No file to copy: a dry run against a PostgreSQL deployment starts from empty.
+        return await Database.open(Path(":memory:"))
     if not await asyncio.to_thread(settings.database_path.is_file):
         return await Database.open(Path(":memory:"))
     copy = scratch / "dry-run.db"
@@ -187,7 +196,7 @@ async def _serve(
     from bot.app import CoalitionBot, point_discord_at
 
     # A broken database is the operator's to fix before anything talks to Discord.
-    await (await Database.open(settings.database_path)).close()
+    await (await Database.open(settings.database)).close()
     point_discord_at(settings)
     bot = CoalitionBot(settings, force_sync=force_sync)
     try:

@@ -116,7 +116,7 @@ class CoalitionBot(commands.Bot):
 
     async def open_services(self) -> None:
         """Open the database and HTTP client and build the services the cogs call."""
-        self._db = await Database.open(self.settings.database_path)
+        self._db = await Database.open(self.settings.database)
         self._db.on_writes_refused = self._db.on_writes_restored = self.notify_admins
         self._http = create_http_clients(self.settings)
         self.state = BotState(self._db)

@@ -41,9 +41,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def healthcheck_command(settings: Settings, _args: argparse.Namespace) -> int:
     """Read the running bot's heartbeat from its database (never writing) and report."""
-    from bot.health import check
+    from bot.health import check, check_postgres
 
-    health = check(settings.database_path)
+    if settings.database_url:
+        health = asyncio.run(check_postgres(settings.database_url))
+    else:
+        health = check(settings.database_path)
     print(f"{'healthy' if health.healthy else 'unhealthy'}: {health.reason}")
     return EXIT_OK if health.healthy else EXIT_FAILURE
 

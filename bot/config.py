@@ -52,6 +52,8 @@ class Settings:
 
     discord_token: str | None = field(default=None, repr=False)
     database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    # A postgresql:// URL (it may carry a password, so never in repr); None keeps SQLite.
+    database_url: str | None = field(default=None, repr=False)
     log_level: str = "INFO"
     discord_guild_ids: tuple[int, ...] = ()
     discord_api_base_url: str = DEFAULT_API_BASE_URL
@@ -107,6 +109,7 @@ class Settings:
         return cls(
             discord_token=reader.get("DISCORD_TOKEN", None, _parse_token),
             database_path=reader.get("DATABASE_PATH", DEFAULT_DATABASE_PATH, _parse_path),
+            database_url=reader.get("DATABASE_URL", None, _parse_database_url),
             log_level=reader.get("LOG_LEVEL", "INFO", _parse_log_level),
             discord_guild_ids=reader.get("DISCORD_GUILD_IDS", "", _parse_snowflakes),
             discord_api_base_url=reader.get(
@@ -155,6 +158,22 @@ class Settings:
             return self.web_public_url.rstrip("/") + "/standards"
         return None
 
+    @property
+    def database(self) -> Path | str:
+        """What Database.open takes: DATABASE_URL when set, else the SQLite file DATABASE_PATH."""
+        return self.database_url or self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database for messages: the file, or the server URL with its password hidden."""
+        if not self.database_url:
+            return str(self.database_path)
+        parts = urlsplit(self.database_url)
+        if parts.password is None:
+            return self.database_url
+        user, host = parts.netloc.rsplit("@", 1)
+        return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
+
     def require_token(self) -> str:
         """Return the bot token, or fail with the setting's name when it is not set."""
         if not self.discord_token:
@@ -171,6 +190,7 @@ class Settings:
             self.openstates_api_key,
             self.legiscan_api_key,
             self.youtube_api_key,
+            urlsplit(self.database_url).password if self.database_url else None,
         )
         return tuple(s for s in keys if s)
 
@@ -256,6 +276,19 @@ def _parse_token(raw: str) -> str:
 
 def _parse_path(raw: str) -> Path:
     return Path(raw).expanduser()
+
+
+def _parse_database_url(raw: str) -> str | None:
+    url = raw.strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres") or not (parts.hostname or parts.path):
+        raise ValueError(
+            "must be a postgresql://user:password@host:port/database URL, or empty to keep "
+            "SQLite at DATABASE_PATH"
+        )
+    return url
 
 
 def _parse_log_level(raw: str) -> str:

@@ -1,6 +1,10 @@
-"""The SQLite database: a writer and a reader connection, migrations, transactions, backups.
+"""The database: SQLite (default) or PostgreSQL behind one small type, migrations, backups.
 
-Services get `Connection` (inside a transaction) and `Row`; SQLite-only calls stay here.
+Services get `Database` (reads of committed rows, `transaction()` for writes), `Connection`
+(inside a transaction), `Result` and `Row`, and write portable SQL with `?` placeholders;
+SQLite-only calls stay here and PostgreSQL's in bot/db_pg.py. `Database.dialect` is "sqlite"
+or "postgresql"; `Database.try_session_lock`/`session_lock` (PostgreSQL only) hold an advisory
+lock on a connection of their own, and `Database.claim` holds a row while work on it runs.
 """
 
 from __future__ import annotations
@@ -11,13 +15,16 @@ import logging
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 import aiosqlite
+
+if TYPE_CHECKING:
+    from bot.db_pg import SessionLock
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +34,8 @@ BUSY_TIMEOUT_MS = 5000
 # indexes at once; with 2 MB their pages fall out of the cache between rows, and writing 100,000
 # alert rows took twice as long (bench/alerts_ingest_bench.py).
 WRITER_CACHE_KIB = 8192
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
 
 
 class DatabaseError(Exception):
@@ -84,8 +93,15 @@ def placeholders(count: int) -> str:
     return ", ".join("?" * count)
 
 
-Row = sqlite3.Row
-"""A result row: indexable by position and by column name."""
+class Row(Protocol):
+    """A result row: indexable by position and by column name (sqlite3.Row, asyncpg.Record)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Any: ...
+
 
 # SQLite's primary result codes for "this database will not take writes right now".
 _WRITES_REFUSED = {
@@ -95,10 +111,20 @@ _WRITES_REFUSED = {
     sqlite3.SQLITE_CANTOPEN: "the file or its journal can't be created",
 }
 
+# PostgreSQL's SQLSTATEs for the same conditions.
+_PG_WRITES_REFUSED = {
+    "53100": "the server's disk is full",
+    "25006": "the server is read-only",
+    "58030": "the server reported an I/O error",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """What a write did: rows changed and, after an INSERT, the new row's id."""
+    """What a write did: rows changed and, on SQLite after an INSERT, the new row's id.
+
+    Portable code asks for a new id with `INSERT … RETURNING id` and `fetchone` instead.
+    """
 
     rowcount: int
     lastrowid: int | None = None
@@ -170,125 +196,96 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     return conn
 
 
-class Database:
-    """A writer connection behind a lock, and a separate WAL connection for reads.
+class Backend(Protocol):
+    """One engine under `Database`: SQLite here, PostgreSQL in bot/db_pg.py."""
 
-    Writers take turns through `transaction()`; `fetchone`/`fetchall` read on their own
-    connection, so they see committed rows only, never a transaction still in flight. An
-    in-memory database (":memory:") can't be shared by two connections: there the reads take
-    the writer's lock instead, which keeps the same guarantee at the cost of waiting.
+    dialect: str
+    where: str  # the file, or the server with its password left out: for messages
+
+    def transaction(self) -> AbstractAsyncContextManager[Connection]: ...
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
+
+    async def schema_version(self) -> int: ...
+
+    async def migrate(self, migrations: list[Migration]) -> list[Migration]: ...
+
+    async def close(self) -> None: ...
+
+
+class Database:
+    """The bot's database: transactions for writes, reads of committed rows, migrations.
+
+    `Database.open(target)` picks the engine: a `postgresql://` URL opens a PostgreSQL pool
+    (bot/db_pg.py), anything else is a SQLite file path (":memory:" for a throw-away one).
+    `dialect` says which ("sqlite" or "postgresql") for the few places that must differ.
     """
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
-        self._conn = conn
-        self._reader: aiosqlite.Connection | None = None
-        self.path = path
-        self._write_lock = asyncio.Lock()
+    def __init__(self, backend: Backend, path: Path | None = None) -> None:
+        self._backend = backend
+        self.path = path  # the SQLite file; None on PostgreSQL
         self.writes_refused: str | None = None
         self.on_writes_refused: Callable[[str], None] | None = None
         self.on_writes_restored: Callable[[str], None] | None = None
 
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._backend.dialect
+
+    @property
+    def where(self) -> str:
+        """The file or server, for messages (a URL's password is never shown)."""
+        return self._backend.where
+
     @classmethod
-    async def open(cls, path: Path, migrations: list[Migration] | None = None) -> Self:
-        """Open (creating folder and file), set pragmas, apply pending migrations, open reads."""
-        memory = str(path) == ":memory:"
-        try:
-            if not memory:
-                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-            conn = await _connect(path)
-        except (OSError, sqlite3.Error) as exc:
-            raise unusable(path, exc) from exc
-        db = cls(conn, path)
-        try:
-            await conn.execute("PRAGMA journal_mode = WAL")
-            await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA synchronous = NORMAL")
-            await conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
-            await db.migrate(bundled_migrations() if migrations is None else migrations)
-            if not memory:
-                db._reader = await _connect(path)
-                await db._reader.execute("PRAGMA foreign_keys = ON")
-                await db._reader.execute("PRAGMA query_only = ON")
-        except (OSError, sqlite3.Error) as exc:
-            await db.close()
-            raise unusable(path, exc) from exc
-        except BaseException:
-            await db.close()
-            raise
-        return db
+    async def open(cls, target: Path | str, migrations: list[Migration] | None = None) -> Self:
+        """Open the database at target, applying pending migrations (bundled unless given)."""
+        wanted = bundled_migrations() if migrations is None else migrations
+        if is_postgres_url(target):
+            from bot.db_pg import PostgresBackend
+
+            return cls(await PostgresBackend.open(str(target), wanted))
+        path = Path(target)
+        return cls(await SQLiteBackend.open(path, wanted), path)
 
     async def close(self) -> None:
-        """Close both connections; safe to call twice."""
-        if self._reader is not None:
-            await self._reader.close()
-        await self._conn.close()
+        """Close every connection; safe to call twice."""
+        await self._backend.close()
 
     async def schema_version(self) -> int:
-        """The number of the last migration applied (SQLite's user_version)."""
-        return await scalar(self, "PRAGMA user_version")
+        """The number of the last migration applied."""
+        return await self._backend.schema_version()
 
     async def migrate(self, migrations: list[Migration]) -> list[Migration]:
         """Apply the migrations this database has not seen, each in its own transaction."""
-        migrations = check_sequence(migrations)
-        latest = migrations[-1].number if migrations else 0
-        applied = []
-        async with self._write_lock:
-            row = await _fetchone(self._conn, "PRAGMA user_version", ())
-            current = int(row[0]) if row else 0
-            if current > latest:
-                raise DatabaseError(
-                    f"the database at {self.path} is at schema version {current}, newer than "
-                    f"this version of coalition-bot knows ({latest}); upgrade the bot or restore "
-                    "a backup"
-                )
-            for migration in migrations[current:]:
-                await self._apply(migration)
-                applied.append(migration)
-        return applied
-
-    async def _apply(self, migration: Migration) -> None:
-        log.info("Applying migration %04d_%s", migration.number, migration.name)
-        script = f"BEGIN;\n{migration.sql}\n;PRAGMA user_version = {migration.number};\nCOMMIT;"
-        try:
-            await self._conn.executescript(script)
-        except sqlite3.DatabaseError as exc:
-            if _refusal(exc) or _damage(exc):
-                raise  # not the migration's fault: Database.open says what is wrong
-            if self._conn.in_transaction:
-                await self._conn.execute("ROLLBACK")
-            raise DatabaseError(
-                f"migration {migration.number:04d}_{migration.name} failed: {exc}"
-            ) from exc
+        return await self._backend.migrate(check_sequence(migrations))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """Run a block of writes atomically: committed on success, rolled back on error."""
-        async with self._write_lock:
-            tx = Transaction(self._conn)
-            try:
-                await self._conn.execute("BEGIN IMMEDIATE")
-                try:
-                    yield tx
-                finally:
-                    tx.end()
-                await self._conn.execute("COMMIT")
-            except BaseException as exc:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.Error):
-                    self._write_failed(exc)
-                raise
+        try:
+            async with self._backend.transaction() as conn:
+                yield conn
+        except BaseException as exc:
+            self._write_failed(exc)
+            raise
         self._write_worked()
 
-    def _write_failed(self, exc: sqlite3.Error) -> None:
+    def _write_failed(self, exc: BaseException) -> None:
         reason = _refusal(exc)
         if reason is None or self.writes_refused is not None:
             return
         self.writes_refused = reason
+        if self.dialect == SQLITE:
+            fix = f"check free disk space and that {self.where} and its folder are writable"
+        else:
+            fix = f"check the PostgreSQL server at {self.where} (disk space, read-only mode)"
         text = (
             f"The database refuses writes ({reason}: {exc}). New pledges, feedback and alerts "
-            f"can't be stored until it is fixed; check free disk space and that {self.path} and "
-            "its folder are writable. I'll say once when writes work again."
+            f"can't be stored until it is fixed; {fix}. I'll say once when writes work again."
         )
         log.error("%s", text)
         if self.on_writes_refused is not None:
@@ -310,13 +307,203 @@ class Database:
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         """Run a query on committed data and return its first row, or None."""
+        return await self._backend.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        """Run a query on committed data and return all its rows."""
+        return await self._backend.fetchall(sql, params)
+
+    async def reserve_id(self, table: str) -> int | None:
+        """A new id for table's `id` column that no other process will be given, or None.
+
+        On PostgreSQL it comes from the column's identity sequence (processes share the
+        database); on SQLite there is one process, which counts on from MAX(id) itself (None).
+        """
+        if self.dialect == SQLITE:
+            return None
+        async with self.transaction() as conn:  # nextval writes: not on the read-only side
+            row = await conn.fetchone("SELECT nextval(pg_get_serial_sequence(?, 'id'))", (table,))
+        return int(row[0]) if row else None
+
+    async def backup_to(self, target: Path) -> None:
+        """Write a consistent copy of the committed data to target (SQLite's online backup)."""
+        if not isinstance(self._backend, SQLiteBackend):
+            raise DatabaseError("backup_to copies SQLite files; use `db backup` (pg_dump)")
+        await self._backend.backup_to(target)
+
+    async def try_session_lock(self, key: int) -> SessionLock | None:
+        """Take PostgreSQL advisory lock `key` on a connection of its own, or None if held.
+
+        PostgreSQL only (see bot/db_pg.py for the handle's API); on SQLite there is one process
+        and nothing to elect, so this raises DatabaseError.
+        """
+        from bot.db_pg import PostgresBackend
+
+        if not isinstance(self._backend, PostgresBackend):
+            raise DatabaseError("session locks need PostgreSQL (DATABASE_URL)")
+        return await self._backend.try_session_lock(key)
+
+    @asynccontextmanager
+    async def session_lock(self, key: int) -> AsyncIterator[SessionLock | None]:
+        """`async with db.session_lock(key) as held:` the lock, or None if another holds it."""
+        held = await self.try_session_lock(key)
+        try:
+            yield held
+        finally:
+            if held is not None:
+                await held.release()
+
+    def skip_locked(self, select: str) -> str:
+        """select with FOR UPDATE SKIP LOCKED on PostgreSQL; as it is on SQLite (one process)."""
+        return select if self.dialect == SQLITE else f"{select} FOR UPDATE SKIP LOCKED"
+
+    @asynccontextmanager
+    async def claim(
+        self, select: str, params: Iterable[Any] = ()
+    ) -> AsyncIterator[tuple[Connection, Row] | None]:
+        """Hold the row select picks while the block works on it; None if it is not there.
+
+        On PostgreSQL the row is locked FOR UPDATE SKIP LOCKED in a transaction that lasts as
+        long as the block: another process skips it (None) until the block ends or its holder
+        dies, and the block's writes to the row go through the connection it is given (they
+        commit with the block). On SQLite one process does the work: the row is read, and
+        each write through the connection commits at once, as `Database.execute` does.
+        """
+        if self.dialect == SQLITE:
+            row = await self.fetchone(select, params)
+            yield None if row is None else (_AutoCommit(self), row)
+            return
+        async with self.transaction() as conn:
+            row = await conn.fetchone(self.skip_locked(select), params)
+            yield None if row is None else (conn, row)
+
+
+class _AutoCommit:
+    """A Connection whose every write is its own transaction (SQLite's side of `claim`)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
+        async with self._db.transaction() as conn:
+            return await conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result:
+        async with self._db.transaction() as conn:
+            return await conn.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
+        return await self._db.fetchone(sql, params)
+
+    async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
+        return await self._db.fetchall(sql, params)
+
+
+class SQLiteBackend:
+    """A writer connection behind a lock, and a separate WAL connection for reads.
+
+    Writers take turns through `transaction()`; `fetchone`/`fetchall` read on their own
+    connection, so they see committed rows only, never a transaction still in flight. An
+    in-memory database (":memory:") can't be shared by two connections: there the reads take
+    the writer's lock instead, which keeps the same guarantee at the cost of waiting.
+    """
+
+    dialect = SQLITE
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self._reader: aiosqlite.Connection | None = None
+        self.path = path
+        self.where = str(path)
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path, migrations: list[Migration]) -> SQLiteBackend:
+        """Open (creating folder and file), set pragmas, apply pending migrations, open reads."""
+        memory = str(path) == ":memory:"
+        try:
+            if not memory:
+                await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
+            conn = await _connect(path)
+        except (OSError, sqlite3.Error) as exc:
+            raise unusable(path, exc) from exc
+        db = cls(conn, path)
+        try:
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            await conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
+            await db.migrate(check_sequence(migrations))
+            if not memory:
+                db._reader = await _connect(path)
+                await db._reader.execute("PRAGMA foreign_keys = ON")
+                await db._reader.execute("PRAGMA query_only = ON")
+        except (OSError, sqlite3.Error) as exc:
+            await db.close()
+            raise unusable(path, exc) from exc
+        except BaseException:
+            await db.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+        await self._conn.close()
+
+    async def schema_version(self) -> int:
+        """SQLite keeps the number in its user_version."""
+        return await scalar(self, "PRAGMA user_version")
+
+    async def migrate(self, migrations: list[Migration]) -> list[Migration]:
+        latest = migrations[-1].number if migrations else 0
+        applied = []
+        async with self._write_lock:
+            row = await _fetchone(self._conn, "PRAGMA user_version", ())
+            current = int(row[0]) if row else 0
+            check_not_newer(current, latest, self.where)
+            for migration in migrations[current:]:
+                await self._apply(migration)
+                applied.append(migration)
+        return applied
+
+    async def _apply(self, migration: Migration) -> None:
+        log.info("Applying migration %04d_%s", migration.number, migration.name)
+        script = f"BEGIN;\n{migration.sql}\n;PRAGMA user_version = {migration.number};\nCOMMIT;"
+        try:
+            await self._conn.executescript(script)
+        except sqlite3.DatabaseError as exc:
+            if _refusal(exc) or _damage(exc):
+                raise  # not the migration's fault: Database.open says what is wrong
+            if self._conn.in_transaction:
+                await self._conn.execute("ROLLBACK")
+            raise DatabaseError(
+                f"migration {migration.number:04d}_{migration.name} failed: {exc}"
+            ) from exc
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self._write_lock:
+            tx = Transaction(self._conn)
+            try:
+                await self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield tx
+                finally:
+                    tx.end()
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                raise
+
+    async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         if self._reader is not None:
             return await _fetchone(self._reader, sql, params)
         async with self._write_lock:
             return await _fetchone(self._conn, sql, params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        """Run a query on committed data and return all its rows."""
         if self._reader is not None:
             return await _fetchall(self._reader, sql, params)
         async with self._write_lock:
@@ -331,13 +518,31 @@ class Database:
             await backup(self._conn, target)
 
 
+def check_not_newer(current: int, latest: int, where: str) -> None:
+    """Refuse a database migrated by a newer version of the bot."""
+    if current > latest:
+        raise DatabaseError(
+            f"the database at {where} is at schema version {current}, newer than "
+            f"this version of coalition-bot knows ({latest}); upgrade the bot or restore "
+            "a backup"
+        )
+
+
+def is_postgres_url(target: Path | str) -> bool:
+    """Whether target names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
 def writes_refused(exc: BaseException) -> bool:
-    """Whether exc is SQLite refusing a write (full disk, read-only, I/O error), not a bug."""
+    """Whether exc is the database refusing a write (full disk, read-only, I/O error), not a bug."""
     return _refusal(exc) is not None
 
 
 def _refusal(exc: BaseException) -> str | None:
-    """Why SQLite refused a write (disk full, read-only, I/O error), or None for other errors."""
+    """Why the database refused a write (disk full, read-only, I/O error), or None otherwise."""
+    state = getattr(exc, "sqlstate", None)
+    if isinstance(state, str):
+        return _PG_WRITES_REFUSED.get(state)
     code = getattr(exc, "sqlite_errorcode", None)
     return None if code is None else _WRITES_REFUSED.get(code & 0xFF)
 

@@ -144,6 +144,7 @@ async def run_demo(settings: Settings, stdin: TextIO, out: TextIO) -> int:
                 discord_api_base_url=fake.api_base_url,
                 discord_gateway_url=fake.gateway_url,
                 database_path=Path(tmp) / "demo.db",
+                database_url=None,  # the demo's throw-away file, never the real server
                 standards_path=default_standards(settings),
                 alerts_poll=False,
                 llm_base_url=None,

@@ -82,20 +82,57 @@ def check(database: Path, now: datetime | None = None) -> Health:
             conn.close()
     except sqlite3.Error as exc:
         return Health(False, f"can't read the database {database}: {exc}")
-    if row is None:
+    value: str | None = None if row is None else row[0]
+    unhealthy = _judge(value, now)
+    if unhealthy is not None or value is None:
+        return unhealthy or Health(False, "no heartbeat")
+    if not (os.access(database, os.W_OK) and os.access(database.parent, os.W_OK)):
+        return Health(False, f"the database {database} is not writable")
+    return Health(True, f"connected to Discord, heartbeat {_age(value, now):.0f} s ago")
+
+
+async def check_postgres(url: str, now: datetime | None = None) -> Health:
+    """The same check against a PostgreSQL database (DATABASE_URL), in a read-only session."""
+    import asyncpg
+
+    from bot.db_pg import redact
+
+    now = now or datetime.now(UTC)
+    try:
+        conn = await asyncpg.connect(
+            url, timeout=5, server_settings={"default_transaction_read_only": "on"}
+        )
+        try:
+            value = await conn.fetchval(
+                "SELECT value FROM bot_state WHERE key = $1", HEARTBEAT_KEY, timeout=5
+            )
+        finally:
+            await conn.close()
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        return Health(False, f"can't read the database {redact(url)}: {exc}")
+    unhealthy = _judge(value, now)
+    if unhealthy is not None:
+        return unhealthy
+    return Health(True, f"connected to Discord, heartbeat {_age(value, now):.0f} s ago")
+
+
+def _age(value: str, now: datetime) -> float:
+    return (now - datetime.fromisoformat(json.loads(value)["at"])).total_seconds()
+
+
+def _judge(value: str | None, now: datetime) -> Health | None:
+    """Why a stored heartbeat says the bot is unhealthy, or None when it is fine."""
+    if value is None:
         return Health(False, "no heartbeat yet (the bot has not connected to Discord)")
     try:
-        beat = json.loads(row[0])
-        at = datetime.fromisoformat(beat["at"])
+        beat = json.loads(value)
+        age = _age(value, now)
     except (ValueError, KeyError, TypeError):
         return Health(False, "the heartbeat in the database is unreadable")
-    age = (now - at).total_seconds()
     if beat.get("stopped"):
         return Health(False, f"the bot stopped {age:.0f} s ago")
     if age > STALE_AFTER_SECONDS:
         return Health(False, f"no heartbeat for {age:.0f} s (the bot is stuck or gone)")
     if not beat.get("gateway"):
         return Health(False, f"not connected to Discord (heartbeat {age:.0f} s ago)")
-    if not (os.access(database, os.W_OK) and os.access(database.parent, os.W_OK)):
-        return Health(False, f"the database {database} is not writable")
-    return Health(True, f"connected to Discord, heartbeat {age:.0f} s ago")
+    return None

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.db import bundled_migrations
+from bot.db import Database, bundled_migrations, scalar
 from tests.alertsources import BillsFeed, FeedBill
+from tests.pgserver import PgServer
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.cli-test-token-00000000000000000"
 
@@ -71,6 +72,42 @@ def test_db_migrate_and_backup(tmp_path: Path) -> None:
     again = run_cli(tmp_path, "db", "backup", str(tmp_path / "backup.db"), **env)
     assert again.returncode == 1
     assert "already exists" in again.stderr
+
+
+async def test_db_migrate_and_backup_on_postgresql(tmp_path: Path, pg_server: PgServer) -> None:
+    url = await pg_server.new_database(empty=True)
+    # The test server trusts local connections; the password must still never be shown.
+    env = {"DATABASE_URL": url.replace("postgres@", "postgres:hunter2-secret@")}
+    migrated = await run_cli_async(tmp_path, "db", "migrate", **env)
+    assert migrated[0] == 0, migrated[2]
+    assert f"schema version {len(bundled_migrations())}" in migrated[1]
+    assert "postgres:***@127.0.0.1" in migrated[1]
+    dump = tmp_path / "backup.dump"
+    code, out, err = await run_cli_async(tmp_path, "db", "backup", str(dump), **env)
+    assert code == 0, err
+    assert "hunter2" not in out + err + migrated[1] + migrated[2]
+    # The dump restores into an empty database with the same rows.
+    copy = await pg_server.new_database(empty=True)
+    restore = await asyncio.create_subprocess_exec(
+        str(pg_server.bin_dir / "pg_restore"), f"--dbname={copy}", str(dump)
+    )
+    assert await restore.wait() == 0
+    db = await Database.open(copy)
+    try:
+        assert await db.schema_version() == len(bundled_migrations())
+        assert await scalar(db, "SELECT COUNT(*) FROM alert_tracked_cases") == 4
+    finally:
+        await db.close()
+    missing = await run_cli_async(
+        tmp_path, "db", "backup", str(tmp_path / "b2.dump"), PG_BIN=str(tmp_path), **env
+    )
+    assert missing[0] == 1
+    assert (
+        missing[2]
+        .strip()
+        .splitlines()[-1]
+        .endswith("postgresql-client; or set PG_BIN to its folder)")
+    )
 
 
 async def run_cli_async(tmp_path: Path, *args: str, **env: str) -> tuple[int, str, str]:

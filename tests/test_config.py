@@ -107,3 +107,17 @@ def test_every_setting_is_documented_in_the_example_env() -> None:
     documented = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
     fields = {f.name.upper() for f in dataclasses.fields(Settings)}
     assert fields <= documented, fields - documented
+
+
+def test_database_url_selects_postgresql_and_its_password_stays_hidden() -> None:
+    assert Settings.from_env({}).database == Path("data/coalition.db")
+    assert Settings.from_env({"DATABASE_URL": "  "}).database_url is None
+    url = "postgresql://bot:p%40ss-word-9@db.internal:5432/coalition"
+    settings = Settings.from_env({"DATABASE_URL": url})
+    assert settings.database == url
+    assert settings.database_shown == "postgresql://bot:***@db.internal:5432/coalition"
+    assert "p%40ss-word-9" in settings.secrets()
+    assert "p%40ss" not in repr(settings)
+    with pytest.raises(ConfigError, match="DATABASE_URL: must be a postgresql://") as caught:
+        Settings.from_env({"DATABASE_URL": "mysql://root:hunter2@db/x"})
+    assert "hunter2" not in str(caught.value)

@@ -26,8 +26,8 @@ async def test_fresh_database_gets_every_bundled_migration(tmp_path: Path) -> No
         await db.close()
 
 
-async def test_rerunning_migrations_changes_nothing(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+async def test_rerunning_migrations_changes_nothing(empty_target: Path | str) -> None:
+    db = await Database.open(empty_target, SAMPLE)
     try:
         await db.execute("INSERT INTO a (v, w) VALUES (?, ?)", ("x", "y"))
         assert await db.migrate(SAMPLE) == []
@@ -37,8 +37,8 @@ async def test_rerunning_migrations_changes_nothing(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_only_pending_migrations_are_applied(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db", SAMPLE[:1])
+async def test_only_pending_migrations_are_applied(empty_target: Path | str) -> None:
+    db = await Database.open(empty_target, SAMPLE[:1])
     try:
         applied = await db.migrate(SAMPLE)
         assert [m.number for m in applied] == [2]
@@ -46,23 +46,24 @@ async def test_only_pending_migrations_are_applied(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_a_failing_migration_rolls_back_whole(tmp_path: Path) -> None:
+async def test_a_failing_migration_rolls_back_whole(empty_target: Path | str) -> None:
     broken = [*SAMPLE, Migration(3, "broken", "CREATE TABLE b (id INTEGER); SELECT nope FROM x;")]
-    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+    db = await Database.open(empty_target, SAMPLE)
     try:
         with pytest.raises(DatabaseError, match="0003_broken failed"):
             await db.migrate(broken)
         assert await db.schema_version() == 2
-        assert await db.fetchone("SELECT name FROM sqlite_master WHERE name = 'b'") is None
+        # Table b was rolled back with the rest: creating it again works.
+        await db.execute("CREATE TABLE b (id INTEGER)")
     finally:
         await db.close()
 
 
-async def test_a_database_from_the_future_is_refused(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+async def test_a_database_from_the_future_is_refused(empty_target: Path | str) -> None:
+    db = await Database.open(empty_target, SAMPLE)
     await db.close()
     with pytest.raises(DatabaseError, match="newer than this version"):
-        await Database.open(tmp_path / "bot.db", SAMPLE[:1])
+        await Database.open(empty_target, SAMPLE[:1])
 
 
 def test_migration_numbers_must_be_contiguous() -> None:
@@ -72,8 +73,8 @@ def test_migration_numbers_must_be_contiguous() -> None:
         check_sequence([SAMPLE[0], Migration(3, "gap", "")])
 
 
-async def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+async def test_transaction_rolls_back_on_error(empty_target: Path | str) -> None:
+    db = await Database.open(empty_target, SAMPLE)
     try:
         with pytest.raises(RuntimeError):
             async with db.transaction() as conn:

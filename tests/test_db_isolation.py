@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from bot.alerts.outbox import Delivery, Outbox
@@ -55,7 +56,7 @@ class PausingDatabase(Database):
 
 
 async def _open(where: Path | str) -> tuple[PausingDatabase, AlertStore]:
-    db = await PausingDatabase.open(Path(where))
+    db = await PausingDatabase.open(where)
     db.outbox_written, db.go_on = asyncio.Event(), asyncio.Event()
     store = AlertStore(db)
     await store.subscribe(1, 10, now=T0 - timedelta(days=1))
@@ -83,15 +84,19 @@ async def _poll_outbox_while_written(db: PausingDatabase, *, wait_for_read: bool
         db.go_on.set()
 
 
-@pytest.mark.parametrize("where", ["file", ":memory:"])
+@pytest.mark.parametrize("where", ["file", ":memory:", "postgresql"])
 async def test_the_poster_never_sees_outbox_rows_of_an_ingest_that_rolls_back(
-    tmp_path: Path, where: str
+    request: pytest.FixtureRequest, tmp_path: Path, where: str
 ) -> None:
-    db, store = await _open(tmp_path / "bot.db" if where == "file" else ":memory:")
+    if where == "postgresql":
+        target: Path | str = await request.getfixturevalue("pg_server").new_database()
+    else:
+        target = tmp_path / "bot.db" if where == "file" else Path(":memory:")
+    db, store = await _open(target)
     try:
         db.go_on.clear()
         poster = asyncio.ensure_future(
-            _poll_outbox_while_written(db, wait_for_read=where == "file")
+            _poll_outbox_while_written(db, wait_for_read=where != ":memory:")
         )
         # A dry run works everything out, outbox rows included, and then rolls back.
         result = await store.ingest("govinfo", [bill(1)], now=T0 + timedelta(hours=1), dry_run=True)
@@ -102,8 +107,10 @@ async def test_the_poster_never_sees_outbox_rows_of_an_ingest_that_rolls_back(
         await db.close()
 
 
-async def test_committed_rows_are_seen_once_committed_and_not_before(tmp_path: Path) -> None:
-    db, store = await _open(tmp_path / "bot.db")
+async def test_committed_rows_are_seen_once_committed_and_not_before(
+    db_target: Path | str,
+) -> None:
+    db, store = await _open(db_target)
     try:
         db.go_on.clear()
         poster = asyncio.ensure_future(_poll_outbox_while_written(db, wait_for_read=True))
@@ -116,23 +123,15 @@ async def test_committed_rows_are_seen_once_committed_and_not_before(tmp_path: P
         await db.close()
 
 
-async def test_a_transaction_handle_cannot_be_used_after_it_ended(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
-    try:
-        async with db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'now')"
-            )
-        with pytest.raises(RuntimeError, match="has ended"):
-            await tx.fetchone("SELECT 1")
-    finally:
-        await db.close()
+async def test_a_transaction_handle_cannot_be_used_after_it_ended(db: Database) -> None:
+    async with db.transaction() as tx:
+        await tx.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('k', 'v', 'now')")
+    with pytest.raises(RuntimeError, match="has ended"):
+        await tx.fetchone("SELECT 1")
 
 
-async def test_reads_cannot_write(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
-    try:
-        with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            await db.fetchall("DELETE FROM bot_state RETURNING key")
-    finally:
-        await db.close()
+async def test_reads_cannot_write(db: Database) -> None:
+    with pytest.raises(
+        (sqlite3.OperationalError, asyncpg.PostgresError), match="readonly|read-only"
+    ):
+        await db.fetchall("DELETE FROM bot_state RETURNING key")

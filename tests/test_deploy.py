@@ -69,3 +69,11 @@ def test_systemd_unit_runs_the_installed_command() -> None:
     assert exec_start is not None and exec_start[1].endswith("/.venv/bin/coalition-bot")
     assert re.search(r"^User=(?!root)\w+", unit, re.M)
     assert "RestartPreventExitStatus=2" in unit  # a configuration error is not retried
+
+
+def test_compose_offers_postgresql_behind_a_profile() -> None:
+    text = (REPO / "compose.yaml").read_text(encoding="utf-8")
+    service = text[text.index("\n  postgres:") :]
+    assert "profiles: [postgres]" in service and "image: postgres:15" in service
+    assert "pg_isready" in service
+    assert "required: false" in text  # SQLite users start the bot without it

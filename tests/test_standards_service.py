@@ -18,17 +18,15 @@ FIXTURE = Path(__file__).parent / "fixtures" / "standards"
 
 
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[StandardsService]:
+async def service(tmp_path: Path, db: Database) -> AsyncIterator[StandardsService]:
     folder = tmp_path / "standards"
     shutil.copytree(FIXTURE, folder)
-    db = await Database.open(tmp_path / "bot.db")
     svc = StandardsService(
         db, folder, min_confidence=0.3, base_url="https://example.org/standards/"
     )
     await svc.load()
     yield svc
     await svc.close()
-    await db.close()
 
 
 async def test_answer_cites_the_section_and_quotes_a_passage(service: StandardsService) -> None:

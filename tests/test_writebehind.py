@@ -85,11 +85,11 @@ async def test_unstarted_writes_at_once(tmp_path: Path) -> None:
 
 
 async def test_questions_logged_in_batches_keep_their_ids_and_are_all_stored(
-    tmp_path: Path,
+    tmp_path: Path, db_target: Path | str
 ) -> None:
     folder = tmp_path / "standards"
     shutil.copytree(FIXTURE, folder)
-    db = await Database.open(tmp_path / "bot.db")
+    db = await Database.open(db_target)
     tasks = Tasks("test")
     service = StandardsService(db, folder, min_confidence=0.6)
     await service.load()

@@ -6,13 +6,15 @@ module only moves them on. A row is marked delivered only after Discord accepted
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.alerts.items import StoredItem
 from bot.alerts.subscriptions import Subscription
-from bot.db import Database, placeholders
+from bot.db import Connection, Database, placeholders
 
 _ITEM_COLUMNS = """
     i.id, i.source, i.external_id, i.kind, i.jurisdiction, i.identifier, i.title, i.status,
@@ -48,6 +50,17 @@ _DELIVERED = (
     "UPDATE alert_outbox SET delivered_at = ?, message_id = ?, attempts = attempts + 1 WHERE id = ?"
 )
 _SENDING = "UPDATE alert_outbox SET sending_at = ? WHERE id = ?"
+# A row still to deliver, for claiming it (Database.claim adds the locking where it is needed).
+_OPEN_ROW = (
+    "SELECT id FROM alert_outbox WHERE id = ? AND delivered_at IS NULL AND dropped_at IS NULL"
+)
+# The try is recorded before the send, unless another process holds the row or it is done.
+_SENDING_OPEN = "UPDATE alert_outbox SET sending_at = ? WHERE id IN ({open_row})"
+# A daily subscription whose digest for the day is not done yet.
+_OPEN_DIGEST = """
+SELECT id FROM alert_subscriptions
+WHERE id = ? AND paused_reason IS NULL AND (last_digest_on IS NULL OR last_digest_on < ?)
+"""
 _RETRY = """
 UPDATE alert_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?
 """
@@ -99,11 +112,61 @@ class Digest:
         return f"d{self.subscription.id}-{self.day.replace('-', '')}"[:25]
 
 
+class Claim:
+    """An alert (or a digest) held by this process while it is posted.
+
+    Its writes go through the claim's connection: on PostgreSQL they commit with the claim,
+    which another process skips (FOR UPDATE SKIP LOCKED) until it ends or its holder dies.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def delivered(self, delivery: Delivery, message_id: int, now: datetime) -> None:
+        await self._conn.execute(_DELIVERED, (now.isoformat(), message_id, delivery.outbox_id))
+
+    async def retry(self, delivery: Delivery, error: str, at: datetime) -> None:
+        await self._conn.execute(_RETRY, (error[:300], at.isoformat(), delivery.outbox_id))
+
+    async def drop(self, delivery: Delivery, error: str, now: datetime) -> None:
+        """Give up on one alert (Discord refused it for good); it is kept, marked dropped."""
+        await self._conn.execute(_DROP, (error[:300], now.isoformat(), delivery.outbox_id))
+
+    async def digest_delivered(self, digest: Digest, message_id: int, now: datetime) -> None:
+        """Mark every alert in the digest delivered and the day done, together."""
+        await self._conn.executemany(
+            _DELIVERED, [(now.isoformat(), message_id, d.outbox_id) for d in digest.deliveries]
+        )
+        await self._conn.execute(_DIGESTED, (digest.day, digest.subscription.id))
+
+
 class Outbox:
     """Owns the movement of alert_outbox rows after they are queued."""
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @asynccontextmanager
+    async def claim(self, delivery: Delivery, now: datetime) -> AsyncIterator[Claim | None]:
+        """Record the try, then hold the alert while it is posted; None: another process has
+        it, or it was delivered or dropped meanwhile (then leave it alone)."""
+        open_row = self._db.skip_locked(_OPEN_ROW)
+        marked = await self._db.execute(
+            _SENDING_OPEN.format(open_row=open_row), (now.isoformat(), delivery.outbox_id)
+        )
+        if not marked:
+            yield None
+            return
+        async with self._db.claim(_OPEN_ROW, (delivery.outbox_id,)) as held:
+            yield None if held is None else Claim(held[0])
+
+    @asynccontextmanager
+    async def claim_digest(self, digest: Digest) -> AsyncIterator[Claim | None]:
+        """Hold a daily subscription while its digest is posted; None if another process has it
+        or the day's digest is done."""
+        params = (digest.subscription.id, digest.day)
+        async with self._db.claim(_OPEN_DIGEST, params) as held:
+            yield None if held is None else Claim(held[0])
 
     async def due(self, now: datetime, limit: int = 200) -> list[Delivery]:
         """Immediate-mode deliveries whose time has come, oldest first."""
@@ -129,34 +192,12 @@ class Outbox:
             digests.append(Digest(sub, deliveries, day))
         return digests
 
-    async def sending(self, delivery: Delivery, now: datetime) -> None:
-        """Record that a send is about to be tried (it may reach Discord even if we die)."""
-        await self._db.execute(_SENDING, (now.isoformat(), delivery.outbox_id))
-
     async def digest_sending(self, digest: Digest, now: datetime) -> None:
         """Record that a digest's send is about to be tried."""
         async with self._db.transaction() as conn:
             await conn.executemany(
                 _SENDING, [(now.isoformat(), d.outbox_id) for d in digest.deliveries]
             )
-
-    async def delivered(self, delivery: Delivery, message_id: int, now: datetime) -> None:
-        await self._db.execute(_DELIVERED, (now.isoformat(), message_id, delivery.outbox_id))
-
-    async def digest_delivered(self, digest: Digest, message_id: int, now: datetime) -> None:
-        """Mark every alert in the digest delivered and the day done, atomically."""
-        async with self._db.transaction() as conn:
-            await conn.executemany(
-                _DELIVERED, [(now.isoformat(), message_id, d.outbox_id) for d in digest.deliveries]
-            )
-            await conn.execute(_DIGESTED, (digest.day, digest.subscription.id))
-
-    async def retry(self, delivery: Delivery, error: str, at: datetime) -> None:
-        await self._db.execute(_RETRY, (error[:300], at.isoformat(), delivery.outbox_id))
-
-    async def drop(self, delivery: Delivery, error: str, now: datetime) -> None:
-        """Give up on one alert (Discord refused it for good); it is kept, marked dropped."""
-        await self._db.execute(_DROP, (error[:300], now.isoformat(), delivery.outbox_id))
 
     async def pause_channel(self, channel_id: int, reason: str, now: datetime) -> int:
         """Pause every active subscription of a channel; return how many were active."""

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from bot.alerts.outbox import Delivery, Digest, Outbox
+from bot.alerts.outbox import Claim, Delivery, Digest, Outbox
 
 log = logging.getLogger(__name__)
 
@@ -158,40 +158,49 @@ class Poster:
 
     async def _deliver(self, delivery: Delivery, result: DrainResult) -> bool:
         now = datetime.now(UTC)
-        found = await self._already_posted(delivery, now)
-        if found is not None:
-            await self._outbox.delivered(delivery, found, now)
-            result.delivered += 1
-            return True
-        await self._outbox.sending(delivery, now)
-        try:
-            message_id = await self._sender.send_alert(delivery)
-        except DeliveryError as exc:
-            return await self._failed(delivery, exc, result)
-        await self._outbox.delivered(delivery, message_id, datetime.now(UTC))
+        # Held while posted: a second process (a takeover) skips it rather than posting it too.
+        async with self._outbox.claim(delivery, now) as claim:
+            if claim is None:
+                return True  # another process has it, or it was done meanwhile
+            found = await self._already_posted(delivery, now)
+            if found is not None:
+                await claim.delivered(delivery, found, now)
+                result.delivered += 1
+                return True
+            try:
+                message_id = await self._sender.send_alert(delivery)
+            except DeliveryError as exc:
+                return await self._failed(delivery, exc, result, claim)
+            await claim.delivered(delivery, message_id, datetime.now(UTC))
         result.delivered += 1
         return True
 
     async def _deliver_digest(self, digest: Digest, result: DrainResult) -> None:
         now = datetime.now(UTC)
-        found = await self._already_posted(digest, now)
-        if found is not None:
-            # The message found holds the alerts of that earlier try; later ones wait a day.
-            earlier = tuple(d for d in digest.deliveries if d.sending_at)
-            await self._outbox.digest_delivered(replace(digest, deliveries=earlier), found, now)
-            result.delivered += len(earlier)
-            return
-        await self._outbox.digest_sending(digest, now)
-        try:
-            message_id = await self._sender.send_digest(digest)
-        except DeliveryError as exc:
-            if exc.failure in (Failure.GONE, Failure.FORBIDDEN):
-                await self._pause(digest.subscription.channel_id, exc, result)
+        async with self._outbox.claim_digest(digest) as claim:
+            if claim is None:
+                return
+            found = await self._already_posted(digest, now)
+            if found is not None:
+                # The message found holds the alerts of that earlier try; later ones wait a day.
+                earlier = tuple(d for d in digest.deliveries if d.sending_at)
+                await claim.digest_delivered(replace(digest, deliveries=earlier), found, now)
+                result.delivered += len(earlier)
+                return
+            await self._outbox.digest_sending(digest, now)
+            try:
+                message_id = await self._sender.send_digest(digest)
+            except DeliveryError as exc:
+                failed = exc
             else:
-                log.warning("Digest for subscription %d failed: %s", digest.subscription.id, exc)
-            return
-        await self._outbox.digest_delivered(digest, message_id, datetime.now(UTC))
-        result.delivered += len(digest.deliveries)
+                await claim.digest_delivered(digest, message_id, datetime.now(UTC))
+                result.delivered += len(digest.deliveries)
+                return
+        # Pausing writes the subscription the claim held: only once the claim has ended.
+        if failed.failure in (Failure.GONE, Failure.FORBIDDEN):
+            await self._pause(digest.subscription.channel_id, failed, result)
+        else:
+            log.warning("Digest for subscription %d failed: %s", digest.subscription.id, failed)
 
     async def _already_posted(self, sent: Delivery | Digest, now: datetime) -> int | None:
         """Pace the send; when an earlier try is older than the nonce memory, look for it."""
@@ -205,20 +214,22 @@ class Poster:
         await self._pacer.wait()
         return None
 
-    async def _failed(self, delivery: Delivery, exc: DeliveryError, result: DrainResult) -> bool:
+    async def _failed(
+        self, delivery: Delivery, exc: DeliveryError, result: DrainResult, claim: Claim
+    ) -> bool:
         now = datetime.now(UTC)
         if exc.failure in (Failure.GONE, Failure.FORBIDDEN):
             await self._pause(delivery.subscription.channel_id, exc, result)
             return False
         if exc.failure is Failure.REJECTED or delivery.attempts + 1 >= MAX_ATTEMPTS:
             log.error("Dropping alert %d after %s: %s", delivery.outbox_id, exc.failure, exc.detail)
-            await self._outbox.drop(delivery, exc.detail, now)
+            await claim.drop(delivery, exc.detail, now)
             result.dropped += 1
             return True
         delay = min(RETRY_MAX, RETRY_BASE * 2**delivery.attempts)
         delay *= 1 + self._rng.uniform(0, 0.3)
         log.warning("Alert %d will be retried in %s: %s", delivery.outbox_id, delay, exc.detail)
-        await self._outbox.retry(delivery, exc.detail, now + delay)
+        await claim.retry(delivery, exc.detail, now + delay)
         result.retried += 1
         return False  # keep this channel's alerts in order: the rest wait for the retry
 

@@ -69,6 +69,7 @@ _INSERT_SUBSCRIPTION = """
 INSERT INTO alert_subscriptions (guild_id, channel_id, kinds, jurisdictions, tags, include_terms,
     exclude_terms, pattern, mode, mention_role_id, created_at, scope)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING *
 """
 _GUILD_SUBSCRIPTIONS = "SELECT * FROM alert_subscriptions WHERE guild_id = ? ORDER BY id"
 _GUILD_SUBSCRIPTION_COUNT = "SELECT COUNT(*) FROM alert_subscriptions WHERE guild_id = ?"
@@ -110,8 +111,9 @@ WHERE (delivered_at IS NOT NULL AND delivered_at < ?) OR (dropped_at IS NOT NULL
 _PRUNE_ITEMS = "DELETE FROM alert_items WHERE relevant = 0 AND updated_at < ?"
 _LATEST = """
 SELECT * FROM alert_items
-WHERE relevant = 1 AND (? IS NULL OR kind = ?) AND (? IS NULL OR jurisdiction = ?
-    OR (? LIKE '%-*' AND jurisdiction LIKE REPLACE(?, '*', '%')))
+WHERE relevant = 1 AND (CAST(? AS TEXT) IS NULL OR kind = ?)
+    AND (CAST(? AS TEXT) IS NULL OR jurisdiction = ?
+        OR (CAST(? AS TEXT) LIKE '%-*' AND jurisdiction LIKE REPLACE(?, '*', '%')))
 ORDER BY updated_at DESC, id DESC LIMIT ?
 """
 _RECENT_RELEVANT = """
@@ -383,7 +385,7 @@ class AlertStore:
                     f"This server already has {count} alert subscriptions, the most allowed. "
                     "Remove one with /admin alerts unsubscribe first."
                 )
-            inserted = await conn.execute(
+            inserted = await conn.fetchone(
                 _INSERT_SUBSCRIPTION,
                 (
                     guild_id,
@@ -400,7 +402,7 @@ class AlertStore:
                     scope,
                 ),
             )
-            return Subscription.from_row(await conn.fetchone(_SUBSCRIPTION, (inserted.lastrowid,)))
+            return Subscription.from_row(inserted)
 
     async def sample_texts(self, limit: int = SAMPLE_SIZE) -> list[str]:
         """Recently stored items' text, as patterns search it, for trying out a new pattern."""

@@ -55,7 +55,8 @@ _SET_FEED = "UPDATE pledges SET feed_url = ? WHERE id = ? AND feed_url IS NULL"
 _MARK_VERIFIED = """
 UPDATE pledges SET status = 'verified', review_reason = NULL, verified_at = ?, verified_by = ?,
     updated_at = ?
-WHERE id = ? AND status != 'verified' AND (? IS NULL OR (status = 'pending' AND verify_code = ?))
+WHERE id = ? AND status != 'verified'
+    AND (CAST(? AS TEXT) IS NULL OR (status = 'pending' AND verify_code = ?))
 """
 _SET_STATUS = """
 UPDATE pledges SET status = ?, review_reason = ?, verified_at = ?, verified_by = ?, updated_at = ?
@@ -70,7 +71,7 @@ _MILESTONE = (
 _COUNTS = "SELECT creator_type, status, COUNT(*) AS n FROM pledges GROUP BY creator_type, status"
 # Admin reads take the server they are run in; NULL (bot-wide, see PLEDGES_BOT_WIDE) means all.
 _REVIEW_QUEUE = """
-SELECT * FROM pledges WHERE status = 'review' AND (? IS NULL OR guild_id = ?)
+SELECT * FROM pledges WHERE status = 'review' AND (CAST(? AS BIGINT) IS NULL OR guild_id = ?)
 ORDER BY signed_at, id LIMIT ?
 """
 _WALL = """
@@ -78,7 +79,9 @@ SELECT * FROM pledges WHERE status = 'verified' AND show_on_wall = 1
 ORDER BY verified_at, id LIMIT ? OFFSET ?
 """
 _WALL_COUNT = "SELECT COUNT(*) FROM pledges WHERE status = 'verified' AND show_on_wall = 1"
-_ALL = "SELECT * FROM pledges WHERE ? IS NULL OR guild_id = ? ORDER BY signed_at, id"
+_ALL = """
+SELECT * FROM pledges WHERE CAST(? AS BIGINT) IS NULL OR guild_id = ? ORDER BY signed_at, id
+"""
 # Verified pledges by the day they were verified: the chart counts what the headline counts.
 _TIMELINE = """
 SELECT substr(verified_at, 1, 10) AS day, creator_type, COUNT(*) AS n FROM pledges

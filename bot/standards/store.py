@@ -28,8 +28,8 @@ WITH unhelpful AS (
     GROUP BY question_id
 )
 SELECT q.normalized AS question,
-       SUM(1 - q.covered) AS declined,
-       COALESCE(SUM(u.n), 0) AS not_helpful,
+       CAST(SUM(1 - q.covered) AS BIGINT) AS declined,
+       CAST(COALESCE(SUM(u.n), 0) AS BIGINT) AS not_helpful,
        MAX(q.top_section) AS closest_section,
        MAX(q.asked_at) AS last_asked
 FROM standards_questions q LEFT JOIN unhelpful u ON u.question_id = q.id
@@ -82,6 +82,11 @@ class QuestionStore:
         await self._questions.flush()
 
     async def _next_id(self) -> int:
+        # Ids are given before the row is written (the answer's buttons carry it); where other
+        # processes log questions too, the database hands them out.
+        reserved = await self._db.reserve_id("standards_questions")
+        if reserved is not None:
+            return reserved
         if self._last_id is None:
             async with self._id_lock:
                 if self._last_id is None:

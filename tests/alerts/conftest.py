@@ -14,16 +14,8 @@ from bot.alerts.items import AlertItem, ItemKind, StoredItem
 from bot.alerts.outbox import Delivery, Digest
 from bot.alerts.sources import SourceError
 from bot.alerts.subscriptions import Subscription
-from bot.db import Database
 
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = await Database.open(tmp_path / "bot.db")
-    yield database
-    await database.close()
 
 
 def bill(number: int, title: str | None = None, status: str = "Introduced", **changes) -> AlertItem:

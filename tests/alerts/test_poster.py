@@ -80,7 +80,9 @@ async def test_a_transient_failure_is_retried_later_with_the_same_nonce(world) -
     sender.failures[10] = [Failure.TRANSIENT]
     first = await poster.drain(NOW)
     assert (first.delivered, first.retried) == (0, 1)  # the channel's second alert waits in order
-    row = await db.fetchone("SELECT attempts, next_attempt_at, last_error FROM alert_outbox")
+    row = await db.fetchone(
+        "SELECT attempts, next_attempt_at, last_error FROM alert_outbox ORDER BY id"
+    )
     assert row["attempts"] == 1 and row["next_attempt_at"] > NOW.isoformat()
     assert "scripted" in row["last_error"]
     later = await poster.drain(datetime.fromisoformat(row["next_attempt_at"]))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -48,10 +47,8 @@ POST_OFFICE = replace(
 
 
 @pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[AlertStore]:
-    db = await Database.open(tmp_path / "bot.db")
-    yield AlertStore(db)
-    await db.close()
+async def store(db: Database) -> AlertStore:
+    return AlertStore(db)
 
 
 async def outbox(store: AlertStore) -> list[tuple[int, str, int, str | None]]:

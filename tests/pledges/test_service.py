@@ -33,14 +33,12 @@ async def public_resolver(_host: str, _port: int) -> list[str]:
 
 
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[PledgeService]:
+async def service(db: Database) -> AsyncIterator[PledgeService]:
     PAGES.clear()
-    db = await Database.open(tmp_path / "bot.db")
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
         fetcher = GuardedFetcher(client, resolver=public_resolver)
         text = pledge_text_from("I pledge to ask before training.", "1.0")
         yield PledgeService(db, lambda: text, fetcher, verify_limit=SlidingWindow(100, 60))
-    await db.close()
 
 
 def form(
