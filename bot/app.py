@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 import httpx
@@ -20,10 +22,11 @@ from discord.http import Route
 from bot import __version__
 from bot.alerts.service import AlertService
 from bot.config import Settings
-from bot.db import Database
+from bot.db import POSTGRESQL, Database
 from bot.errors import UserFacingError
 from bot.health import heartbeat
 from bot.http import GuardedFetcher, HttpClients, create_http_clients
+from bot.leader import Leadership, choose_leadership
 from bot.pledges.model import PledgeText
 from bot.pledges.service import PLEDGE_SECTION_ID, PledgeService, pledge_text_from
 from bot.pledges.verify import ChannelChecker
@@ -35,7 +38,12 @@ from bot.tree import CoalitionTree
 from bot.ui.actions import tell_admins
 from bot.ui.text import NO_MENTIONS
 
+if TYPE_CHECKING:
+    from bot.db_pg import SessionLock
+
 log = logging.getLogger(__name__)
+
+LEADER_LOCK_NAME = "coalition-bot:leader"
 
 
 def point_discord_at(settings: Settings) -> None:
@@ -58,8 +66,22 @@ def cog_extensions() -> list[str]:
     return list(EXTENSIONS)
 
 
-class CoalitionBot(commands.Bot):
-    """The coalition's bot: slash commands only, pings nobody unless asked to."""
+def _sharding(settings: Settings) -> dict[str, Any]:
+    """discord.py's shard options: none (Discord's recommended count, all here) unless set."""
+    options: dict[str, Any] = {}
+    if settings.shard_count is not None:
+        options["shard_count"] = settings.shard_count
+    if settings.shard_ids:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options
+
+
+class CoalitionBot(commands.AutoShardedBot):
+    """The coalition's bot: slash commands only, pings nobody unless asked to.
+
+    Sharded: with SHARD_COUNT and SHARD_IDS this process runs those shards only; without them,
+    every shard Discord recommends (one, below 2,500 servers) in this process.
+    """
 
     def __init__(self, settings: Settings, *, force_sync: bool = False) -> None:
         # The bot never joins voice; don't warn about voice libraries at every start.
@@ -72,6 +94,7 @@ class CoalitionBot(commands.Bot):
             tree_cls=CoalitionTree,
             allowed_mentions=NO_MENTIONS,
             help_command=None,
+            **_sharding(settings),
         )
         self.settings = settings
         self.version = __version__
@@ -107,7 +130,15 @@ class CoalitionBot(commands.Bot):
     async def setup_hook(self) -> None:
         await self.open_services()
         await self.load_cogs()
-        await sync_commands(self, force=self.force_sync)
+        if self.settings.syncs_commands or self.force_sync:  # `sync-commands` syncs anywhere
+            await sync_commands(self, force=self.force_sync)
+        else:
+            log.info(
+                "Not syncing commands: shards %s; the process running shard 0 registers them",
+                ",".join(map(str, self.settings.shard_ids)),
+            )
+            await learn_command_ids(self)
+        self.tasks.keep_running(self.leadership.run, name="leadership")
         self.tasks.spawn(heartbeat(self, self.state), name="heartbeat")
         if self.settings.web_port is not None:
             from bot.web.site import start_site
@@ -145,6 +176,31 @@ class CoalitionBot(commands.Bot):
             self._db, self.http_client, self.settings, feed_client=self.http_clients.feeds
         )
         await self.alerts.load()
+        # On PostgreSQL the process holding the leader's advisory lock leads; on SQLite, this one.
+        self.leadership: Leadership = choose_leadership(
+            self._take_leader_lock if self._db.dialect == POSTGRESQL else None,
+            retry_seconds=self.settings.leader_retry_seconds,
+        )
+        self.leadership.on_gain(self.alerts.lead)
+        self.leadership.on_loss(self.alerts.step_down)
+
+    async def _take_leader_lock(self) -> SessionLock | None:
+        """The leader's PostgreSQL advisory lock, checked every LEADER_RETRY_SECONDS while held.
+
+        The server drops the lock when its session ends; asking the session now and then notices
+        a connection that died without a word, so this process steps down instead of leading on.
+        """
+        from bot.db_pg import lock_key  # asyncpg is loaded only where PostgreSQL is used
+
+        held = await self.db.try_session_lock(lock_key(LEADER_LOCK_NAME))
+        if held is not None:
+            self.tasks.spawn(self._watch_leader_lock(held), name="leader-lock-check")
+        return held
+
+    async def _watch_leader_lock(self, held: SessionLock) -> None:
+        while await held.check():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(held.lost.wait(), self.settings.leader_retry_seconds)
 
     def _channel_checker(self) -> ChannelChecker:
         """How /pledge verify reads each platform, through the address-guarded client."""
@@ -258,11 +314,17 @@ async def sync_commands(bot: CoalitionBot, *, force: bool = False) -> list[str]:
         synced.append(scope)
         log.info("Synced %d command(s) to %s", len(registered), scope)
         bot.command_ids[guild.id if guild else None] = {c.name: c.id for c in registered}
+    await learn_command_ids(bot)
+    return synced
+
+
+async def learn_command_ids(bot: CoalitionBot) -> None:
+    """Read the ids of the commands this process did not just register (for /help mentions)."""
+    guilds = [discord.Object(id=g) for g in bot.settings.discord_guild_ids]
     for guild in guilds or [None]:
         scope_id = guild.id if guild else None
         if scope_id not in bot.command_ids:
             await _fetch_command_ids(bot, guild)
-    return synced
 
 
 async def _fetch_command_ids(bot: CoalitionBot, guild: discord.abc.Snowflake | None) -> None:

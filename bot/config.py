@@ -101,6 +101,9 @@ class Settings:
     openstates_api_key: str | None = field(default=None, repr=False)
     legiscan_api_url: str = DEFAULT_LEGISCAN_API_URL
     legiscan_api_key: str | None = field(default=None, repr=False)
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] = ()
+    leader_retry_seconds: float = 5.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -147,6 +150,7 @@ class Settings:
             **_channel_check_settings(reader),
             admin_log_channel_id=reader.get("ADMIN_LOG_CHANNEL_ID", None, _parse_snowflake),
             **_alert_settings(reader),
+            **_shard_settings(reader),
         )
 
     @property
@@ -173,6 +177,11 @@ class Settings:
             return self.database_url
         user, host = parts.netloc.rsplit("@", 1)
         return parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}").geturl()
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process registers the slash commands: the one running shard 0."""
+        return not self.shard_ids or 0 in self.shard_ids
 
     def require_token(self) -> str:
         """Return the bot token, or fail with the setting's name when it is not set."""
@@ -233,6 +242,37 @@ def _alert_settings(reader: _Reader) -> dict[str, Any]:
         "legiscan_api_url": reader.get("LEGISCAN_API_URL", DEFAULT_LEGISCAN_API_URL, web),
         "legiscan_api_key": reader.get("LEGISCAN_API_KEY", None, str.strip),
     }
+
+
+def _shard_settings(reader: _Reader) -> dict[str, Any]:
+    count = reader.get("SHARD_COUNT", None, _int_parser(1, 100_000))
+    ids = reader.get("SHARD_IDS", "", _parse_shard_ids)
+    if ids and count is None:
+        raise ConfigError(
+            "SHARD_IDS", "needs SHARD_COUNT too (how many shards there are across all processes)"
+        )
+    too_high = [i for i in ids if count is not None and i >= count]
+    if too_high:
+        raise ConfigError(
+            "SHARD_IDS",
+            f"shard ids run from 0 to SHARD_COUNT - 1 ({(count or 1) - 1}), not {too_high[0]}",
+        )
+    return {
+        "shard_count": count,
+        "shard_ids": ids,
+        "leader_retry_seconds": reader.get(
+            "LEADER_RETRY_SECONDS", "5", _float_parser(0.5, 25, "a number of seconds", " seconds")
+        ),
+    }
+
+
+def _parse_shard_ids(raw: str) -> tuple[int, ...]:
+    ids: list[int] = []
+    for part in filter(None, (p.strip() for p in raw.split(","))):
+        if not part.isdigit():
+            raise ValueError(f"expected comma-separated shard numbers such as 0,1, got {part!r}")
+        ids.append(int(part))
+    return tuple(sorted(set(ids)))
 
 
 def load_settings(

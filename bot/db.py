@@ -10,6 +10,7 @@ lock on a connection of their own, and `Database.claim` holds a row while work o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import re
@@ -486,16 +487,34 @@ class SQLiteBackend:
         async with self._write_lock:
             tx = Transaction(self._conn)
             try:
-                await self._conn.execute("BEGIN IMMEDIATE")
+                await self._to_the_end("BEGIN IMMEDIATE")
                 try:
                     yield tx
                 finally:
                     tx.end()
-                await self._conn.execute("COMMIT")
+                await self._to_the_end("COMMIT")
             except BaseException:
                 if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
+                    await self._to_the_end("ROLLBACK")
                 raise
+
+    async def _to_the_end(self, sql: str) -> None:
+        """Run BEGIN, COMMIT or ROLLBACK to its end even when the caller is cancelled meanwhile.
+
+        The statement runs on aiosqlite's thread whatever happens to the awaiting task; a caller
+        that stopped waiting would judge `in_transaction` before BEGIN had run, skip the ROLLBACK
+        and leave a transaction open for every later write. So the cancellation waits for it.
+        """
+        pending = asyncio.ensure_future(self._conn.execute(sql))
+        try:
+            await asyncio.shield(pending)
+        except asyncio.CancelledError:
+            while not pending.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wait({pending})
+            if not pending.cancelled():
+                pending.exception()  # seen here; the cancellation is what the caller gets
+            raise
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         if self._reader is not None:

@@ -37,9 +37,14 @@ class _State(Protocol):
 
 
 def gateway_connected(client: _Client) -> bool:
-    """Whether the client is ready and its gateway websocket is open."""
+    """Whether the client is ready and its gateway websocket (each shard's, if sharded) is open."""
+    if not client.is_ready() or client.is_closed():
+        return False
+    shards = getattr(client, "shards", None)  # an AutoShardedClient keeps one socket per shard
+    if shards:
+        return all(not shard.is_closed() for shard in shards.values())
     ws = getattr(client, "ws", None)
-    return client.is_ready() and not client.is_closed() and bool(ws is not None and ws.open)
+    return bool(ws is not None and ws.open)
 
 
 async def heartbeat(client: _Client, state: _State, interval: float = HEARTBEAT_SECONDS) -> None:

@@ -33,7 +33,9 @@ class Help(commands.Cog):
     async def about_command(self, interaction: discord.Interaction) -> None:
         """Show the bot's version and how long it has been running."""
         uptime = time.monotonic() - self.bot.started_at
-        embed = about_embed(self.bot.version, uptime, len(self.bot.guilds))
+        count, guild = self.bot.shard_count or 1, interaction.guild
+        shard = (guild.shard_id, count) if guild is not None and count > 1 else None
+        embed = about_embed(self.bot.version, uptime, len(self.bot.guilds), shard)
         await reply(interaction, embed=embed, ephemeral=True)
 
 

@@ -121,3 +121,42 @@ def test_database_url_selects_postgresql_and_its_password_stays_hidden() -> None
     with pytest.raises(ConfigError, match="DATABASE_URL: must be a postgresql://") as caught:
         Settings.from_env({"DATABASE_URL": "mysql://root:hunter2@db/x"})
     assert "hunter2" not in str(caught.value)
+
+
+def test_shards_default_to_one_process_running_every_shard() -> None:
+    settings = Settings.from_env({})
+    assert settings.shard_count is None
+    assert settings.shard_ids == ()
+    assert settings.syncs_commands
+    assert settings.leader_retry_seconds == 5.0
+
+
+def test_shard_ids_are_parsed_and_only_shard_zero_syncs() -> None:
+    first = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": " 1, 0 ,1"})
+    assert (first.shard_count, first.shard_ids) == (4, (0, 1))
+    assert first.syncs_commands
+    other = Settings.from_env({"SHARD_COUNT": "4", "SHARD_IDS": "2,3"})
+    assert not other.syncs_commands
+    everything = Settings.from_env({"SHARD_COUNT": "2"})
+    assert everything.shard_ids == ()
+    assert everything.syncs_commands
+
+
+@pytest.mark.parametrize(
+    ("env", "variable", "hint"),
+    [
+        ({"SHARD_COUNT": "0"}, "SHARD_COUNT", "whole number from 1"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT", "whole number from 1"),
+        ({"SHARD_IDS": "0"}, "SHARD_IDS", "needs SHARD_COUNT too"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "0,x"}, "SHARD_IDS", "such as 0,1"),
+        ({"SHARD_COUNT": "2", "SHARD_IDS": "2"}, "SHARD_IDS", "from 0 to SHARD_COUNT - 1 (1)"),
+        ({"LEADER_RETRY_SECONDS": "60"}, "LEADER_RETRY_SECONDS", "between 0.5 and 25"),
+    ],
+)
+def test_bad_shard_settings_name_the_variable(
+    env: dict[str, str], variable: str, hint: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Settings.from_env(env)
+    assert caught.value.variable == variable
+    assert hint in str(caught.value)

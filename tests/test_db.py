@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,33 @@ async def test_transaction_rolls_back_on_error(empty_target: Path | str) -> None
                 await conn.execute("INSERT INTO a (v) VALUES ('lost')")
                 raise RuntimeError("boom")
         assert await db.fetchall("SELECT * FROM a") == []
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("yields", [0, 1, 2, 3])
+async def test_a_writer_cancelled_while_its_transaction_begins_leaves_none_open(
+    empty_target: Path | str, yields: int
+) -> None:
+    # A task cancelled while BEGIN (or COMMIT) was still queued used to leave the transaction
+    # open, and every later write then failed ("cannot start a transaction within a transaction").
+    db = await Database.open(empty_target, SAMPLE)
+
+    async def writer() -> None:
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a (v) VALUES ('maybe')")
+            await asyncio.Event().wait()
+
+    try:
+        task = asyncio.create_task(writer())
+        for _ in range(yields):
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO a (v) VALUES ('kept')")
+        assert [row["v"] for row in await db.fetchall("SELECT v FROM a")] == ["kept"]
     finally:
         await db.close()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.catalog import CommandEntry
-from bot.ui.help import command_mention, help_embed
+from bot.ui.help import about_embed, command_mention, help_embed
 
 
 def entry(path: str, admin: bool = False, description: str = "Does a thing.") -> CommandEntry:
@@ -36,3 +36,12 @@ def test_when_every_command_would_not_fit_the_introduction_gives_way() -> None:
     assert embed.description is None and len(embed) <= 6000
     text = "\n".join(f.value or "" for f in embed.fields)
     assert all(f"</admin alerts command{n:02}:1>" in text for n in range(50))
+
+
+def test_about_names_the_shard_only_when_there_are_several() -> None:
+    single = {f.name: f.value for f in about_embed("1.0", 65, 3).fields}
+    assert single["Servers"] == "3"
+    assert "Shard" not in single
+    sharded = {f.name: f.value for f in about_embed("1.0", 65, 2, (1, 4)).fields}
+    assert sharded["Shard"] == "1 of 4"
+    assert sharded["Servers (this process)"] == "2"

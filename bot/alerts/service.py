@@ -95,6 +95,9 @@ class AlertService:
         self._poster: Poster | None = None
         self._scheduler: Scheduler | None = None
         self._tasks = Tasks("alerts")
+        # Polling, posting (digests included) and pruning run only in the leading process.
+        self._leading = False
+        self._ready: Callable[[], Awaitable[object]] | None = None
         local = settings.alerts_allow_local_feeds
         self._guard = GuardedFetcher(feed_client, allow_loopback=local, allow_http=local)
         #: Where each source's alerts may link; feeds are added as they are loaded.
@@ -116,14 +119,14 @@ class AlertService:
         self._sources = build_sources(
             self._settings, self.watchlist.tracked, self.watchlist.feeds, self._guard.check
         )
-        if self._scheduler is not None and self._settings.alerts_poll:
+        if self._scheduler is not None and self._settings.alerts_poll and self._leading:
             self._scheduler.sync()
 
     # -- running ---------------------------------------------------------------------------
     def start(
         self, sender: Sender, notify: Notify, *, ready: Callable[[], Awaitable[object]]
     ) -> None:
-        """Once `ready` returns, start the poster and (unless ALERTS_POLL is off) the polls."""
+        """Build the poster and the polls; they run (after `ready`) while this process leads."""
         self._poster = Poster(
             self.outbox,
             sender,
@@ -139,6 +142,40 @@ class AlertService:
             on_queued=self._poster.wake,
             tasks=self._tasks,
         )
+        self._ready = ready
+        if self._leading:
+            self._start_singletons(ready)
+
+    @property
+    def leading(self) -> bool:
+        """True while this process polls, posts and prunes (see bot/leader.py)."""
+        return self._leading
+
+    @property
+    def singleton_tasks(self) -> int:
+        """How many polling, posting and pruning tasks run in this process (none unless leading)."""
+        return len(self._tasks)
+
+    async def lead(self) -> None:
+        """This process became the leader: poll, post, send digests and prune here."""
+        # Another process may have changed the tracked cases and feeds while it led (read them
+        # before leading, so the polls start once, in _run, after `ready`).
+        try:
+            await self.watchlist.load()
+            self._rebuild_sources()
+        except Exception:
+            log.exception("Could not reread the tracked cases and feeds; polling those known")
+        self._leading = True
+        if self._ready is not None and not self._tasks:
+            self._start_singletons(self._ready)
+
+    async def step_down(self) -> None:
+        """This process no longer leads: stop polling and posting here (another process will)."""
+        self._leading = False
+        await self._stop_singletons()
+
+    def _start_singletons(self, ready: Callable[[], Awaitable[object]]) -> None:
+        """Start the poster (digests included), the daily pruning and (via _run) the polls."""
         self._tasks.keep_running(lambda: self._run(ready), name="poster")
         self._tasks.keep_running(lambda: self._prune_daily(ready), name="prune")
 
@@ -167,6 +204,11 @@ class AlertService:
         await poster.run()
 
     async def stop(self) -> None:
+        """Stop polling, posting and pruning here until start() is called again (cog unload)."""
+        self._ready = None
+        await self._stop_singletons()
+
+    async def _stop_singletons(self) -> None:
         if self._scheduler is not None:
             await self._scheduler.stop()
         await self._tasks.close()
@@ -175,6 +217,9 @@ class AlertService:
         """Deliver what is due now (tests and the poll command use it)."""
         if self._poster is None:
             raise RuntimeError("the poster starts with start()")
+        if not self._leading:
+            # Only the leader posts: another process posting too could double an alert.
+            raise RuntimeError("only the leading process posts alerts")
         return await self._poster.drain()
 
     async def poll_now(self, name: str) -> PollOutcome:

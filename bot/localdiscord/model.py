@@ -38,6 +38,17 @@ class Snowflakes:
         ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
         return (ms << 22) | (next(self._counter) & 0x3FFFFF)
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A new id of a server that lands on this shard (its timestamp moved up to a few ms)."""
+        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+        ms += (shard_id - ms) % shard_count
+        return (ms << 22) | (next(self._counter) & 0x3FFFFF)
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord sends a server's events to."""
+    return (guild_id >> 22) % shard_count
+
 
 def iso_now() -> str:
     return datetime.now(UTC).isoformat()

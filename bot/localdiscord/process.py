@@ -102,7 +102,9 @@ class BotProcess:
     async def until_ready(self, timeout: float = 20.0) -> BotProcess:
         """Wait for READY and command registration; fail at once if the bot exits first."""
         assert self.proc is not None
-        ready = asyncio.ensure_future(self.fake.wait_ready(timeout, after=self.identified_before))
+        ready = asyncio.ensure_future(
+            self.fake.wait_ready(timeout, after=self.identified_before, shards=self.shard_ids)
+        )
         exited = asyncio.ensure_future(self.proc.wait())
         await asyncio.wait({ready, exited}, return_when=asyncio.FIRST_COMPLETED)
         exited.cancel()
@@ -127,6 +129,12 @@ class BotProcess:
         """Wait for the bot to exit by itself."""
         assert self.proc is not None
         return await asyncio.wait_for(self.proc.wait(), timeout)
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        """The shards this process runs when SHARD_IDS says (None: whatever it opens first)."""
+        raw = self.env.get("SHARD_IDS", "")
+        return [int(part) for part in raw.split(",") if part.strip()] or None
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""

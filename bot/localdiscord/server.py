@@ -13,7 +13,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,12 +35,16 @@ from bot.localdiscord.model import (
     apply_edit,
     message_payload,
     pings,
+    shard_of,
 )
 
 DEFAULT_TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.emulator-token-not-a-real-secret-000"
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 VIEW_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:"
+
+# Gateway close codes (Discord API reference: opcodes and status codes).
+INVALID_SHARD, SHARDING_REQUIRED = 4010, 4011
 
 # Interaction types and callback types (Discord API reference: interactions).
 APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
@@ -74,11 +78,16 @@ class Fault:
 
 @dataclass
 class Session:
-    """A gateway session: its sequence and every event sent, for RESUME replay."""
+    """A gateway session of one shard: its sequence and every event sent, for RESUME replay."""
 
     id: str
+    shard: tuple[int, int] = (0, 1)  # (shard id, shard count), as sent in IDENTIFY
     seq: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)
+    ws: web.WebSocketResponse | None = None  # the connection that serves it now
+
+    def serves(self, shard_id: int) -> bool:
+        return self.shard[0] == shard_id
 
 
 class InteractionRecord:
@@ -176,8 +185,10 @@ class FakeDiscord:
         self.owner = User(self.ids.next(), "owner")
         self.admin = User(self.ids.next(), "sam-moderator")
         self.member = User(self.ids.next(), "alex-creator")
-        self.guild = self._make_guild()
-        self.guilds = {self.guild.id: self.guild}
+        self.guilds: dict[int, Guild] = {}
+        self._roles: dict[int, tuple[Role, Role, Role]] = {}  # moderator, bot, pledged
+        self.guild = self.add_guild("Creators Coalition HQ")
+        self.moderator_role, self.bot_role, self.pledged_role = self._roles[self.guild.id]
         self.dm_channels: dict[int, int] = {}
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[RecordedRequest] = []
@@ -188,6 +199,14 @@ class FakeDiscord:
         self.mention_violations: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self.sessions: dict[str, Session] = {}
+        # The session each shard id's events go to: the latest to IDENTIFY or RESUME as it.
+        self.shard_sessions: dict[int, Session] = {}
+        # (shard id, shard count) of every IDENTIFY, in order.
+        self.identified: list[tuple[int, int]] = []
+        # What GET /gateway/bot recommends, and how many servers one shard may hold before
+        # Discord closes the connection with 4011 Sharding required.
+        self.recommended_shards = 1
+        self.max_guilds_per_shard = 2500
         self.identify_count = 0
         self.resume_count = 0
         self.heartbeats = 0
@@ -197,8 +216,7 @@ class FakeDiscord:
         self.interaction_window: float | None = 3.0
         # Discord forgets a nonce after a few minutes; set False to play that moment.
         self.remember_nonces = True
-        self._ws: web.WebSocketResponse | None = None
-        self._session: Session | None = None
+        self._sockets: set[web.WebSocketResponse] = set()
         # Waiters keyed by interaction token (None: anything may satisfy them).
         self._waiters: dict[str | None, list[tuple[Callable[[], Any], asyncio.Future[Any]]]] = {}
         self._runner: web.AppRunner | None = None
@@ -206,33 +224,40 @@ class FakeDiscord:
         self.port = 0
 
     # ------------------------------------------------------------------ world set-up
-    def _make_guild(self) -> Guild:
-        guild_id = self.ids.next()
-        guild = Guild(guild_id, "Creators Coalition HQ", owner_id=self.owner.id)
+    def add_guild(self, name: str, *, shard: tuple[int, int] | None = None) -> Guild:
+        """A server with the default channels, roles and members; add it before the bot connects.
+
+        `shard=(id, count)` picks its id so that Discord would route it to that shard.
+        """
+        guild_id = self.ids.next_on_shard(*shard) if shard else self.ids.next()
+        guild = Guild(guild_id, name, owner_id=self.owner.id)
         guild.roles[guild_id] = Role(guild_id, "@everyone", MEMBER_PERMISSIONS, position=0)
         moderator = Role(self.ids.next(), "Moderator", MANAGE_GUILD, position=2)
         bot_role = Role(self.ids.next(), "coalition-bot", BOT_PERMISSIONS, position=3, managed=True)
         pledged = Role(self.ids.next(), "Pledged", 0, position=1)
         for role in (moderator, bot_role, pledged):
             guild.roles[role.id] = role
-        for position, name in enumerate(("general", "ai-alerts", "mod-log")):
-            channel = Channel(self.ids.next(), guild_id, name, position=position)
+        for position, channel_name in enumerate(("general", "ai-alerts", "mod-log")):
+            channel = Channel(self.ids.next(), guild_id, channel_name, position=position)
             guild.channels[channel.id] = channel
         guild.members[self.owner.id] = Member(self.owner)
         guild.members[self.admin.id] = Member(self.admin, [moderator.id])
         guild.members[self.member.id] = Member(self.member)
         guild.members[self.bot_user.id] = Member(self.bot_user, [bot_role.id])
-        self.moderator_role, self.bot_role, self.pledged_role = moderator, bot_role, pledged
+        self._roles[guild_id] = (moderator, bot_role, pledged)
+        self.guilds[guild_id] = guild
         return guild
 
-    def channel(self, name: str) -> Channel:
-        """A channel of the default guild by name."""
-        return next(c for c in self.guild.channels.values() if c.name == name)
+    def channel(self, name: str, guild: Guild | None = None) -> Channel:
+        """A channel by name, of the default guild unless another is given."""
+        return next(c for c in (guild or self.guild).channels.values() if c.name == name)
 
-    def add_member(self, name: str, role_ids: list[int] | None = None) -> User:
-        """A new member of the default guild."""
+    def add_member(
+        self, name: str, role_ids: list[int] | None = None, *, guild: Guild | None = None
+    ) -> User:
+        """A new member of the default guild, or of another."""
         user = User(self.ids.next(), name)
-        self.guild.members[user.id] = Member(user, list(role_ids or []))
+        (guild or self.guild).members[user.id] = Member(user, list(role_ids or []))
         return user
 
     def add_channel(self, name: str) -> Channel:
@@ -247,7 +272,7 @@ class FakeDiscord:
 
     async def delete_channel(self, channel: Channel) -> None:
         """Delete a channel and tell the bot, as Discord does."""
-        self.guild.channels.pop(channel.id, None)
+        self.guilds[channel.guild_id].channels.pop(channel.id, None)
         await self.dispatch("CHANNEL_DELETE", channel.to_dict())
 
     # ------------------------------------------------------------------ lifecycle
@@ -272,8 +297,9 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close()
+        for ws in list(self._sockets):
+            if not ws.closed:
+                await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -362,22 +388,39 @@ class FakeDiscord:
         except TimeoutError:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}") from None
 
-    async def wait_ready(self, timeout: float = 20.0, *, after: int = 0) -> None:
-        """Wait until the bot has identified (more than `after` times) and has commands."""
-        await self.wait_for(lambda: self.identify_count > after and self.commands, timeout, "READY")
+    async def wait_ready(
+        self, timeout: float = 20.0, *, after: int = 0, shards: Iterable[int] | None = None
+    ) -> None:
+        """Wait until the bot has identified (more than `after` times) and has commands.
+
+        With `shards`, wait until each of those shard ids has identified since `after`.
+        """
+        wanted = set(shards or ())
+
+        def ready() -> bool:
+            since = {shard_id for shard_id, _ in self.identified[after:]}
+            identified = wanted <= since if wanted else self.identify_count > after
+            return identified and bool(self.commands)
+
+        await self.wait_for(
+            ready, timeout, f"READY of shards {sorted(wanted)}" if wanted else "READY"
+        )
 
     # ------------------------------------------------------------------ gateway
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
-        if self._ws is not None and not self._ws.closed:
-            await self._ws.close(code=4000)
-        self._ws = ws
-        await self._send(ws, {"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
-        async for msg in ws:
-            if msg.type is not WSMsgType.TEXT:
-                break
-            await self._on_gateway_message(ws, json.loads(msg.data))
+        self._sockets.add(ws)
+        try:
+            await self._send(
+                ws, {"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}}
+            )
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    break
+                await self._on_gateway_message(ws, json.loads(msg.data))
+        finally:
+            self._sockets.discard(ws)
         return ws
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
@@ -393,19 +436,47 @@ class FakeDiscord:
             if data.get("token") != self.token:
                 await ws.close(code=4004, message=b"Authentication failed.")
                 return
-            await self._identify(ws)
+            await self._identify(ws, data)
         elif op == 6:
             await self._resume(ws, data)
 
-    async def _identify(self, ws: web.WebSocketResponse) -> None:
-        self._session = Session(secrets.token_hex(16))
-        self.sessions[self._session.id] = self._session
+    def _shard_problem(self, shard: Any) -> tuple[int, bytes] | None:
+        """Why Discord would refuse this IDENTIFY's shard: (close code, reason), or None."""
+        if shard is None:
+            shard = [0, 1]
+        valid = (
+            isinstance(shard, list)
+            and len(shard) == 2
+            and all(isinstance(n, int) and not isinstance(n, bool) for n in shard)
+            and shard[1] >= 1
+            and 0 <= shard[0] < shard[1]
+        )
+        if not valid:
+            return INVALID_SHARD, b"Invalid shard."
+        if len(self.guilds_of_shard(shard[0], shard[1])) > self.max_guilds_per_shard:
+            return SHARDING_REQUIRED, b"Sharding required."
+        return None
+
+    def guilds_of_shard(self, shard_id: int, shard_count: int) -> list[Guild]:
+        """The servers whose events go to this shard."""
+        return [g for g in self.guilds.values() if shard_of(g.id, shard_count) == shard_id]
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
+        problem = self._shard_problem(data.get("shard"))
+        if problem is not None:
+            await ws.close(code=problem[0], message=problem[1])
+            return
+        shard_id, shard_count = data.get("shard") or (0, 1)
+        session = Session(secrets.token_hex(16), (shard_id, shard_count), ws=ws)
+        self.sessions[session.id] = session
+        self.shard_sessions[shard_id] = session
         self.identify_count += 1
+        guilds = self.guilds_of_shard(shard_id, shard_count)
         ready = {
             "v": 10,
             "user": self.bot_user.to_dict(),
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds],
-            "session_id": self._session.id,
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.id,
             "resume_gateway_url": self.gateway_url,
             "application": {"id": str(self.application_id), "flags": 0},
             "private_channels": [],
@@ -413,10 +484,13 @@ class FakeDiscord:
             "user_settings": {},
             "session_type": "normal",
         }
-        await self.dispatch("READY", ready)
-        bot_member = self.guild.members[self.bot_user.id]
-        for guild in self.guilds.values():
-            await self.dispatch("GUILD_CREATE", guild.to_create_payload(bot_member))
+        if "shard" in data:
+            ready["shard"] = [shard_id, shard_count]
+        await self._dispatch_to(session, "READY", ready)
+        for guild in guilds:
+            bot_member = guild.members[self.bot_user.id]
+            await self._dispatch_to(session, "GUILD_CREATE", guild.to_create_payload(bot_member))
+        self.identified.append((shard_id, shard_count))
         await self._notify()
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
@@ -424,37 +498,60 @@ class FakeDiscord:
         if session is None or data.get("token") != self.token:
             await self._send(ws, {"op": 9, "d": False})
             return
-        self._session = session
+        session.ws = ws
+        self.shard_sessions[session.shard[0]] = session
         self.resume_count += 1
         async with self._gateway_send:
             for event in session.events:
                 if event["s"] > int(data.get("seq") or 0):
                     await ws.send_json(event)
-        await self.dispatch("RESUMED", {})
+        await self._dispatch_to(session, "RESUMED", {})
         await self._notify()
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event (kept for replay if the connection is down)."""
-        session = self._session
+    def session_for(self, data: dict[str, Any], event: str = "") -> Session:
+        """The session an event goes to: its server's shard, or shard 0 for DMs."""
+        guild_id = data.get("id") if event.startswith("GUILD_") else data.get("guild_id")
+        if guild_id is None:
+            shard_id = 0
+        else:
+            counts = {s.shard[1] for s in self.shard_sessions.values()} or {1}
+            shard_id = shard_of(int(guild_id), max(counts))
+        session = self.shard_sessions.get(shard_id)
         if session is None:
-            raise AssertionError("the bot has not identified yet")
+            raise AssertionError(f"no bot session serves shard {shard_id} (for {event or data})")
+        return session
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to the shard Discord would (kept for replay if it is down)."""
+        await self._dispatch_to(self.session_for(data, event), event, data)
+
+    async def _dispatch_to(self, session: Session, event: str, data: dict[str, Any]) -> None:
         async with self._gateway_send:
             session.seq += 1
             frame = {"op": 0, "t": event, "s": session.seq, "d": data}
             session.events.append(frame)
-            if self._ws is not None and not self._ws.closed:
+            ws = session.ws
+            if ws is not None and not ws.closed:
                 with contextlib.suppress(ConnectionError):
-                    await self._ws.send_json(frame)
+                    await ws.send_json(frame)
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the gateway connection as a network failure would; the bot should RESUME."""
-        assert self._ws is not None, "no gateway connection to drop"
-        await self._ws.close(code=code)
+    def _live_sockets(self, shard: int | None) -> list[web.WebSocketResponse]:
+        sessions = [s for s in self.shard_sessions.values() if shard is None or s.serves(shard)]
+        return [s.ws for s in sessions if s.ws is not None and not s.ws.closed]
 
-    async def request_reconnect(self) -> None:
+    async def drop_gateway(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close the gateway connection(s) as a network failure would; the bot should RESUME."""
+        sockets = self._live_sockets(shard)
+        assert sockets, "no gateway connection to drop"
+        for ws in sockets:
+            await ws.close(code=code)
+
+    async def request_reconnect(self, *, shard: int | None = None) -> None:
         """Ask the bot to reconnect (opcode 7), as Discord does before moving a session."""
-        assert self._ws is not None
-        await self._send(self._ws, {"op": 7, "d": None})
+        sockets = self._live_sockets(shard)
+        assert sockets, "no gateway connection"
+        for ws in sockets:
+            await self._send(ws, {"op": 7, "d": None})
 
     # ------------------------------------------------------------------ fault injection
     def fail_next(
@@ -593,7 +690,7 @@ class FakeDiscord:
         return _json(
             {
                 "url": self.gateway_url,
-                "shards": 1,
+                "shards": self.recommended_shards,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -939,13 +1036,13 @@ class FakeDiscord:
         )
 
     # ------------------------------------------------------------------ acting as users
-    def commands_in_scope(self) -> list[dict[str, Any]]:
-        """The commands a user of the default guild sees (guild ones first, then global)."""
-        return self.commands.get(self.guild.id, []) + self.commands.get(None, [])
+    def commands_in_scope(self, guild: Guild | None = None) -> list[dict[str, Any]]:
+        """The commands a user of a guild (the default one) sees: guild ones first, then global."""
+        return self.commands.get((guild or self.guild).id, []) + self.commands.get(None, [])
 
-    def command(self, name: str) -> dict[str, Any]:
+    def command(self, name: str, guild: Guild | None = None) -> dict[str, Any]:
         """The registered top-level command called name."""
-        for command in self.commands_in_scope():
+        for command in self.commands_in_scope(guild):
             if command["name"] == name:
                 return command
         raise AssertionError(f"no command /{name} is registered")
@@ -963,7 +1060,10 @@ class FakeDiscord:
 
         Options named like the keyword arguments (user, channel) go in `options={...}`.
         """
-        data = self._command_data(path, {**(options or {}), **more_options}, focused=None)
+        channel = channel or self.channel("general")
+        data = self._command_data(
+            path, {**(options or {}), **more_options}, focused=None, guild=self._guild_of(channel)
+        )
         return await self._send_interaction(APPLICATION_COMMAND, data, user, channel)
 
     async def autocomplete(
@@ -977,7 +1077,10 @@ class FakeDiscord:
         **options: Any,
     ) -> list[dict[str, Any]]:
         """Type `value` into option `focused` and return the choices the bot offers."""
-        data = self._command_data(path, {**options, focused: value}, focused=focused)
+        channel = channel or self.channel("general")
+        data = self._command_data(
+            path, {**options, focused: value}, focused=focused, guild=self._guild_of(channel)
+        )
         record = await self._send_interaction(AUTOCOMPLETE, data, user, channel)
         return await record.choices()
 
@@ -1027,11 +1130,16 @@ class FakeDiscord:
             MODAL_SUBMIT, data, user or _user_of(opened, self), channel
         )
 
+    def _guild_of(self, channel: Channel) -> Guild:
+        guild = self.guilds.get(channel.guild_id)
+        assert guild is not None, f"#{channel.name} is not a server channel"
+        return guild
+
     def _command_data(
-        self, path: str, options: dict[str, Any], focused: str | None
+        self, path: str, options: dict[str, Any], focused: str | None, guild: Guild
     ) -> dict[str, Any]:
         names = path.split()
-        command = self.command(names[0])
+        command = self.command(names[0], guild)
         data: dict[str, Any] = {
             "id": command["id"],
             "name": command["name"],
@@ -1051,7 +1159,7 @@ class FakeDiscord:
             child = {"name": name, "type": node["type"], "options": []}
             target["options"] = [child]
             target = child
-        target["options"] = self._options(node, options, resolved, focused, path)
+        target["options"] = self._options(node, options, resolved, focused, path, guild)
         if resolved:
             data["resolved"] = resolved
         return data
@@ -1063,6 +1171,7 @@ class FakeDiscord:
         resolved: dict[str, dict[str, Any]],
         focused: str | None,
         path: str,
+        guild: Guild,
     ) -> list[dict[str, Any]]:
         declared = {o["name"]: o for o in node.get("options", []) if o["type"] not in (1, 2)}
         unknown = set(given) - set(declared)
@@ -1078,7 +1187,7 @@ class FakeDiscord:
             option = {
                 "name": name,
                 "type": spec["type"],
-                "value": self._option_value(spec, value, resolved),
+                "value": self._option_value(spec, value, resolved, guild),
             }
             if name == focused:
                 option["focused"] = True
@@ -1089,17 +1198,17 @@ class FakeDiscord:
         return out
 
     def _option_value(
-        self, spec: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]]
+        self, spec: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]], guild: Guild
     ) -> Any:
         kind = spec["type"]
         if kind == 6:  # USER
-            user = value if isinstance(value, User) else self.guild.members[int(value)].user
+            user = value if isinstance(value, User) else guild.members[int(value)].user
             resolved.setdefault("users", {})[str(user.id)] = user.to_dict()
-            member = self.guild.members.get(user.id)
+            member = guild.members.get(user.id)
             if member is not None:
                 member_data = member.to_dict()
                 member_data.pop("user")
-                member_data["permissions"] = str(self.guild.permissions_of(user.id))
+                member_data["permissions"] = str(guild.permissions_of(user.id))
                 resolved.setdefault("members", {})[str(user.id)] = member_data
             return str(user.id)
         if kind == 7:  # CHANNEL
@@ -1109,11 +1218,11 @@ class FakeDiscord:
                 "id": str(channel.id),
                 "name": channel.name,
                 "type": channel.type,
-                "permissions": str(self.guild.permissions_of(self.bot_user.id)),
+                "permissions": str(guild.permissions_of(self.bot_user.id)),
             }
             return str(channel.id)
         if kind == 8:  # ROLE
-            role = value if isinstance(value, Role) else self.guild.roles[int(value)]
+            role = value if isinstance(value, Role) else guild.roles[int(value)]
             resolved.setdefault("roles", {})[str(role.id)] = role.to_dict()
             return str(role.id)
         return value
@@ -1131,23 +1240,24 @@ class FakeDiscord:
             channel_id = int(message["channel_id"]) if message else self.channel("general").id
             channel = self._find_channel(channel_id)
         assert channel is not None
-        member = self.guild.members[user.id]
+        guild = self._guild_of(channel)
+        member = guild.members[user.id]
         payload: dict[str, Any] = {
             "id": str(self.ids.next()),
             "application_id": str(self.application_id),
             "type": kind,
             "data": data,
-            "guild_id": str(self.guild.id),
+            "guild_id": str(guild.id),
             "channel_id": str(channel.id),
             "channel": channel.to_dict(),
-            "member": {**member.to_dict(), "permissions": str(self.guild.permissions_of(user.id))},
+            "member": {**member.to_dict(), "permissions": str(guild.permissions_of(user.id))},
             "token": "itk_" + secrets.token_urlsafe(24),
             "version": 1,
-            "app_permissions": str(self.guild.permissions_of(self.bot_user.id)),
+            "app_permissions": str(guild.permissions_of(self.bot_user.id)),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(self.guild.id)},
+            "authorizing_integration_owners": {"0": str(guild.id)},
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
@@ -1193,7 +1303,11 @@ def _filled(component: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
 
 
 def _user_of(record: InteractionRecord, fake: FakeDiscord) -> User:
-    return fake.guild.members[int(record.payload["member"]["user"]["id"])].user
+    return (
+        fake.guilds[int(record.payload["guild_id"])]
+        .members[int(record.payload["member"]["user"]["id"])]
+        .user
+    )
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:

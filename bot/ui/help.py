@@ -110,12 +110,22 @@ def _add_fields(
     embed.add_field(name=name, value="\n".join(chunk), inline=False)
 
 
-def about_embed(version: str, uptime_seconds: float, guild_count: int) -> discord.Embed:
-    """Version, uptime and reach, for members and operators alike."""
+def about_embed(
+    version: str, uptime_seconds: float, guild_count: int, shard: tuple[int, int] | None = None
+) -> discord.Embed:
+    """Version, uptime and reach, for members and operators alike.
+
+    `shard` is (this server's shard, how many) when the bot runs more than one: the servers
+    counted are then those of the process that answered.
+    """
     embed = discord.Embed(title="About coalition-bot", description=INTRO, colour=COLOUR)
     embed.add_field(name="Version", value=version)
     embed.add_field(name="Up for", value=format_uptime(uptime_seconds))
-    embed.add_field(name="Servers", value=str(guild_count))
+    if shard is None:
+        embed.add_field(name="Servers", value=str(guild_count))
+    else:
+        embed.add_field(name="Servers (this process)", value=str(guild_count))
+        embed.add_field(name="Shard", value=f"{shard[0]} of {shard[1]}")
     return embed
 
 
