@@ -89,13 +89,20 @@ async def server_counters(url: str | None) -> Counter[str]:
     conn = await asyncpg.connect(url)
     try:
         row = await conn.fetchrow(
-            "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS rows "
+            "SELECT xact_commit, tup_inserted + tup_updated + tup_deleted AS rows, "
+            "pg_database_size(current_database()) AS bytes "
             "FROM pg_stat_database WHERE datname = current_database()"
         )
     finally:
         await conn.close()
     assert row is not None
-    return Counter({"server commits": row["xact_commit"], "server rows written": row["rows"]})
+    return Counter(
+        {
+            "server commits": row["xact_commit"],
+            "server rows written": row["rows"],
+            "server bytes": row["bytes"],  # tables and indexes, in 8 KB pages: average over many
+        }
+    )
 
 
 async def measure(db: CountingDatabase, url: str | None, work: Any) -> Counter[str]:
@@ -212,7 +219,7 @@ def report(name: str, r: dict[str, Any]) -> None:
     print(f"\n{name}: {r['signups']} sign-ups, {r['alerts']} alerts (10 channels)")
     keys = ["transactions", "write statements", "reads in transactions", "reads"]
     if "server commits" in r["signed"]:
-        keys += ["server commits", "server rows written"]
+        keys += ["server commits", "server rows written", "server bytes"]
     print(f"  {'':28}" + "".join(f"{k:>22}" for k in [*keys, "ms each"]))
     for label, counts, n in rows:
         cells = [per(counts, n, k) for k in keys] + [f"{counts['ms'] / n:.2f}"]
