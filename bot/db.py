@@ -20,7 +20,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 
 import aiosqlite
 
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 5000
+_C = TypeVar("_C")
 # The writer's page cache (SQLite's default is 2 MB). A poll writes thousands of rows into several
 # indexes at once; with 2 MB their pages fall out of the cache between rows, and writing 100,000
 # alert rows took twice as long (bench/alerts_ingest_bench.py).
@@ -143,22 +144,28 @@ class Connection(Protocol):
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
 
 
-class Transaction:
-    """One unit of work on the writer: it alone sees its rows until they are committed."""
+class Scoped(Generic[_C]):
+    """A driver connection lent to one transaction: usable until `end()`, refused after."""
 
     __slots__ = ("_conn", "_open")
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: _C) -> None:
         self._conn = conn
         self._open = True
 
-    def _live(self) -> aiosqlite.Connection:
+    def _live(self) -> _C:
         if not self._open:
             raise RuntimeError("this transaction has ended; start a new one")
         return self._conn
 
     def end(self) -> None:
         self._open = False
+
+
+class Transaction(Scoped[aiosqlite.Connection]):
+    """One unit of work on the writer: it alone sees its rows until they are committed."""
+
+    __slots__ = ()
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
         cursor = await self._live().execute(sql, tuple(params))

@@ -49,6 +49,7 @@ from bot.db import (
     Migration,
     Result,
     Row,
+    Scoped,
     check_not_newer,
 )
 
@@ -135,22 +136,10 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-class PgTransaction:
+class PgTransaction(Scoped[_Conn]):
     """One unit of work on a pool connection; `?` placeholders translated once per statement."""
 
-    __slots__ = ("_conn", "_open")
-
-    def __init__(self, conn: _Conn) -> None:
-        self._conn = conn
-        self._open = True
-
-    def _live(self) -> _Conn:
-        if not self._open:
-            raise RuntimeError("this transaction has ended; start a new one")
-        return self._conn
-
-    def end(self) -> None:
-        self._open = False
+    __slots__ = ()
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
         return Result(_rowcount(await self._live().execute(translate(sql), *params)))
