@@ -77,3 +77,13 @@ def test_compose_offers_postgresql_behind_a_profile() -> None:
     assert "profiles: [postgres]" in service and "image: postgres:15" in service
     assert "pg_isready" in service
     assert "required: false" in text  # SQLite users start the bot without it
+
+
+def test_two_shard_compose_runs_each_shard_once_on_postgresql() -> None:
+    text = (REPO / "deploy" / "compose.shards.yaml").read_text(encoding="utf-8")
+    assert re.findall(r'SHARD_COUNT: "(\d+)"', text) == ["2", "2"]
+    assert sorted(re.findall(r'SHARD_IDS: "(\d+)"', text)) == ["0", "1"]
+    assert "condition: service_healthy" in text  # both wait for the shared PostgreSQL
+    assert "-f deploy/compose.shards.yaml --profile postgres" in (REPO / "README.md").read_text(
+        encoding="utf-8"
+    )
