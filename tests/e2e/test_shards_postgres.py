@@ -130,11 +130,11 @@ async def test_two_shards_on_one_postgres_count_once_and_survive_the_leaders_dea
                 options={"channel": fake.channel("ai-alerts", server)},
             )
             assert "Subscribed" in reply, reply
-        # Only the leader polls and posts, so the poll is asked for in a server of its shard.
         assert "first poll" in await admin(fake, led, "admin alerts poll", source="govinfo-bills")
+        # Asked for in a server of the other shard: that process polls, and the leader posts.
         feed.bills = ai_bills(1)
         assert "4 alert(s) queued" in await admin(
-            fake, led, "admin alerts poll", source="govinfo-bills"
+            fake, other, "admin alerts poll", source="govinfo-bills"
         )
         await fake.wait_for(
             lambda: all(alert_titles(fake, s) for s in servers), 30, "the alert in every server"
