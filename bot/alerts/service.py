@@ -34,7 +34,7 @@ from bot.alerts.subscriptions import (
 )
 from bot.alerts.watchlist import Feed, Watchlist
 from bot.config import Settings
-from bot.db import Database
+from bot.db import POSTGRESQL, Database
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
 from bot.tasks import Tasks
@@ -42,6 +42,9 @@ from bot.tasks import Tasks
 log = logging.getLogger(__name__)
 
 Notify = Callable[[str], Awaitable[None]]
+
+# With one process, whatever queues an alert wakes the poster; it looks anyway this often.
+IDLE_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +204,18 @@ class AlertService:
         if self._settings.alerts_poll:
             scheduler.sync()
         poster.wake()  # deliver whatever a previous run left in the outbox
-        await poster.run()
+        await poster.run(self._outbox_idle())
+
+    def _outbox_idle(self) -> float:
+        """Seconds the poster waits for a wake before it looks at the outbox anyway.
+
+        On PostgreSQL other processes queue alerts too (an admin's `/admin alerts poll` in a
+        server of another shard) and cannot wake this process's poster: look as often as the
+        leader checks its lock, not once a minute.
+        """
+        if self._db.dialect == POSTGRESQL:
+            return self._settings.leader_retry_seconds
+        return IDLE_SECONDS
 
     async def stop(self) -> None:
         """Stop polling, posting and pruning here until start() is called again (cog unload)."""
