@@ -24,7 +24,7 @@ from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.db import POSTGRESQL, Database
 from bot.errors import UserFacingError
-from bot.health import heartbeat
+from bot.health import heartbeat, heartbeat_key
 from bot.http import GuardedFetcher, HttpClients, create_http_clients
 from bot.leader import Leadership, choose_leadership
 from bot.pledges.model import PledgeText
@@ -139,7 +139,10 @@ class CoalitionBot(commands.AutoShardedBot):
             )
             await learn_command_ids(self)
         self.tasks.keep_running(self.leadership.run, name="leadership")
-        self.tasks.spawn(heartbeat(self, self.state), name="heartbeat")
+        self.tasks.spawn(
+            heartbeat(self, self.state, key=heartbeat_key(self.settings.shard_ids)),
+            name="heartbeat",
+        )
         if self.settings.web_port is not None:
             from bot.web.site import start_site
 

@@ -41,12 +41,13 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 def healthcheck_command(settings: Settings, _args: argparse.Namespace) -> int:
     """Read the running bot's heartbeat from its database (never writing) and report."""
-    from bot.health import check, check_postgres
+    from bot.health import check, check_postgres, heartbeat_key
 
+    key = heartbeat_key(settings.shard_ids)  # this process's own, when shards share a database
     if settings.database_url:
-        health = asyncio.run(check_postgres(settings.database_url))
+        health = asyncio.run(check_postgres(settings.database_url, key=key))
     else:
-        health = check(settings.database_path)
+        health = check(settings.database_path, key=key)
     print(f"{'healthy' if health.healthy else 'unhealthy'}: {health.reason}")
     return EXIT_OK if health.healthy else EXIT_FAILURE
 

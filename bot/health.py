@@ -21,6 +21,16 @@ from typing import Protocol
 log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY = "heartbeat"
+
+
+def heartbeat_key(shard_ids: tuple[int, ...] = ()) -> str:
+    """The bot_state key of one process's heartbeat: shard processes sharing a database each
+    keep their own ("heartbeat:shards=1"), so one live process can't hide a dead one."""
+    if not shard_ids:
+        return HEARTBEAT_KEY
+    return f"{HEARTBEAT_KEY}:shards={','.join(map(str, shard_ids))}"
+
+
 HEARTBEAT_SECONDS = 30.0
 # Missing three heartbeats in a row means the bot is stuck or gone.
 STALE_AFTER_SECONDS = 3 * HEARTBEAT_SECONDS
@@ -47,16 +57,18 @@ def gateway_connected(client: _Client) -> bool:
     return bool(ws is not None and ws.open)
 
 
-async def heartbeat(client: _Client, state: _State, interval: float = HEARTBEAT_SECONDS) -> None:
+async def heartbeat(
+    client: _Client, state: _State, interval: float = HEARTBEAT_SECONDS, key: str = HEARTBEAT_KEY
+) -> None:
     """Write the heartbeat every interval seconds until cancelled; then write 'stopped'."""
     await client.wait_until_ready()
     try:
         while True:
-            await state.put(HEARTBEAT_KEY, _beat(gateway=gateway_connected(client)))
+            await state.put(key, _beat(gateway=gateway_connected(client)))
             await asyncio.sleep(interval)
     except asyncio.CancelledError:
         try:
-            await state.put(HEARTBEAT_KEY, _beat(gateway=False, stopped=True))
+            await state.put(key, _beat(gateway=False, stopped=True))
         except Exception:  # the database may be why we are stopping; the beat just goes stale
             log.warning("Could not record the shutdown in the heartbeat", exc_info=True)
         raise
@@ -72,7 +84,7 @@ class Health:
     reason: str
 
 
-def check(database: Path, now: datetime | None = None) -> Health:
+def check(database: Path, now: datetime | None = None, key: str = HEARTBEAT_KEY) -> Health:
     """Whether the bot using this database is alive, connected and can write; never writes."""
     now = now or datetime.now(UTC)
     if not database.is_file():
@@ -80,9 +92,7 @@ def check(database: Path, now: datetime | None = None) -> Health:
     try:
         conn = sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
         try:
-            row = conn.execute(
-                "SELECT value FROM bot_state WHERE key = ?", (HEARTBEAT_KEY,)
-            ).fetchone()
+            row = conn.execute("SELECT value FROM bot_state WHERE key = ?", (key,)).fetchone()
         finally:
             conn.close()
     except sqlite3.Error as exc:
@@ -96,7 +106,7 @@ def check(database: Path, now: datetime | None = None) -> Health:
     return Health(True, f"connected to Discord, heartbeat {_age(value, now):.0f} s ago")
 
 
-async def check_postgres(url: str, now: datetime | None = None) -> Health:
+async def check_postgres(url: str, now: datetime | None = None, key: str = HEARTBEAT_KEY) -> Health:
     """The same check against a PostgreSQL database (DATABASE_URL), in a read-only session."""
     import asyncpg
 
@@ -109,7 +119,7 @@ async def check_postgres(url: str, now: datetime | None = None) -> Health:
         )
         try:
             value = await conn.fetchval(
-                "SELECT value FROM bot_state WHERE key = $1", HEARTBEAT_KEY, timeout=5
+                "SELECT value FROM bot_state WHERE key = $1", key, timeout=5
             )
         finally:
             await conn.close()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.db import Database
-from bot.health import HEARTBEAT_KEY, STALE_AFTER_SECONDS, check
+from bot.health import HEARTBEAT_KEY, STALE_AFTER_SECONDS, check, heartbeat_key
 from bot.localdiscord import FakeDiscord
 from bot.state import BotState
 from tests.e2e.conftest import running_bot
@@ -61,10 +61,10 @@ async def test_no_database_is_unhealthy_and_nothing_is_created(tmp_path: Path) -
     assert not database.parent.exists()
 
 
-async def beat(database: Path, **fields: object) -> None:
+async def beat(database: Path, key: str = HEARTBEAT_KEY, **fields: object) -> None:
     db = await Database.open(database)
     try:
-        await BotState(db).put(HEARTBEAT_KEY, json.dumps(fields))
+        await BotState(db).put(key, json.dumps(fields))
     finally:
         await db.close()
 
@@ -81,3 +81,17 @@ async def test_stale_or_disconnected_heartbeat_is_unhealthy(tmp_path: Path) -> N
     assert not down.healthy and "not connected to Discord" in down.reason
     await beat(database, at="yesterday")
     assert "unreadable" in check(database, now).reason
+
+
+async def test_each_shard_process_is_judged_by_its_own_heartbeat(tmp_path: Path) -> None:
+    # Shard processes share one database; a live shard 0 must not make a dead shard 1 look healthy.
+    database = tmp_path / "bot.db"
+    now = datetime.now(UTC)
+    first, second = heartbeat_key((0,)), heartbeat_key((1,))
+    assert len({HEARTBEAT_KEY, first, second, heartbeat_key((0, 1))}) == 4
+    assert heartbeat_key(()) == HEARTBEAT_KEY  # one process keeps the key it always had
+    await beat(database, first, at=now.isoformat(), gateway=True, stopped=False)
+    await beat(database, second, at=now.isoformat(), gateway=False, stopped=True)
+    assert check(database, now, key=first).healthy
+    assert not check(database, now, key=second).healthy
+    assert not check(database, now).healthy  # nothing under the single-process key
