@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,21 +11,10 @@ import aiosqlite
 
 from bot.db import Database, bundled_migrations, scalar
 from tests.alertsources import BillsFeed, FeedBill
+from tests.clirun import run_cli
 from tests.pgserver import PgServer
 
 TOKEN = "MTAwMDAwMDAwMDAwMDAwMDA.GfAkEd.cli-test-token-00000000000000000"
-
-
-def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=tmp_path,
-        env={"PATH": os.environ["PATH"], **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_missing_token_exits_2_with_one_clear_line(tmp_path: Path) -> None:

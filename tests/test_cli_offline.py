@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -12,21 +11,10 @@ from bot.config import Settings
 from bot.standards.service import StandardsService
 from bot.ui.plaintext import embed_text, unmark
 from bot.ui.standards import answer_embed
+from tests.clirun import run_cli
 
 REPO = Path(__file__).resolve().parents[1]
 STANDARDS = REPO / "content" / "standards"
-
-
-def run_cli(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env={"PATH": os.environ["PATH"], **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_ask_prints_the_cited_answer_without_a_token(tmp_path: Path) -> None:

@@ -41,6 +41,19 @@ async def sign(fake: FakeDiscord, user, url: str, name: str) -> None:
     await submitted.message()
 
 
+async def one_verified_one_pending(fake: FakeDiscord) -> None:
+    """Two members sign for the same channel (the second with a hostile public name); an admin
+    approves the first, so one pledge is verified and one pending."""
+    await sign(fake, fake.member, "https://www.youtube.com/@shared", "First")
+    other = fake.add_member("second-creator")
+    await sign(fake, other, "https://www.youtube.com/@shared", HOSTILE)
+    review = await (await fake.invoke("admin pledges review", user=fake.admin)).message()
+    approve = next(
+        c["custom_id"] for c in review["components"][0]["components"] if c["label"] == "Approve"
+    )
+    await (await fake.click(review, approve, user=fake.admin)).message()
+
+
 async def test_pages_with_a_signed_and_an_approved_pledge(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
@@ -67,14 +80,7 @@ async def test_pages_with_a_signed_and_an_approved_pledge(
         assert "https://bot.coalition.example/standards#consent-training" in cited
 
         # A sign-up shows in the counts; a hostile public name is escaped on the wall.
-        await sign(fake, fake.member, "https://www.youtube.com/@shared", "First")
-        other = fake.add_member("second-creator")
-        await sign(fake, other, "https://www.youtube.com/@shared", HOSTILE)
-        review = await (await fake.invoke("admin pledges review", user=fake.admin)).message()
-        approve = next(
-            c["custom_id"] for c in review["components"][0]["components"] if c["label"] == "Approve"
-        )
-        await (await fake.click(review, approve, user=fake.admin)).message()
+        await one_verified_one_pending(fake)
 
         counts = (await web.get("/pledges.json")).json()
         assert counts["verified"] == 1 and counts["pending"] == 1

@@ -17,7 +17,7 @@ import pytest
 from bot.localdiscord import FakeDiscord
 from bot.standards.loader import load_standards
 from tests.e2e.conftest import running_bot
-from tests.e2e.test_web import HOSTILE, STANDARDS, free_port, sign
+from tests.e2e.test_web import STANDARDS, free_port, one_verified_one_pending, sign
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -49,14 +49,7 @@ async def test_pages_render_in_chromium(fake: FakeDiscord, tmp_path: Path) -> No
     base = f"http://127.0.0.1:{port}"
     env = {"WEB_PORT": str(port), "WEB_PUBLIC_URL": base}
     async with running_bot(fake, tmp_path / "bot", env):
-        await sign(fake, fake.member, "https://www.youtube.com/@shared", "First")
-        other = fake.add_member("second-creator")
-        await sign(fake, other, "https://www.youtube.com/@shared", HOSTILE)
-        review = await (await fake.invoke("admin pledges review", user=fake.admin)).message()
-        approve = next(
-            c["custom_id"] for c in review["components"][0]["components"] if c["label"] == "Approve"
-        )
-        await (await fake.click(review, approve, user=fake.admin)).message()
+        await one_verified_one_pending(fake)
 
         standards = await chromium("--dump-dom", f"{base}/standards")
         for section in load_standards(STANDARDS).sections:
