@@ -295,6 +295,7 @@ async def raw_inserts(items: list[AlertItem], path: Path) -> float:
     stamp = datetime.now(UTC).isoformat()
     rows = [
         (
+            n,
             i.source,
             i.external_id,
             i.kind.value,
@@ -315,7 +316,7 @@ async def raw_inserts(items: list[AlertItem], path: Path) -> float:
             stamp,
             stamp,
         )
-        for i in items
+        for n, i in enumerate(items, start=1)
     ]
     async with aiosqlite.connect(path, isolation_level=None) as conn:
         await conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")  # as the bot's writer

@@ -333,6 +333,22 @@ class Database:
             row = await conn.fetchone("SELECT nextval(pg_get_serial_sequence(?, 'id'))", (table,))
         return int(row[0]) if row else None
 
+    async def new_ids(self, conn: Connection, table: str, count: int) -> list[int]:
+        """`count` ids for new rows of table's `id` column, taken inside the write transaction
+        `conn`, so rows and the rows that point at them are written without reading ids back.
+
+        On SQLite the transaction holds the only write lock and the ids count on from MAX(id),
+        as SQLite itself would give them; on PostgreSQL they come from the identity sequence,
+        which other processes draw from too.
+        """
+        if count <= 0:
+            return []
+        if self.dialect == SQLITE:
+            last = await scalar(conn, f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608 - our own table name
+            return list(range(last + 1, last + 1 + count))
+        sql = "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)"
+        return [int(row[0]) for row in await conn.fetchall(sql, (table, count))]
+
     async def backup_to(self, target: Path) -> None:
         """Write a consistent copy of the committed data to target (SQLite's online backup)."""
         if not isinstance(self._backend, SQLiteBackend):

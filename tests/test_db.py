@@ -139,3 +139,25 @@ async def test_backup_never_overwrites(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="already exists"):
         await backup_file(tmp_path / "bot.db", tmp_path / "exists.db")
     assert (tmp_path / "exists.db").read_text() == "keep me"
+
+
+async def test_new_ids_are_free_and_later_rows_count_on_past_them(db: Database) -> None:
+    insert = (
+        "INSERT INTO standards_questions (id, question, normalized, covered, confidence,"
+        " standards_version, asked_at) VALUES (?, ?, '', 1, 1.0, 'v', '2026-12-01')"
+    )
+    async with db.transaction() as conn:
+        ids = await db.new_ids(conn, "standards_questions", 3)
+        assert len(set(ids)) == 3
+        assert await db.new_ids(conn, "standards_questions", 0) == []
+        for n, question_id in enumerate(ids):
+            await conn.execute(insert, (question_id, f"question {n}"))
+    # A row given its id by the database itself never takes one of those.
+    async with db.transaction() as conn:
+        await conn.execute(
+            "INSERT INTO standards_questions (question, normalized, covered, confidence,"
+            " standards_version, asked_at) VALUES ('after', '', 1, 1.0, 'v', '2026-12-01')"
+        )
+    rows = await db.fetchall("SELECT id, question FROM standards_questions ORDER BY id")
+    assert [r["question"] for r in rows] == ["question 0", "question 1", "question 2", "after"]
+    assert rows[-1]["id"] > max(ids)

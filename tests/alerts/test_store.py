@@ -364,3 +364,20 @@ async def test_an_abstract_is_stored_and_delivered_with_its_item(store: AlertSto
     assert delivery.item.item.abstract == "Requires developers to document training data."
     (latest,) = await store.latest()
     assert latest.item.abstract == described.abstract
+
+
+def test_delivery_nonces_are_unique_fit_discord_and_rise_with_the_rows() -> None:
+    from bot.alerts.store import _nonce
+
+    grid = [(s, i, v) for s in (1, 2, 15, 16, 4095) for i in (1, 9, 10, 255, 256) for v in (1, 2)]
+    nonces = [_nonce(s, i, v) for s, i, v in grid]
+    assert len(set(nonces)) == len(grid)
+    assert all(len(n) <= 25 for n in nonces)
+    # Rows a poll writes (item by item, each item's subscriptions in turn) get rising nonces,
+    # so the unique index on them grows at its end.
+    written = [_nonce(s, i, 1) for i in range(1, 300) for s in range(1, 12)]
+    assert written == sorted(written)
+    # Past the fixed widths a 25-character hash, never equal to a fixed-width nonce.
+    huge = _nonce(16**7, 1, 1)
+    assert len(huge) == 25 != len(_nonce(1, 1, 1))
+    assert _nonce(16**7, 1, 1) == huge  # fixed: a retry sends the same nonce
