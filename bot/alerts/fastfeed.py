@@ -220,7 +220,33 @@ def _entry(item: Any) -> FeedParserDict:
     guid = entry.pop("_guid", None)
     if guid_is_link and guid and "link" not in entry:
         entry["link"] = guid
-    return FeedParserDict(entry)  # dict's own constructor: not FeedParserDict's slow setitem
+    return Entry(entry)  # dict's own constructor: not FeedParserDict's slow setitem
+
+
+# Keys FeedParserDict answers other than from the key itself (aliases, derived values).
+_DERIVED_KEYS = frozenset(
+    {"category", "enclosures", "license", "updated", "updated_parsed", *FeedParserDict.keymap}
+)
+_MISSING = object()
+
+
+class Entry(FeedParserDict):
+    """An entry read on the fast path: FeedParserDict's answers, with the keys the fast path
+    stores read at dict speed (its lookups were a tenth of reading a GovInfo entry)."""
+
+    def __getitem__(self, key: Any) -> Any:
+        if key not in _DERIVED_KEYS:
+            value = dict.get(self, key, _MISSING)
+            if value is not _MISSING:
+                return value
+        return FeedParserDict.__getitem__(self, key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key not in _DERIVED_KEYS:
+            value = dict.get(self, key, _MISSING)
+            if value is not _MISSING:
+                return value
+        return FeedParserDict.get(self, key, default)
 
 
 def _join(uri: str) -> str:
