@@ -57,7 +57,7 @@ from bot.alerts.feeds import MAX_FEED_BYTES
 from bot.alerts.items import AlertItem
 from bot.alerts.sources.govinfo import GovInfoBills
 from bot.alerts.store import AlertStore, IngestResult
-from bot.db import WRITER_CACHE_KIB, Database
+from bot.db import WAL_CHECKPOINT_PAGES, WRITER_CACHE_KIB, Database
 
 PAGE_SIZE = 10_000  # about 3 MB of RSS: under GovInfoBills' 5 MB limit
 SEED_ITEMS = 1_000
@@ -320,6 +320,7 @@ async def raw_inserts(items: list[AlertItem], path: Path) -> float:
     ]
     async with aiosqlite.connect(path, isolation_level=None) as conn:
         await conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")  # as the bot's writer
+        await conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_PAGES}")
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA synchronous = NORMAL")
         await conn.execute("PRAGMA foreign_keys = ON")

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database, DatabaseError, Migration, backup_file, bundled_migrations
+from bot.db import (
+    WAL_CHECKPOINT_PAGES,
+    WRITER_CACHE_KIB,
+    Database,
+    DatabaseError,
+    Migration,
+    backup_file,
+    bundled_migrations,
+    scalar,
+)
 
 SAMPLE = [
     Migration(1, "first", "CREATE TABLE a (id INTEGER PRIMARY KEY, v TEXT);"),
@@ -161,3 +170,13 @@ async def test_new_ids_are_free_and_later_rows_count_on_past_them(db: Database) 
     rows = await db.fetchall("SELECT id, question FROM standards_questions ORDER BY id")
     assert [r["question"] for r in rows] == ["question 0", "question 1", "question 2", "after"]
     assert rows[-1]["id"] > max(ids)
+
+
+async def test_the_writer_checkpoints_its_log_in_large_steps(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        async with db.transaction() as conn:
+            assert await scalar(conn, "PRAGMA wal_autocheckpoint") == WAL_CHECKPOINT_PAGES
+            assert await scalar(conn, "PRAGMA cache_size") == -WRITER_CACHE_KIB
+    finally:
+        await db.close()
