@@ -65,6 +65,21 @@ class Subscription:
             scope=row["scope"],
         )
 
+    @property
+    def filters(self) -> tuple[Any, ...]:
+        """Everything matches_filters and the pattern read: subscriptions with equal filters
+        want the same items (most servers keep the default ones)."""
+        return (
+            self.paused_reason,
+            self.scope,
+            self.kinds,
+            self.jurisdictions,
+            self.tags,
+            self.include_terms,
+            self.exclude_terms,
+            self.pattern,
+        )
+
     def matches(self, item: AlertItem) -> bool:
         """Whether this subscription wants the item (the pattern searched here, on this thread)."""
         if not self.matches_filters(item):

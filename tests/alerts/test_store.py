@@ -381,3 +381,23 @@ def test_delivery_nonces_are_unique_fit_discord_and_rise_with_the_rows() -> None
     huge = _nonce(16**7, 1, 1)
     assert len(huge) == 25 != len(_nonce(1, 1, 1))
     assert _nonce(16**7, 1, 1) == huge  # fixed: a retry sends the same nonce
+
+
+async def test_subscriptions_with_equal_filters_each_hear_of_an_item_once(
+    store: AlertStore,
+) -> None:
+    day_before = T0 - timedelta(days=1)
+    alike = [await store.subscribe(g, 10 + g, now=day_before) for g in (1, 2, 3)]
+    states = await store.subscribe(4, 14, jurisdictions=("US-*",), now=day_before)
+    # Same filters as the first three, but made after the poll: it hears of later changes only.
+    later = await store.subscribe(5, 15, now=T0 + timedelta(hours=2))
+    await seeded(store)
+    result = await store.ingest("govinfo", [NO_FAKES, CA_BILL], now=T0 + timedelta(hours=1))
+    rows = await outbox(store)
+    heard = sorted((sub_id, change) for sub_id, change, _, _ in rows)
+    per_bill = [(s.id, "new") for s in alike]  # the federal bill and the California one
+    assert heard == sorted([*per_bill, *per_bill, (states.id, "new")])
+    assert result.queued == len(rows) == 7
+    assert later.id not in {sub_id for sub_id, *_ in rows}
+    nonces = await store._db.fetchall("SELECT nonce FROM alert_outbox")
+    assert len({r["nonce"] for r in nonces}) == 7
