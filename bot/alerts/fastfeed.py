@@ -42,6 +42,8 @@ from lxml import etree  # pyright: ignore[reportAttributeAccessIssue] (a compile
 _ITEM_FIELDS = frozenset(
     ("title", "link", "description", "guid", "pubDate", "category", "comments", "author")
 )
+# Items parsed in one go by read_raw_items.
+READ_TOGETHER = 256
 _DECLARATION = re.compile(rb"^<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 _LOOKS_LIKE_MARKUP = re.compile(r"<|&#?\w+;")
 _NOT_PLAIN = re.compile(r"[\x80-\x9f]")  # feedparser maps these cp1252 code points
@@ -166,13 +168,29 @@ def read_raw_items(
 ) -> list[Built] | None:
     """Each item read as feedparser would give it and built at once (so no list of entries is
     kept beside the built ones), or None when only feedparser should read the feed they came
-    from."""
+    from.
+
+    Items are parsed READ_TOGETHER at a time, their bytes side by side under one element: one
+    parse of a few hundred items took 3.5 µs an item against 6-10 µs for each parsed alone, and
+    only those few hundred are ever a tree at once.
+    """
     parser = etree.XMLParser(**_SAFE)
+    built: list[Built] = []
     try:
-        built = (build(_entry(etree.fromstring(raw.xml, parser)), extra) for raw, extra in items)
-        return [b for b in built if b is not None]
+        for first in range(0, len(items), READ_TOGETHER):
+            chunk = items[first : first + READ_TOGETHER]
+            together = etree.fromstring(
+                b"<items>" + b"".join(raw.xml for raw, _ in chunk) + b"</items>", parser
+            )
+            if len(together) != len(chunk):
+                return None  # an item's bytes were not one element: not plain RSS
+            for element, (_, extra) in zip(together, chunk, strict=True):
+                item = build(_entry(element), extra)
+                if item is not None:
+                    built.append(item)
     except (_Unreadable, etree.XMLSyntaxError):
         return None
+    return built
 
 
 def _read(channel: Any) -> FeedParserDict:
