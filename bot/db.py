@@ -95,6 +95,14 @@ async def scalar(source: _RowReader, sql: str, params: Iterable[Any] = ()) -> in
     return int(row[0]) if row else 0
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """Whether a write failed on a UNIQUE constraint, on either backend (PostgreSQL's SQLSTATE
+    23505; SQLite's IntegrityError says which constraint)."""
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE constraint failed" in str(exc)
+    return getattr(exc, "sqlstate", None) == "23505"
+
+
 def placeholders(count: int) -> str:
     """ "?, ?, ?" for an IN (…) list of count values (the values stay parameters)."""
     return ", ".join("?" * count)

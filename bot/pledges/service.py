@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.csvfile import to_csv
-from bot.db import Database, scalar
+from bot.db import Database, is_unique_violation, scalar
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
 from bot.pledges.model import (
@@ -159,9 +159,30 @@ class PledgeService:
 
     # ------------------------------------------------------------------ signing
     async def sign(self, user_id: int, guild_id: int | None, form: PledgeForm) -> SignResult:
-        """Store or update the signer's pledge; a channel someone else claimed goes to review."""
+        """Store or update the signer's pledge; a channel someone else claimed goes to review.
+
+        Two sign-ups by one member at the same moment (two servers on two shard processes,
+        one PostgreSQL) can both find no pledge and both insert; the second insert then fails on
+        the unique member id, and is tried once more, when it finds the first and updates it.
+        """
         channel = normalize_channel_url(form.channel_url, form.creator_type, self._allow_local)
         feed = self._feed_for(channel, form.feed_url)
+        try:
+            return await self._sign(user_id, guild_id, form, channel, feed)
+        except Exception as exc:
+            if not is_unique_violation(exc):
+                raise
+            log.info("Sign-up of %s met a simultaneous one; trying again", user_id)
+            return await self._sign(user_id, guild_id, form, channel, feed)
+
+    async def _sign(
+        self,
+        user_id: int,
+        guild_id: int | None,
+        form: PledgeForm,
+        channel: ChannelUrl,
+        feed: str | None,
+    ) -> SignResult:
         text = self.pledge_text()
         now = _now()
         async with self._db.transaction() as conn:

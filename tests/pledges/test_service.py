@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -297,3 +298,64 @@ async def test_bot_wide_is_an_explicit_choice(service: PledgeService) -> None:
     assert [p.public_name for p in await service.review_queue(100)] == ["In DM"]
     rows = list(csv.DictReader(io.StringIO(await service.export_csv(100))))
     assert [r["public_name"] for r in rows] == ["Ours", "In DM"]
+
+
+class _MeetAfterLookup:
+    """A database whose first transaction waits, once it has looked the member up, until the
+    other process's has too: two sign-ups by one member that both find no pledge."""
+
+    def __init__(self, db: Database, meet: asyncio.Barrier) -> None:
+        self._db = db
+        self._meet: asyncio.Barrier | None = meet
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._db, name)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[object]:
+        outer = self
+
+        class Conn:
+            def __getattr__(self, name: str) -> object:
+                return getattr(conn, name)
+
+            async def fetchone(self, sql: str, params: object = ()) -> object:
+                row = await conn.fetchone(sql, params)  # type: ignore[arg-type]
+                if outer._meet is not None and "WHERE user_id = ?" in sql:
+                    meet, outer._meet = outer._meet, None
+                    await meet.wait()
+                return row
+
+        async with self._db.transaction() as conn:
+            yield Conn()
+
+
+async def test_one_member_signing_on_two_processes_at_once_gets_one_pledge(pg_url: str) -> None:
+    """Two shard processes on one PostgreSQL: both sign-ups find no pledge, both insert; the
+    later one meets the unique member id, tries again and updates the first."""
+    first, second = await Database.open(pg_url), await Database.open(pg_url)
+    meet = asyncio.Barrier(2)
+    text = pledge_text_from("I pledge to ask before training.", "1.0")
+    try:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            fetcher = GuardedFetcher(client, resolver=public_resolver)
+            services = [
+                PledgeService(
+                    _MeetAfterLookup(db, meet),  # type: ignore[arg-type]
+                    lambda: text,
+                    fetcher,
+                    verify_limit=SlidingWindow(100, 60),
+                )
+                for db in (first, second)
+            ]
+            results = await asyncio.gather(
+                services[0].sign(7, 1, form(public_name="From server one")),
+                services[1].sign(7, 2, form(public_name="From server two")),
+            )
+        assert sorted(r.updated for r in results) == [False, True]
+        rows = await first.fetchall("SELECT public_name FROM pledges WHERE user_id = 7")
+        assert len(rows) == 1
+        assert rows[0]["public_name"] in ("From server one", "From server two")
+    finally:
+        await first.close()
+        await second.close()
