@@ -129,6 +129,21 @@ def test_a_keyword_view_finds_a_phrase_the_whole_section_dilutes() -> None:
     assert index.view_similarity(query, 0) > index.view_similarity(query, 1)
 
 
+def test_term_similarity_matches_words_the_section_average_blurs() -> None:
+    body = "Contracts, approvals and pay for a performer's work. " * 5
+    sections = [
+        Section("replicas", "Digital replicas", f"{body} A voice clone needs consent."),
+        Section("gear", "Studio gear", "Microphones, cameras and lights for recording."),
+        Section("empty", "The", ""),  # only filler words: no tokens to match
+    ]
+    index = SemanticIndex.build(shared_embedder(), sections)
+    terms = index.term_similarities("voice clone", [0, 1, 2])
+    assert terms[0] > 0.99  # both words are in the section
+    assert terms[0] > terms[1]
+    assert terms[2] == 0.0
+    assert not index.term_similarities("", [0, 1]).any()  # no words in the question
+
+
 def _ranked(score: float) -> list[Ranked]:
     top = Section("a", "A", "a")
     other = Section("b", "B", "b")

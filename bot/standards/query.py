@@ -331,6 +331,11 @@ def words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
 
 
+def semantic_text(question: str) -> str:
+    """The question without filler words, which would pull its mean vector towards nothing."""
+    return " ".join(w for w in words(question) if w not in STOP_WORDS)
+
+
 def stems_of(text: str) -> list[str]:
     """The stems of every word in text, in order."""
     return [stem(w) for w in words(text)]
