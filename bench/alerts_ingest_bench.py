@@ -60,7 +60,7 @@ from bot.alerts.feeds import MAX_FEED_BYTES
 from bot.alerts.items import AlertItem
 from bot.alerts.sources.govinfo import GovInfoBills
 from bot.alerts.store import AlertStore, IngestResult
-from bot.db import WAL_CHECKPOINT_PAGES, WRITER_CACHE_KIB, Database
+from bot.db import WAL_CHECKPOINT_PAGES, WRITER_CACHE_KIB, Database, placeholders
 
 PAGE_SIZE = 10_000  # about 3 MB of RSS: under GovInfoBills' 5 MB limit
 SEED_ITEMS = 1_000
@@ -335,6 +335,7 @@ async def raw_inserts(items: list[AlertItem], path: Path) -> float:
             "",
             "0" * 64,
             None,
+            1,
             stamp,
             stamp,
         )
@@ -348,7 +349,11 @@ async def raw_inserts(items: list[AlertItem], path: Path) -> float:
         await conn.execute("PRAGMA foreign_keys = ON")
         start = time.perf_counter()
         await conn.execute("BEGIN IMMEDIATE")
-        await conn.executemany(store_module._INSERT_ITEM, rows)
+        columns = store_module.ITEM_COLUMNS
+        await conn.executemany(
+            f"INSERT INTO alert_items ({', '.join(columns)}) VALUES ({placeholders(len(columns))})",  # noqa: S608 - our own names
+            rows,
+        )
         await conn.execute("COMMIT")
         return len(rows) / (time.perf_counter() - start)
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -41,6 +42,8 @@ WRITER_CACHE_KIB = 8192
 # also ran a checkpoint, and writing 100,000 items and 200,000 outbox rows took 15% longer than
 # with 8,192 (32 MiB of log, a file that stays beside the database at about that size).
 WAL_CHECKPOINT_PAGES = 8192
+# SQLite 3.38 added the ->> operator that insert_many reads its JSON rows with.
+_JSON_ROWS = sqlite3.sqlite_version_info >= (3, 38, 0)
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 
@@ -361,6 +364,41 @@ class Database:
             return list(range(last + 1, last + 1 + count))
         sql = "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)"
         return [int(row[0]) for row in await conn.fetchall(sql, (table, count))]
+
+    async def insert_many(
+        self,
+        conn: Connection,
+        table: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+        *,
+        on_conflict: str = "",
+    ) -> int:
+        """Insert rows (values in `columns` order, text, numbers or None) inside the write
+        transaction `conn`; return how many went in (`on_conflict`: an ON CONFLICT clause).
+
+        On SQLite the rows go as one JSON array in one statement. executemany takes Python's
+        global lock back after every row, so beside a thread running Python each row waited for
+        that thread's turn to end (20,000 rows took 190 s instead of 0.04 s beside a busy
+        thread); one statement holds the lock once, and the database thread writes while the
+        others run, for about the same work. On PostgreSQL the server does the writing, and
+        executemany sends the rows in one round trip.
+        """
+        if not rows:
+            return 0
+        names = ", ".join(columns)
+        if self.dialect == SQLITE and _JSON_ROWS:
+            values = ", ".join(f"value->>{n}" for n in range(len(columns)))
+            sql = (
+                f"INSERT INTO {table} ({names}) SELECT {values} FROM json_each(?) "  # noqa: S608 - our own names
+                f"WHERE true {on_conflict}"  # WHERE: an upsert's SELECT needs one
+            )
+            result = await conn.execute(sql, (json.dumps(rows, ensure_ascii=False),))
+        else:
+            marks = placeholders(len(columns))
+            sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}"  # noqa: S608 - our own names
+            result = await conn.executemany(sql, rows)
+        return result.rowcount
 
     async def backup_to(self, target: Path) -> None:
         """Write a consistent copy of the committed data to target (SQLite's online backup)."""

@@ -180,3 +180,28 @@ async def test_the_writer_checkpoints_its_log_in_large_steps(tmp_path: Path) -> 
             assert await scalar(conn, "PRAGMA cache_size") == -WRITER_CACHE_KIB
     finally:
         await db.close()
+
+
+async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
+    db: Database,
+) -> None:
+    columns = ("docket_id", "name", "added_by", "added_at")
+    rows = [
+        (1, 'Quotes " and \\ backslash, a\nnewline', 1_234_567_890_123_456_789, "2026-12-01"),
+        (2, "Ünïcödé — 表情 😀", None, "2026-12-01"),
+        (3, "", 0, "2026-12-01"),
+    ]
+    async with db.transaction() as conn:
+        assert await db.insert_many(conn, "alert_tracked_cases", columns, rows) == 3
+        assert await db.insert_many(conn, "alert_tracked_cases", columns, []) == 0
+        again = [(3, "taken", None, "2026-12-02"), (4, "new", None, "2026-12-02")]
+        conflict = "ON CONFLICT (docket_id) DO NOTHING"
+        inserted = await db.insert_many(
+            conn, "alert_tracked_cases", columns, again, on_conflict=conflict
+        )
+        assert inserted == 1
+    stored = await db.fetchall(
+        "SELECT docket_id, name, added_by, added_at FROM alert_tracked_cases "
+        "WHERE docket_id < 10 ORDER BY docket_id"
+    )
+    assert [tuple(r) for r in stored] == [*rows, (4, "new", None, "2026-12-02")]

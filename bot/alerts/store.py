@@ -54,12 +54,30 @@ _SET_HASH = "UPDATE alert_items SET content_hash = ? WHERE id = ?"
 BATCH_SIZE = 2000
 # An abstract is shown as one line under the title; more is never read.
 ABSTRACT_LIMIT = 1000
-_INSERT_ITEM = """
-INSERT INTO alert_items (id, source, external_id, kind, jurisdiction, identifier, title, status,
-    status_date, url, published_at, tags, attribution, relevant, tier, reasons, content_hash,
-    abstract, version, first_seen_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
-"""
+# A new item's row: its id, source and external id, _columns(), version 1, and two timestamps.
+ITEM_COLUMNS = (
+    "id",
+    "source",
+    "external_id",
+    "kind",
+    "jurisdiction",
+    "identifier",
+    "title",
+    "status",
+    "status_date",
+    "url",
+    "published_at",
+    "tags",
+    "attribution",
+    "relevant",
+    "tier",
+    "reasons",
+    "content_hash",
+    "abstract",
+    "version",
+    "first_seen_at",
+    "updated_at",
+)
 _UPDATE_ITEM = """
 UPDATE alert_items SET kind = ?, jurisdiction = ?, identifier = ?, title = ?, status = ?,
     status_date = ?, url = ?, published_at = ?, tags = ?, attribution = ?, relevant = ?,
@@ -126,12 +144,17 @@ TRACKED_REASON = "tracked case"
 _UNTIERED = "SELECT id, title, status FROM alert_items WHERE relevant = 1 AND tier IS NULL LIMIT ?"
 _SET_TIER = "UPDATE alert_items SET tier = ?, reasons = ? WHERE id = ?"
 _ACTIVE_SUBSCRIPTIONS = "SELECT * FROM alert_subscriptions WHERE paused_reason IS NULL"
-_INSERT_OUTBOX = """
-INSERT INTO alert_outbox (subscription_id, item_id, item_version, change, previous_status, nonce,
-    created_at, next_attempt_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (subscription_id, item_id, item_version) DO NOTHING
-"""
+OUTBOX_COLUMNS = (
+    "subscription_id",
+    "item_id",
+    "item_version",
+    "change",
+    "previous_status",
+    "nonce",
+    "created_at",
+    "next_attempt_at",
+)
+_ONCE_PER_DELIVERY = "ON CONFLICT (subscription_id, item_id, item_version) DO NOTHING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +262,7 @@ class AlertStore:
                 ahead = None
                 if n + 1 < len(batches):
                     ahead = asyncio.ensure_future(asyncio.to_thread(plan.rows, batches[n + 1]))
-                await _write(conn, rows, plan)
+                await _write(self._db, conn, rows, plan)
         finally:
             if ahead is not None:
                 ahead.cancel()
@@ -494,7 +517,7 @@ class _Plan:
                 item_id, version, change, previous = next(self.ids), 1, "new", None
                 out.inserts.append(
                     (item_id, item.source, item.external_id, *_columns(item, is_relevant, digest))
-                    + (stamp, stamp)
+                    + (1, stamp, stamp)
                 )
             else:
                 item_id, version, change = row["id"], row["version"] + 1, "updated"
@@ -548,17 +571,18 @@ class _Plan:
         return sub.pattern is None or self.patterns.hit(sub.pattern, key)
 
 
-async def _write(conn: Connection, rows: _Rows, plan: _Plan) -> None:
-    """One batch's writes, each kind with one executemany."""
-    if rows.inserts:
-        await conn.executemany(_INSERT_ITEM, rows.inserts)
+async def _write(db: Database, conn: Connection, rows: _Rows, plan: _Plan) -> None:
+    """One batch's writes: new items and outbox rows each in one statement (Database.insert_many),
+    updates with executemany (an all-new poll has none)."""
+    await db.insert_many(conn, "alert_items", ITEM_COLUMNS, rows.inserts)
     if rows.updates:
         await conn.executemany(_UPDATE_ITEM, rows.updates)
     if rows.fingerprints:
         await conn.executemany(_SET_HASH, rows.fingerprints)
-    if rows.outbox:
-        queued = await conn.executemany(_INSERT_OUTBOX, rows.outbox)
-        plan.counts["queued"] += queued.rowcount
+    queued = await db.insert_many(
+        conn, "alert_outbox", OUTBOX_COLUMNS, rows.outbox, on_conflict=_ONCE_PER_DELIVERY
+    )
+    plan.counts["queued"] += queued
 
 
 def _usable(
