@@ -1,10 +1,17 @@
-"""A small in-memory sliding-window limiter, per key (for example per user)."""
+"""A small in-memory sliding-window limiter, per key (for example per user), and a slash-command
+check built on it."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+T = TypeVar("T")
 
 
 class SlidingWindow:
@@ -17,10 +24,12 @@ class SlidingWindow:
         self.window = window
         self._clock = clock
         self._events: dict[object, deque[float]] = {}
+        self._pruned_at = clock()
 
     def hit(self, key: object) -> float:
         """Record an event; return 0 when allowed, else the seconds until it would be."""
         now = self._clock()
+        self._prune(now)
         events = self._events.setdefault(key, deque())
         while events and now - events[0] >= self.window:
             events.popleft()
@@ -35,3 +44,36 @@ class SlidingWindow:
         if not events or len(events) < self.limit:
             return 0.0
         return max(0.0, self.window - (self._clock() - events[0]))
+
+    def __len__(self) -> int:
+        """How many keys are held."""
+        return len(self._events)
+
+    def _prune(self, now: float) -> None:
+        """Forget keys with no event inside the window, once a window: every key is looked at
+        once per window, not on every hit (discord.py's own cooldown looks at every member's
+        bucket on every command, which a burst of 1,000 members makes a million looks)."""
+        if now - self._pruned_at < self.window:
+            return
+        self._pruned_at = now
+        stale = [
+            k for k, events in self._events.items() if not events or now - events[-1] >= self.window
+        ]
+        for key in stale:
+            del self._events[key]
+
+
+def per_user_limit(limit: int, window: float) -> Callable[[T], T]:
+    """A slash-command check: at most `limit` uses per member in `window` seconds; past it the
+    command fails with app_commands.CommandOnCooldown, which the error funnel words for the
+    member ("try again in N seconds")."""
+    events = SlidingWindow(limit, window)
+    cooldown = app_commands.Cooldown(limit, window)
+
+    def predicate(interaction: discord.Interaction[Any]) -> bool:
+        wait = events.hit(interaction.user.id)
+        if wait > 0:
+            raise app_commands.CommandOnCooldown(cooldown, wait)
+        return True
+
+    return app_commands.check(predicate)

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import CoalitionBot
+from bot.ratelimit import per_user_limit
 from bot.standards.model import Answer
 from bot.standards.service import StandardsService
 from bot.ui.paginator import Paginator
@@ -87,7 +88,7 @@ class Standards(commands.Cog):
         self.bot.remove_dynamic_items(AnswerButton)
 
     @app_commands.command(name="ask")
-    @app_commands.checks.cooldown(4, 60.0, key=lambda i: i.user.id)
+    @per_user_limit(4, 60.0)
     async def ask_command(
         self, interaction: discord.Interaction, question: str, private: bool = False
     ) -> None:
