@@ -1,7 +1,10 @@
 """Writes that need not delay a reply, stored in batches off the response path.
 
-A `WriteBehind` queues rows for one INSERT and writes them with one `executemany` in one
-transaction when `max_rows` are waiting or `interval` seconds have passed, whichever is first.
+A `WriteBehind` queues rows for one table and writes them with one statement
+(`Database.insert_many`) in one transaction when `max_rows` are waiting or `interval` seconds have
+passed, whichever is first. One statement, not executemany: during a burst the event loop runs
+Python without pause, and executemany's every row waited for its turn at Python's global lock
+(up to 5 ms each), holding the database thread for seconds that other commands waited behind.
 `close()` (on shutdown) writes whatever is still queued, so nothing that was queued is lost on a
 clean stop; a failed batch stays queued and is tried again by the next flush. Readers that must
 see the rows (a report, a vote on a just-asked question) call `flush()` first.
@@ -26,19 +29,21 @@ log = logging.getLogger(__name__)
 
 
 class WriteBehind:
-    """A small write-behind queue for one INSERT statement."""
+    """A small write-behind queue for one table's inserts."""
 
     def __init__(
         self,
         db: Database,
-        sql: str,
+        table: str,
+        columns: Sequence[str],
         *,
         name: str,
         interval: float = 0.5,
         max_rows: int = 500,
     ) -> None:
         self._db = db
-        self._sql = sql
+        self._table = table
+        self._columns = tuple(columns)
         self._name = name
         self._interval = interval
         self._max_rows = max_rows
@@ -84,7 +89,7 @@ class WriteBehind:
             rows, self._rows = self._rows, []
             try:
                 async with self._db.transaction() as conn:
-                    await conn.executemany(self._sql, rows)
+                    await self._db.insert_many(conn, self._table, self._columns, rows)
             except BaseException:
                 self._rows[:0] = rows  # keep them, in order, for the next flush
                 raise

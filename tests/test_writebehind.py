@@ -13,7 +13,7 @@ from bot.writebehind import WriteBehind
 
 FIXTURE = Path(__file__).parent / "fixtures" / "standards"
 _CREATE = "CREATE TABLE IF NOT EXISTS wb_test (n INTEGER NOT NULL)"
-_INSERT = "INSERT INTO wb_test (n) VALUES (?)"
+_TABLE, _COLUMNS = "wb_test", ("n",)
 
 
 async def _stored(db: Database) -> list[int]:
@@ -24,7 +24,7 @@ async def test_rows_wait_for_a_batch_and_close_writes_every_one(tmp_path: Path) 
     db = await Database.open(tmp_path / "bot.db")
     await db.execute(_CREATE)
     tasks = Tasks("test")
-    writer = WriteBehind(db, _INSERT, name="t", interval=3600, max_rows=1000)
+    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600, max_rows=1000)
     writer.start(tasks)
     for n in range(10):
         await writer.add((n,))
@@ -40,7 +40,7 @@ async def test_a_full_batch_is_written_without_waiting_for_the_timer(tmp_path: P
     db = await Database.open(tmp_path / "bot.db")
     await db.execute(_CREATE)
     tasks = Tasks("test")
-    writer = WriteBehind(db, _INSERT, name="t", interval=3600, max_rows=5)
+    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600, max_rows=5)
     writer.start(tasks)
     for n in range(5):
         await writer.add((n,))
@@ -56,7 +56,7 @@ async def test_a_full_batch_is_written_without_waiting_for_the_timer(tmp_path: P
 
 async def test_a_failed_batch_stays_queued_in_order(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.db")
-    writer = WriteBehind(db, _INSERT, name="t", interval=3600)
+    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600)
     writer.start(Tasks("test"))
     await writer.add((1,))
     await writer.add((2,))
@@ -78,7 +78,7 @@ async def test_a_failed_batch_stays_queued_in_order(tmp_path: Path) -> None:
 async def test_unstarted_writes_at_once(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.db")
     await db.execute(_CREATE)
-    writer = WriteBehind(db, _INSERT, name="t")
+    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t")
     await writer.add((7,))
     assert await _stored(db) == [7]
     await db.close()
@@ -118,7 +118,7 @@ async def test_while_writes_are_refused_a_row_is_written_at_once_or_not_kept(
 ) -> None:
     db = await Database.open(tmp_path / "bot.db")
     tasks = Tasks("test")
-    writer = WriteBehind(db, _INSERT, name="t", interval=3600)
+    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600)
     writer.start(tasks)
     await writer.add((1,))  # queued
     db.writes_refused = "the disk is full"  # as bot/db.py marks it after a refused write

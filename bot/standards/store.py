@@ -12,11 +12,16 @@ from bot.standards.model import Answer
 from bot.tasks import Tasks
 from bot.writebehind import WriteBehind
 
-_INSERT_QUESTION = """
-INSERT INTO standards_questions
-    (id, question, normalized, covered, top_section, confidence, standards_version, asked_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-"""
+_QUESTION_COLUMNS = (
+    "id",
+    "question",
+    "normalized",
+    "covered",
+    "top_section",
+    "confidence",
+    "standards_version",
+    "asked_at",
+)
 _LAST_QUESTION_ID = "SELECT COALESCE(MAX(id), 0) AS last FROM standards_questions"
 _INSERT_FEEDBACK = (
     "INSERT INTO standards_feedback (question_id, helpful, given_at) VALUES (?, ?, ?)"
@@ -66,7 +71,9 @@ class QuestionStore:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-        self._questions = WriteBehind(db, _INSERT_QUESTION, name="standards-questions")
+        self._questions = WriteBehind(
+            db, "standards_questions", _QUESTION_COLUMNS, name="standards-questions"
+        )
         self._last_id: int | None = None
         self._id_lock = asyncio.Lock()
 
