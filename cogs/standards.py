@@ -14,7 +14,7 @@ from bot.ratelimit import per_user_limit
 from bot.standards.model import Answer
 from bot.standards.service import StandardsService
 from bot.ui.paginator import Paginator
-from bot.ui.replies import reply, reply_private
+from bot.ui.replies import defer_if_late, reply, reply_private
 from bot.ui.standards import answer_embed, section_embed, section_list_pages
 from bot.ui.views import funnel_errors
 
@@ -101,6 +101,8 @@ class Standards(commands.Cog):
         service = self.bot.standards
         if service.generates_answers:
             await interaction.response.defer(ephemeral=private, thinking=True)
+        else:
+            await defer_if_late(interaction, ephemeral=private)
         answer = await service.answer(question)
         embed = answer_embed(answer, service.document, self.bot.settings.standards_help_channel_id)
         if not answer.covered and not private and interaction.response.is_done():
