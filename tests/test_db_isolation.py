@@ -27,10 +27,13 @@ class _PausingConnection:
         self._db = db
 
     async def execute(self, sql: str, params: Iterable[Any] = ()) -> Result:
-        return await self._inner.execute(sql, params)
+        return await self._paused_after(sql, await self._inner.execute(sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Iterable[Any]]) -> Result:
-        result = await self._inner.executemany(sql, rows)
+        return await self._paused_after(sql, await self._inner.executemany(sql, rows))
+
+    async def _paused_after(self, sql: str, result: Result) -> Result:
+        """Outbox rows go in with one statement or with executemany (Database.insert_many)."""
         if "INSERT" in sql and "alert_outbox" in sql:
             self._db.outbox_written.set()
             await self._db.go_on.wait()
