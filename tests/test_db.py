@@ -15,6 +15,7 @@ from bot.db import (
     Migration,
     backup_file,
     bundled_migrations,
+    is_unique_violation,
     scalar,
 )
 
@@ -205,3 +206,22 @@ async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
         "WHERE docket_id < 10 ORDER BY docket_id"
     )
     assert [tuple(r) for r in stored] == [*rows, (4, "new", None, "2026-12-02")]
+
+
+async def test_unique_violations_are_told_apart_from_other_failed_writes(db: Database) -> None:
+    insert = "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, 'now')"
+    await db.execute(insert, ("k", "v"))
+    with pytest.raises(Exception) as duplicate:  # noqa: PT011 - each backend has its own type
+        await db.execute(insert, ("k", "again"))
+    assert is_unique_violation(duplicate.value)
+    with pytest.raises(Exception) as missing:  # noqa: PT011
+        await db.execute(insert, ("other", None))
+    assert not is_unique_violation(missing.value)
+
+
+async def test_insert_many_takes_a_large_batch_whole(db: Database) -> None:
+    rows = [(f"key {n}", f"value {n}", "now") for n in range(2500)]
+    async with db.transaction() as conn:
+        assert await db.insert_many(conn, "bot_state", ("key", "value", "updated_at"), rows) == 2500
+    stored = await db.fetchall("SELECT key, value FROM bot_state WHERE key LIKE 'key %'")
+    assert {tuple(r) for r in stored} == {(k, v) for k, v, _ in rows}

@@ -235,11 +235,7 @@ class AlertStore:
         row = await conn.fetchone(_SOURCE, (source,))
         seeding = row is None or row["seeded_at"] is None
         active = await conn.fetchall(_ACTIVE_SUBSCRIPTIONS)
-        known: dict[tuple[str, str], Any] = {}
-        for start in range(0, len(unique), BATCH_SIZE):
-            known.update(
-                await _rows_by_key(conn, [i for i, _ in unique[start : start + BATCH_SIZE]])
-            )
+        known = await _rows_by_key(conn, [item for item, _ in unique])
         new = sum(1 for item, _ in unique if (item.source, item.external_id) not in known)
         plan = _Plan(
             seeding=seeding,
@@ -285,7 +281,8 @@ class AlertStore:
         seeded = await self._db.fetchone(_SOURCE, (source,))
         if not subs or not unique or seeded is None or seeded["seeded_at"] is None:
             return PatternRun(), {}
-        known = await self._stored_hashes([item for item, _ in unique])
+        stored = await _rows_by_key(self._db, [item for item, _ in unique])
+        known = {key: _digest(row["content_hash"]) for key, row in stored.items()}
         judged = await asyncio.to_thread(_judge_changed, unique, known)
         jobs: dict[str, dict[tuple[str, str], str]] = {}
         for key, (item, is_relevant) in judged.items():
@@ -298,18 +295,6 @@ class AlertStore:
         for pattern in run.over_limit:
             log.warning("Alert pattern %r ran over its time limit polling %s", pattern, source)
         return run, judged
-
-    async def _stored_hashes(self, items: list[AlertItem]) -> dict[tuple[str, str], str]:
-        found: dict[tuple[str, str], str] = {}
-        for start in range(0, len(items), BATCH_SIZE):
-            by_source: dict[str, list[str]] = {}
-            for item in items[start : start + BATCH_SIZE]:
-                by_source.setdefault(item.source, []).append(item.external_id)
-            for source, keys in by_source.items():
-                sql = _ITEMS.format(marks=placeholders(len(keys)))
-                for row in await self._db.fetchall(sql, (source, *keys)):
-                    found[(row["source"], row["external_id"])] = _digest(row["content_hash"])
-        return found
 
     async def unchanged_entries(self, source: str, entries: list[tuple[str, str]]) -> set[str]:
         """Of (external id, entry fingerprint) pairs, the ids whose stored item was read from an
@@ -629,16 +614,20 @@ async def _count_strikes(
     return tuple(s for s in subscriptions if s.id in out)
 
 
-async def _rows_by_key(conn: Connection, items: list[AlertItem]) -> dict[tuple[str, str], Any]:
-    """Stored rows of these items, by (source, external id)."""
+async def _rows_by_key(
+    reader: Connection | Database, items: list[AlertItem]
+) -> dict[tuple[str, str], Any]:
+    """Stored rows of these items, by (source, external id): one query per source and
+    BATCH_SIZE items, in the write transaction or (`Database`) on committed data."""
     found: dict[tuple[str, str], Any] = {}
-    by_source: dict[str, list[str]] = {}
-    for item in items:
-        by_source.setdefault(item.source, []).append(item.external_id)
-    for source, keys in by_source.items():
-        sql = _ITEMS.format(marks=placeholders(len(keys)))
-        for row in await conn.fetchall(sql, (source, *keys)):
-            found[(row["source"], row["external_id"])] = row
+    for start in range(0, len(items), BATCH_SIZE):
+        by_source: dict[str, list[str]] = {}
+        for item in items[start : start + BATCH_SIZE]:
+            by_source.setdefault(item.source, []).append(item.external_id)
+        for source, keys in by_source.items():
+            sql = _ITEMS.format(marks=placeholders(len(keys)))
+            for row in await reader.fetchall(sql, (source, *keys)):
+                found[(row["source"], row["external_id"])] = row
     return found
 
 

@@ -71,7 +71,6 @@ class Embedder:
         self._table = table
         self._tokenizer = tokenizer
         self.dim = int(table.shape[1])
-        self.vocabulary = int(table.shape[0])
 
     @classmethod
     def load(cls) -> Embedder:

@@ -33,13 +33,18 @@ async def public_resolver(_host: str, _port: int) -> list[str]:
     return ["93.184.216.34"]
 
 
+def new_service(db: Database, client: httpx.AsyncClient) -> PledgeService:
+    """The service on `db`, reading the web through `client`, with a test pledge text."""
+    fetcher = GuardedFetcher(client, resolver=public_resolver)
+    text = pledge_text_from("I pledge to ask before training.", "1.0")
+    return PledgeService(db, lambda: text, fetcher, verify_limit=SlidingWindow(100, 60))
+
+
 @pytest.fixture
 async def service(db: Database) -> AsyncIterator[PledgeService]:
     PAGES.clear()
     async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-        fetcher = GuardedFetcher(client, resolver=public_resolver)
-        text = pledge_text_from("I pledge to ask before training.", "1.0")
-        yield PledgeService(db, lambda: text, fetcher, verify_limit=SlidingWindow(100, 60))
+        yield new_service(db, client)
 
 
 def form(
@@ -238,9 +243,7 @@ async def test_simultaneous_verifies_by_the_ninth_signer_verify_once_and_announc
 
     try:
         async with httpx.AsyncClient(transport=httpx.MockTransport(slow_page)) as client:
-            fetcher = GuardedFetcher(client, resolver=public_resolver)
-            text = pledge_text_from("I pledge to ask before training.", "1.0")
-            service = PledgeService(db, lambda: text, fetcher, verify_limit=SlidingWindow(100, 60))
+            service = new_service(db, client)
             await _three_quick_verifies(service, db, page)
             assert len(arrived) == 3
     finally:
@@ -335,17 +338,10 @@ async def test_one_member_signing_on_two_processes_at_once_gets_one_pledge(pg_ur
     later one meets the unique member id, tries again and updates the first."""
     first, second = await Database.open(pg_url), await Database.open(pg_url)
     meet = asyncio.Barrier(2)
-    text = pledge_text_from("I pledge to ask before training.", "1.0")
     try:
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
-            fetcher = GuardedFetcher(client, resolver=public_resolver)
             services = [
-                PledgeService(
-                    _MeetAfterLookup(db, meet),  # type: ignore[arg-type]
-                    lambda: text,
-                    fetcher,
-                    verify_limit=SlidingWindow(100, 60),
-                )
+                new_service(_MeetAfterLookup(db, meet), client)  # type: ignore[arg-type]
                 for db in (first, second)
             ]
             results = await asyncio.gather(
