@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -33,7 +31,7 @@ from bot.pledges.verify import ChannelChecker
 from bot.standards.compose import ChatComposer
 from bot.standards.service import StandardsService
 from bot.state import BotState
-from bot.tasks import Tasks
+from bot.tasks import Tasks, wait_event
 from bot.tree import CoalitionTree
 from bot.ui.actions import tell_admins
 from bot.ui.text import NO_MENTIONS
@@ -202,8 +200,7 @@ class CoalitionBot(commands.AutoShardedBot):
 
     async def _watch_leader_lock(self, held: SessionLock) -> None:
         while await held.check():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(held.lost.wait(), self.settings.leader_retry_seconds)
+            await wait_event(held.lost, self.settings.leader_retry_seconds)
 
     def _channel_checker(self) -> ChannelChecker:
         """How /pledge verify reads each platform, through the address-guarded client."""

@@ -18,6 +18,23 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 
 
+async def wait_event(event: asyncio.Event, seconds: float) -> bool:
+    """Wait until `event` is set or `seconds` have passed; True if it was set.
+
+    The loops that sleep until woken use this, not `asyncio.wait_for(event.wait(), timeout)`: on
+    Python 3.11, when the event is set and the waiting task is cancelled in the same turn of the
+    event loop (a burst fills a queue just as the bot stops), wait_for returns the event's result
+    and the cancellation is lost, so the loop goes round again and a shutdown waits for it for
+    ever. `asyncio.timeout` keeps the cancellation.
+    """
+    try:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
 class Tasks:
     """The long-lived tasks of one owner (the bot, the alert service), supervised together."""
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.db import Database, writes_refused
-from bot.tasks import Tasks
+from bot.tasks import Tasks, wait_event
 
 log = logging.getLogger(__name__)
 
@@ -107,8 +107,7 @@ class WriteBehind:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._full.wait(), self._interval)
+            await wait_event(self._full, self._interval)
             self._full.clear()
             try:
                 await self.flush()

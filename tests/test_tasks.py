@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.tasks import Tasks
+from bot.tasks import Tasks, wait_event
 
 
 class _Records(logging.Handler):
@@ -144,3 +144,22 @@ async def test_close_stops_every_task_and_allows_a_fresh_start() -> None:
     assert all(task.cancelled() for task in forever) and len(tasks) == 0
     again = tasks.spawn(asyncio.sleep(0), name="again")  # a reloaded cog starts its tasks again
     await again
+
+
+async def test_a_wait_cancelled_in_the_turn_its_event_is_set_stays_cancelled() -> None:
+    # On Python 3.11 asyncio.wait_for(event.wait(), t) returns the event's result here and the
+    # cancellation is lost, so a loop built on it never stops.
+    event = asyncio.Event()
+    waiting = asyncio.create_task(wait_event(event, 3600))
+    await asyncio.sleep(0)  # the task now waits on the event
+    event.set()
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+
+
+async def test_wait_event_says_whether_the_event_was_set() -> None:
+    event = asyncio.Event()
+    assert await wait_event(event, 0) is False
+    event.set()
+    assert await wait_event(event, 3600) is True

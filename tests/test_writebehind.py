@@ -136,3 +136,22 @@ async def test_while_writes_are_refused_a_row_is_written_at_once_or_not_kept(
     await tasks.close()
     await writer.close()
     await db.close()
+
+
+async def test_close_stops_the_loop_when_a_batch_filled_up_just_before(tmp_path: Path) -> None:
+    # The last row of a full batch wakes the loop; close() cancels it in the same turn. The loop
+    # must stop (it used to go round again for ever, and shutdown waited on it) and close() must
+    # write every row.
+    db = await Database.open(tmp_path / "bot.db")
+    await db.execute(_CREATE)
+    tasks = Tasks("test")
+    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600, max_rows=5)
+    writer.start(tasks)
+    await asyncio.sleep(0)  # the loop now waits for a full batch
+    for n in range(5):
+        await writer.add((n,))
+    await writer.close()
+    assert len(tasks) == 0
+    assert await _stored(db) == list(range(5))
+    await tasks.close()
+    await db.close()

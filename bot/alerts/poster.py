@@ -9,7 +9,6 @@ permission pauses that channel's subscriptions and tells the admins once.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -20,6 +19,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from bot.alerts.outbox import Claim, Delivery, Digest, Outbox
+from bot.tasks import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +132,7 @@ class Poster:
     async def run(self, idle: float = 60.0) -> None:
         """Drain whenever woken, and at least every `idle` seconds (retries come due)."""
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), idle)
+            await wait_event(self._wake, idle)
             self._wake.clear()
             try:
                 await self.drain()
