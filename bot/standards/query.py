@@ -13,6 +13,8 @@ from rapidfuzz import fuzz, process
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("english")
+# Typo corrections kept per loaded text (a word and its correction: well under a megabyte).
+CORRECTIONS_KEPT = 4096
 
 STOP_WORDS = frozenset(
     [
@@ -383,6 +385,9 @@ class QueryParser:
         synonyms = {w for group in SYNONYM_GROUPS for phrase in group for w in phrase.split()}
         self._vocabulary = frozenset(vocabulary) | synonyms
         self._candidates = sorted(w for w in self._vocabulary if len(w) >= 4)
+        # Members' words repeat from question to question; a fuzzy search of the vocabulary
+        # is a tenth of an answer's time, so each word's correction is kept (bounded).
+        self._correct = lru_cache(maxsize=CORRECTIONS_KEPT)(self._closest_known)
 
     def concepts(self, question: str) -> list[Concept]:
         """The concepts of a question, typos corrected, synonyms attached, duplicates dropped."""
@@ -404,7 +409,7 @@ class QueryParser:
                 concepts.append(Concept(word, alternatives))
         return concepts
 
-    def _correct(self, word: str) -> str:
+    def _closest_known(self, word: str) -> str:
         if word in self._vocabulary or len(word) < 5 or not self._candidates:
             return word
         # Longer words need a closer match: "stable" must not become "able".

@@ -238,10 +238,16 @@ class SemanticIndex:
             return out
         offsets = np.cumsum(counts) - counts
         rows = np.repeat(firsts - offsets, counts) + np.arange(total)
-        distinct, where = np.unique(self._terms[rows], return_inverse=True)
+        terms = self._terms[rows]
         query = self.embedder.token_vectors(query_ids)
-        tokens = self._term_vectors[distinct].astype(np.float32, copy=False)
-        sims = np.einsum("qd,td->qt", query, tokens)[:, where]
+        # One matrix product on this thread (OpenBLAS runs single-threaded, bot/__init__.py):
+        # with every distinct token of the text when the candidates have as many tokens as the
+        # text has distinct ones (the bundled text), else with the candidates' distinct tokens.
+        if total >= len(self._term_vectors):
+            sims = (query @ self._term_vectors.astype(np.float32, copy=False).T)[:, terms]
+        else:
+            distinct, where = np.unique(terms, return_inverse=True)
+            sims = (query @ self._term_vectors[distinct].astype(np.float32, copy=False).T)[:, where]
         has_terms = counts > 0
         nearest = np.maximum.reduceat(sims, offsets[has_terms], axis=1)
         out[has_terms] = nearest.mean(axis=0)
