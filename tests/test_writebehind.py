@@ -20,12 +20,18 @@ async def _stored(db: Database) -> list[int]:
     return [r["n"] for r in await db.fetchall("SELECT n FROM wb_test ORDER BY rowid")]
 
 
-async def test_rows_wait_for_a_batch_and_close_writes_every_one(tmp_path: Path) -> None:
+async def _started(tmp_path: Path, max_rows: int) -> tuple[Database, Tasks, WriteBehind]:
+    """A database with the test table and a started queue that flushes on a full batch only."""
     db = await Database.open(tmp_path / "bot.db")
     await db.execute(_CREATE)
     tasks = Tasks("test")
-    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600, max_rows=1000)
+    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600, max_rows=max_rows)
     writer.start(tasks)
+    return db, tasks, writer
+
+
+async def test_rows_wait_for_a_batch_and_close_writes_every_one(tmp_path: Path) -> None:
+    db, tasks, writer = await _started(tmp_path, max_rows=1000)
     for n in range(10):
         await writer.add((n,))
     assert await _stored(db) == [], "queued, not written on the response path"
@@ -37,11 +43,7 @@ async def test_rows_wait_for_a_batch_and_close_writes_every_one(tmp_path: Path) 
 
 
 async def test_a_full_batch_is_written_without_waiting_for_the_timer(tmp_path: Path) -> None:
-    db = await Database.open(tmp_path / "bot.db")
-    await db.execute(_CREATE)
-    tasks = Tasks("test")
-    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600, max_rows=5)
-    writer.start(tasks)
+    db, tasks, writer = await _started(tmp_path, max_rows=5)
     for n in range(5):
         await writer.add((n,))
     for _ in range(1000):  # the loop writes the batch as soon as it is full
@@ -142,11 +144,7 @@ async def test_close_stops_the_loop_when_a_batch_filled_up_just_before(tmp_path:
     # The last row of a full batch wakes the loop; close() cancels it in the same turn. The loop
     # must stop (it used to go round again for ever, and shutdown waited on it) and close() must
     # write every row.
-    db = await Database.open(tmp_path / "bot.db")
-    await db.execute(_CREATE)
-    tasks = Tasks("test")
-    writer = WriteBehind(db, _TABLE, _COLUMNS, name="t", interval=3600, max_rows=5)
-    writer.start(tasks)
+    db, tasks, writer = await _started(tmp_path, max_rows=5)
     await asyncio.sleep(0)  # the loop now waits for a full batch
     for n in range(5):
         await writer.add((n,))
