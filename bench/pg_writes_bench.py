@@ -51,12 +51,18 @@ class _Counting:
         return await self._inner.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
-        self._counts["reads in transactions"] += 1
+        self._counts[_kind(sql)] += 1
         return await self._inner.fetchone(sql, params)
 
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]:
-        self._counts["reads in transactions"] += 1
+        self._counts[_kind(sql)] += 1
         return await self._inner.fetchall(sql, params)
+
+
+def _kind(sql: str) -> str:
+    """A write that returns rows (INSERT/UPDATE/DELETE … RETURNING) counts as a write."""
+    verb = sql.lstrip().split(None, 1)[0].upper()
+    return "write statements" if verb in ("INSERT", "UPDATE", "DELETE") else "reads in transactions"
 
 
 class CountingDatabase(Database):

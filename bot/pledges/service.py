@@ -33,14 +33,20 @@ PLEDGE_SECTION_ID = "pledge"
 
 _BY_USER = "SELECT * FROM pledges WHERE user_id = ?"
 _BY_ID = "SELECT * FROM pledges WHERE id = ?"
-_CLAIMED_BY_OTHER = """
-SELECT user_id FROM pledges WHERE channel_key = ? AND user_id != ? AND status != 'rejected' LIMIT 1
+# Signing reads once and writes once: the signer's pledge (every column NULL when there is none)
+# with whether another signer holds the channel, then the insert or update returns the row.
+_SIGNING = """
+SELECT p.*, EXISTS (
+    SELECT 1 FROM pledges WHERE channel_key = ? AND user_id != ? AND status != 'rejected'
+) AS claimed
+FROM (SELECT 1 AS one) AS here LEFT JOIN pledges AS p ON p.user_id = ?
 """
 _INSERT = """
 INSERT INTO pledges (user_id, guild_id, creator_type, public_name, channel_url, channel_key,
     feed_url, audience, show_on_wall, status, review_reason, verify_code, pledge_version,
     pledge_text_hash, signed_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING *
 """
 _UPDATE = """
 UPDATE pledges SET guild_id = ?, creator_type = ?, public_name = ?, channel_url = ?,
@@ -48,6 +54,7 @@ UPDATE pledges SET guild_id = ?, creator_type = ?, public_name = ?, channel_url 
     verify_code = ?, pledge_version = ?, pledge_text_hash = ?, signed_at = ?, updated_at = ?,
     verified_at = ?, verified_by = ?
 WHERE user_id = ?
+RETURNING *
 """
 _SET_FEED = "UPDATE pledges SET feed_url = ? WHERE id = ? AND feed_url IS NULL"
 # Verification happens once: the status changes only if nobody verified the pledge meanwhile
@@ -186,9 +193,10 @@ class PledgeService:
         text = self.pledge_text()
         now = _now()
         async with self._db.transaction() as conn:
-            existing_row = await conn.fetchone(_BY_USER, (user_id,))
-            existing = Pledge.from_row(existing_row) if existing_row else None
-            claimed = await conn.fetchone(_CLAIMED_BY_OTHER, (channel.key, user_id)) is not None
+            found = await conn.fetchone(_SIGNING, (channel.key, user_id, user_id))
+            # One row, with or without a pledge.
+            existing = Pledge.from_row(found) if found and found["id"] is not None else None
+            claimed = bool(found and found["claimed"])
             same_channel = existing is not None and existing.channel_key == channel.key
             if claimed:
                 status, reason = PledgeStatus.REVIEW, "channel already claimed by another signer"
@@ -216,18 +224,17 @@ class PledgeService:
                 now,
             )
             if existing is None:
-                await conn.execute(_INSERT, (user_id, *values))
+                stored_row = await conn.fetchone(_INSERT, (user_id, *values))
             else:
                 verified = (
                     (existing.verified_at, existing.verified_by) if keep_verified else (None, None)
                 )
-                await conn.execute(_UPDATE, (*values, *verified, user_id))
+                stored_row = await conn.fetchone(_UPDATE, (*values, *verified, user_id))
             event = "updated" if existing else "signed"
             await conn.execute(_EVENT, (event, form.creator_type.value, now))
             if status is PledgeStatus.REVIEW:
                 await conn.execute(_EVENT, ("review", form.creator_type.value, now))
-            stored = Pledge.from_row(await conn.fetchone(_BY_USER, (user_id,)))
-        return SignResult(stored, updated=existing is not None)
+        return SignResult(Pledge.from_row(stored_row), updated=existing is not None)
 
     def _feed_for(self, channel: ChannelUrl, raw_feed: str | None) -> str | None:
         """The RSS feed given with a podcast link: required for Spotify, optional for Apple."""

@@ -324,7 +324,8 @@ class _MeetAfterLookup:
 
             async def fetchone(self, sql: str, params: object = ()) -> object:
                 row = await conn.fetchone(sql, params)  # type: ignore[arg-type]
-                if outer._meet is not None and "WHERE user_id = ?" in sql:
+                # The transaction's first read is the member's lookup.
+                if outer._meet is not None:
                     meet, outer._meet = outer._meet, None
                     await meet.wait()
                 return row
