@@ -1,17 +1,10 @@
-"""A small in-memory sliding-window limiter, per key (for example per user), and a slash-command
-check built on it."""
+"""A small in-memory sliding-window limiter, per key (for example per user)."""
 
 from __future__ import annotations
 
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, TypeVar
-
-import discord
-from discord import app_commands
-
-T = TypeVar("T")
 
 
 class SlidingWindow:
@@ -61,19 +54,3 @@ class SlidingWindow:
         ]
         for key in stale:
             del self._events[key]
-
-
-def per_user_limit(limit: int, window: float) -> Callable[[T], T]:
-    """A slash-command check: at most `limit` uses per member in `window` seconds; past it the
-    command fails with app_commands.CommandOnCooldown, which the error funnel words for the
-    member ("try again in N seconds")."""
-    events = SlidingWindow(limit, window)
-    cooldown = app_commands.Cooldown(limit, window)
-
-    def predicate(interaction: discord.Interaction[Any]) -> bool:
-        wait = events.hit(interaction.user.id)
-        if wait > 0:
-            raise app_commands.CommandOnCooldown(cooldown, wait)
-        return True
-
-    return app_commands.check(predicate)

@@ -10,9 +10,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import CoalitionBot
-from bot.ratelimit import per_user_limit
 from bot.standards.model import Answer
 from bot.standards.service import StandardsService
+from bot.ui.checks import per_user_limit
 from bot.ui.paginator import Paginator
 from bot.ui.replies import defer_if_late, reply, reply_private
 from bot.ui.standards import answer_embed, section_embed, section_list_pages

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 from discord import app_commands
 
-from bot.ratelimit import SlidingWindow, per_user_limit
+from bot.ratelimit import SlidingWindow
+from bot.ui.checks import per_user_limit
 
 
 class Clock:

@@ -42,15 +42,13 @@ async def reply_private(interaction: discord.Interaction, content: str) -> None:
     await reply(interaction, content, ephemeral=True)
 
 
-def waited(interaction: discord.Interaction) -> float:
-    """Seconds since Discord created the interaction (its id carries the time)."""
-    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
-
-
 async def defer_if_late(interaction: discord.Interaction, *, ephemeral: bool = False) -> bool:
     """Defer ("thinking…") an interaction that has already waited LATE_AFTER_SECONDS, so the
     work after it can't run past Discord's window; True when it was deferred."""
-    if interaction.response.is_done() or waited(interaction) < LATE_AFTER_SECONDS:
+    if interaction.response.is_done():
+        return False
+    # Seconds since Discord created the interaction (its id carries the time).
+    if (discord.utils.utcnow() - interaction.created_at).total_seconds() < LATE_AFTER_SECONDS:
         return False
     await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     return True
