@@ -1,4 +1,5 @@
-"""What each part of the bot costs in memory: the RSS a fresh process gains importing it.
+"""What each part of the bot costs in memory: the RSS a fresh process gains importing it (and,
+for one line, loading the bundled standards as the bot does at start).
 
 Run: .venv/bin/python -m bench.memory_bench
 
@@ -10,8 +11,10 @@ whole bot (bot.app and every cog) the same way.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
+from pathlib import Path
 
 PARTS = (
     ("chart drawing (Pillow, bot.ui.chart)", "bot.ui.chart"),
@@ -20,6 +23,10 @@ PARTS = (
     ("alert source adapters (bot.alerts.registry)", "bot.alerts.registry"),
     ("alert matcher (bot.alerts.matcher)", "bot.alerts.matcher"),
     ("standards engine (FTS5, stemmer, rapidfuzz)", "bot.standards.service"),
+    (
+        "standards engine with the model loaded and the bundled text embedded",
+        "bot.standards.service,bench.memory_bench:load_bundled_standards",
+    ),
     ("pledges (bot.pledges.service)", "bot.pledges.service"),
     (
         "the whole bot (bot.app and every cog)",
@@ -36,9 +43,25 @@ def rss():
 import discord, aiosqlite, httpx
 base = rss()
 for name in sys.argv[1].split(","):
-    importlib.import_module(name)
+    module, _, call = name.partition(":")
+    loaded = importlib.import_module(module)
+    if call:
+        getattr(loaded, call)()
 print(f"{base:.1f} {rss() - base:.1f}")
 """
+
+
+ROOT = Path(__file__).resolve().parents[1]
+_kept: list[object] = []
+
+
+def load_bundled_standards() -> None:
+    """Load the bundled standards as the bot does at start (model, index, every section embedded)
+    and keep them, so the probe's RSS counts them."""
+    from bot.standards.engine import Engine
+    from bot.standards.loader import load_standards
+
+    _kept.append(asyncio.run(Engine.build(load_standards(ROOT / "content" / "standards"))))
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import importlib.machinery
 import importlib.util
 import ipaddress
 import logging
+import mmap
 import shutil
 import socket
 from collections.abc import AsyncIterator
@@ -101,8 +102,20 @@ def test_a_missing_model_file_is_an_error_not_a_download(
 
 def test_weights_are_memory_mapped_not_copied() -> None:
     embedder = shared_embedder()
-    assert isinstance(embedder._table, np.memmap)
+    base = embedder._table
+    while isinstance(base, np.ndarray):
+        assert not base.flags.owndata
+        base = base.base
+    assert isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
     assert embedder._table.dtype == np.float16
+
+
+def test_released_weight_pages_are_read_again_when_needed() -> None:
+    embedder = Embedder.load()  # its own mapping, not the process-wide one
+    before = embedder.embed(["my voice was cloned for an ad"])
+    embedder.release_pages()
+    after = embedder.embed(["my voice was cloned for an ad"])
+    assert np.array_equal(before, after) and np.linalg.norm(after) > 0.99
 
 
 def test_similar_meaning_scores_higher_than_an_unrelated_section() -> None:

@@ -115,6 +115,7 @@ class Engine:
         """Index a document and embed its sections (in worker threads)."""
         embedder = await asyncio.to_thread(shared_embedder)
         semantic = await asyncio.to_thread(SemanticIndex.build, embedder, document.sections)
+        embedder.release_pages()
         return await asyncio.to_thread(cls, document, semantic)
 
     def weight(self, concept: Concept) -> float:

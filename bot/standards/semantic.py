@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import math
+import mmap
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,12 +17,12 @@ import numpy as np
 
 from bot.standards.model import Section
 from bot.standards.query import semantic_text
+from bot.standards.tokenizer import Tokenizer
 
 log = logging.getLogger(__name__)
 
 MODEL_CONFIG = "l2_supercat"
 MODEL_DIM = 256
-EMBED_CHUNK = 256
 FLOAT32_VIEWS_BYTES = 16 * 2**20
 
 
@@ -53,46 +55,51 @@ def model_files() -> ModelFiles:
     return files
 
 
-def _memory_map(path: Path, key: str = "embedding.weight") -> np.ndarray:
-    """Memory-map one tensor of a safetensors file (only the rows a question uses are read)."""
+def _memory_map(path: Path, key: str = "embedding.weight") -> tuple[np.ndarray, mmap.mmap]:
+    """Memory-map one tensor of a safetensors file: the array and its mapping.
+
+    Pages are read as rows are used and not ahead (MADV_RANDOM): a question reads a few dozen
+    rows of the 32,000, so reading ahead would only charge the process for rows it never uses.
+    """
     with path.open("rb") as f:
         (header_size,) = struct.unpack("<Q", f.read(8))
         header = json.loads(f.read(header_size))
+        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    if hasattr(mmap, "MADV_RANDOM"):
+        mapped.madvise(mmap.MADV_RANDOM)
     entry = header[key]
     dtype = {"F16": np.float16, "F32": np.float32}[entry["dtype"]]
+    shape = tuple(entry["shape"])
     offset = 8 + header_size + entry["data_offsets"][0]
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=tuple(entry["shape"]))
+    table = np.frombuffer(mapped, dtype=dtype, count=math.prod(shape), offset=offset)
+    return table.reshape(shape), mapped
 
 
 class Embedder:
     """Text to unit vectors: the mean of the token vectors, as WordLlama computes it."""
 
-    def __init__(self, table: np.ndarray, tokenizer: object) -> None:
+    def __init__(
+        self, table: np.ndarray, tokenizer: Tokenizer, mapping: mmap.mmap | None = None
+    ) -> None:
         self._table = table
         self._tokenizer = tokenizer
+        self._mapping = mapping
         self.dim = int(table.shape[1])
 
     @classmethod
     def load(cls) -> Embedder:
         """Load the model from the installed package (blocking: call it from a worker thread)."""
-        from tokenizers import Tokenizer
-
         files = model_files()
-        tokenizer = Tokenizer.from_file(str(files.tokenizer))
-        tokenizer.no_padding()
-        tokenizer.no_truncation()
+        tokenizer = Tokenizer.from_file(files.tokenizer)
         log.info("Loaded embedding model %s (%d dims)", files.weights.name, MODEL_DIM)
-        return cls(_memory_map(files.weights), tokenizer)
+        table, mapping = _memory_map(files.weights)
+        return cls(table, tokenizer, mapping)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One L2-normalised float32 row per text (a text with no tokens gives zeros)."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # In chunks: a tokenizer encoding keeps offsets and strings for every token.
-        for first in range(0, len(texts), EMBED_CHUNK):
-            chunk = list(texts[first : first + EMBED_CHUNK])
-            encodings = self._tokenizer.encode_batch(chunk, add_special_tokens=False)  # type: ignore[attr-defined]
-            for row, encoding in enumerate(encodings, start=first):
-                out[row] = self._mean(np.asarray(encoding.ids, dtype=np.int64))
+        for row, text in enumerate(texts):
+            out[row] = self._mean(np.asarray(self._tokenizer.encode(text), dtype=np.int64))
         return out
 
     def _mean(self, ids: np.ndarray) -> np.ndarray:
@@ -106,10 +113,18 @@ class Embedder:
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm > 0 else vector
 
+    def release_pages(self) -> None:
+        """Let go of the weight pages read so far (embedding a whole text reads most of them).
+
+        They are the file's own pages, so the next question that needs a row reads it again from
+        the page cache; until then they no longer count in this process's memory.
+        """
+        if self._mapping is not None and hasattr(mmap, "MADV_DONTNEED"):
+            self._mapping.madvise(mmap.MADV_DONTNEED)
+
     def token_ids(self, text: str) -> np.ndarray:
         """The distinct token ids of a text, lowercased, that have a row in the table."""
-        encoding = self._tokenizer.encode(text.lower(), add_special_tokens=False)  # type: ignore[attr-defined]
-        ids = np.unique(np.asarray(encoding.ids, dtype=np.int64))
+        ids = np.unique(np.asarray(self._tokenizer.encode(text.lower()), dtype=np.int64))
         return ids[(ids >= 0) & (ids < self._table.shape[0])]
 
     def token_vectors(self, ids: np.ndarray) -> np.ndarray:

@@ -1,0 +1,58 @@
+"""The Python tokenizer gives the ids of the `tokenizers` library's tokenizer for the same file."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from tokenizers import Tokenizer as LibraryTokenizer
+
+from bot.standards.semantic import model_files
+from bot.standards.tokenizer import PIECES_KEPT, Tokenizer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[Tokenizer, LibraryTokenizer]:
+    path = model_files().tokenizer
+    library = LibraryTokenizer.from_file(str(path))
+    library.no_padding()
+    library.no_truncation()
+    return Tokenizer.from_file(path), library
+
+
+def _texts() -> list[str]:
+    texts = []
+    for path in sorted((ROOT / "tests" / "data").glob("standards_questions_*.jsonl")):
+        texts += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
+    for path in sorted((ROOT / "content" / "standards").rglob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        texts += [text, *text.splitlines()]
+    # Runs of spaces, the word-marker itself, special tokens, bytes the vocabulary lacks.
+    texts += ["", " ", "   ", "a  b   c    d", "<s>", "hi <s> there</s>", "<unk>x", "\u2581\u2581x"]
+    rng = random.Random(13)
+    alphabet = "abcdefghijklmnopqrstuvwxyz     \u2581éñ☃😀中文<s>/\n\t-'’\"0123456789"
+    texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 40))) for _ in range(3000)]
+    return texts
+
+
+def test_same_ids_as_the_tokenizers_library(pair: tuple[Tokenizer, LibraryTokenizer]) -> None:
+    ours, library = pair
+    texts = _texts()
+    different = [
+        text
+        for text in texts + [t.lower() for t in texts]
+        if ours.encode(text) != library.encode(text, add_special_tokens=False).ids
+    ]
+    assert different == []
+
+
+def test_words_it_has_split_are_kept_within_a_bound(
+    pair: tuple[Tokenizer, LibraryTokenizer],
+) -> None:
+    ours, _ = pair
+    ours.encode("a voice clone of me")
+    assert 0 < ours._piece_ids.cache_info().currsize <= PIECES_KEPT
