@@ -24,7 +24,7 @@ PARTS = (
     ("alert matcher (bot.alerts.matcher)", "bot.alerts.matcher"),
     ("standards engine (FTS5, stemmer, rapidfuzz)", "bot.standards.service"),
     (
-        "standards engine with the model loaded and the bundled text embedded",
+        "standards engine, model loaded, bundled text embedded",
         "bot.standards.service,bench.memory_bench:load_bundled_standards",
     ),
     ("pledges (bot.pledges.service)", "bot.pledges.service"),

@@ -74,3 +74,23 @@ def test_a_phrase_does_not_match_across_two_keywords() -> None:
     rows, frequency = SearchIndex(sections).postings(tuple(stems_of("voice clone")))
     assert rows.tolist() == [1]
     assert frequency.tolist() == [1.0]  # once, in the body (weight 1)
+
+
+def test_typos_are_corrected_and_words_spelled_right_are_left_alone() -> None:
+    from bot.standards.semantic import shared_embedder
+
+    vocabulary = {"companies", "likeness", "label", "right", "kids", "advance", "into", "attribute"}
+    parser = QueryParser(vocabulary, shared_embedder().is_word)
+
+    def said(question: str) -> list[str]:
+        return [c.word for c in parser.concepts(question)]
+
+    # One edit from a word of the text (a swap of two letters counts as one).
+    assert said("compnies likness lable") == ["companies", "likeness", "label"]
+    # Common words spelled right are not typos of the text's words, and nothing becomes a filler
+    # word; a different first letter is a different word.
+    spelled_right = "night kinds dance intro tribute"
+    assert said(spelled_right) == spelled_right.split()
+    # Without a word list every near word is a candidate, but still within one edit.
+    bare = QueryParser(vocabulary)
+    assert [c.word for c in bare.concepts("kinds nightt")] == ["kids", "nightt"]

@@ -108,7 +108,7 @@ class Engine:
             df.update(stems.stem_set)
         self._df = df
         vocabulary = {w for s in document.sections for w in words(_searchable(s))}
-        self.parser = QueryParser(vocabulary)
+        self.parser = QueryParser(vocabulary, semantic.embedder.is_word)
 
     @classmethod
     async def build(cls, document: StandardsDocument) -> Engine:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("english")
@@ -378,13 +379,28 @@ _SYNONYMS = _synonym_index()
 
 
 class QueryParser:
-    """Builds concepts from a question against the vocabulary of the loaded standards."""
+    """Builds concepts from a question against the vocabulary of the loaded standards.
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    A word the text doesn't use is corrected to the text's nearest word only when it looks like a
+    typo of it: not when the text has the word in another form ("thumbnail"), not when it is a
+    common word spelled right (`is_word`: "night" must not become "right", nor "kinds" "kids"),
+    never to a filler word ("intro" is not "into"), with the same first letter, and at most one
+    edit away (two for words of eight letters or more; a swap of two letters is one edit).
+    """
+
+    def __init__(
+        self, vocabulary: Iterable[str], is_word: Callable[[str], bool] | None = None
+    ) -> None:
         # Synonym words count as known, so a typo can be corrected towards them too.
         synonyms = {w for group in SYNONYM_GROUPS for phrase in group for w in phrase.split()}
         self._vocabulary = frozenset(vocabulary) | synonyms
-        self._candidates = sorted(w for w in self._vocabulary if len(w) >= 4)
+        self._stems = frozenset(stem(w) for w in self._vocabulary)
+        self._is_word = is_word or (lambda _word: False)
+        by_initial: dict[str, list[str]] = {}
+        for w in sorted(self._vocabulary):
+            if len(w) >= 4 and w not in STOP_WORDS:
+                by_initial.setdefault(w[0], []).append(w)
+        self._by_initial = by_initial
         # Members' words repeat from question to question; a fuzzy search of the vocabulary
         # is a tenth of an answer's time, so each word's correction is kept (bounded).
         self._correct = lru_cache(maxsize=CORRECTIONS_KEPT)(self._closest_known)
@@ -410,11 +426,17 @@ class QueryParser:
         return concepts
 
     def _closest_known(self, word: str) -> str:
-        if word in self._vocabulary or len(word) < 5 or not self._candidates:
+        if word in self._vocabulary or len(word) < 5 or stem(word) in self._stems:
             return word
-        # Longer words need a closer match: "stable" must not become "able".
-        cutoff = 80 if len(word) <= 5 else 86
-        found = process.extractOne(word, self._candidates, scorer=fuzz.ratio, score_cutoff=cutoff)
+        candidates = self._by_initial.get(word[0])
+        if not candidates or self._is_word(word):
+            return word
+        found = process.extractOne(
+            word,
+            candidates,
+            scorer=DamerauLevenshtein.distance,
+            score_cutoff=1 if len(word) < 8 else 2,
+        )
         return found[0] if found else word
 
 

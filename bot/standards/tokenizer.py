@@ -64,6 +64,10 @@ class Tokenizer:
         special = {str(t["content"]): int(t["id"]) for t in added if t.get("special")}
         return cls(vocabulary, special)
 
+    def is_word(self, word: str) -> bool:
+        """Whether a word (lowercase) is one whole token: a common word, spelled as usual."""
+        return SPACE + word in self._vocabulary
+
     def encode(self, text: str) -> list[int]:
         """The token ids of text (no start-of-text token)."""
         ids: list[int] = []
