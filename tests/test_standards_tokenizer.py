@@ -36,6 +36,12 @@ def _texts() -> list[str]:
     rng = random.Random(13)
     alphabet = "abcdefghijklmnopqrstuvwxyz     \u2581éñ☃😀中文<s>/\n\t-'’\"0123456789"
     texts += ["".join(rng.choices(alphabet, k=rng.randint(1, 40))) for _ in range(3000)]
+    # Long pieces with no space (a pasted URL, a run of letters) and repeats, where the order
+    # of equal-ranked merges matters.
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    texts += ["".join(rng.choices(letters, k=rng.randint(500, 3000))) for _ in range(30)]
+    texts += ["a" * n for n in range(1, 40)] + ["\u2581" * n for n in range(1, 40)]
+    texts += ["ab" * n for n in range(1, 30)] + [" " * n + "x" for n in range(1, 30)]
     return texts
 
 

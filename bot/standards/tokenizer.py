@@ -14,6 +14,7 @@ which is what the file's merge list says.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from functools import lru_cache
@@ -81,27 +82,47 @@ class Tokenizer:
                     ids.extend(self._piece_ids(piece))
         return ids
 
+    def _rank(self, merged: str) -> int | None:
+        """The merge rank of two neighbouring pieces, None when they don't merge."""
+        rank = self._vocabulary.get(merged)
+        if rank is None or merged.strip(SPACE):
+            return rank
+        return rank + self._last
+
     def _split(self, piece: str) -> tuple[int, ...]:
-        """BPE over one piece: merge the best-ranked neighbouring pair until none merges."""
-        vocabulary = self._vocabulary
-        symbols = list(piece)
-        while len(symbols) > 1:
-            best, at = 2 * self._last, -1
-            for i in range(len(symbols) - 1):
-                merged = symbols[i] + symbols[i + 1]
-                rank = vocabulary.get(merged)
-                if rank is None:
-                    continue
-                if not merged.strip(SPACE):
-                    rank += self._last
-                if rank < best:
-                    best, at = rank, i
-            if at < 0:
-                break
-            symbols[at : at + 2] = [symbols[at] + symbols[at + 1]]
+        """BPE over one piece: merge the best-ranked neighbouring pair (leftmost among equals)
+        until none merges. The pieces are a linked list and the candidate pairs a heap, so a
+        long piece (a URL, or a run of letters with no space) costs n log n, not n squared."""
+        symbols = list(piece)  # a piece merged into its left neighbour becomes ""
+        after = [*range(1, len(symbols)), -1]
+        before = list(range(-1, len(symbols) - 1))
+        pairs = [
+            (rank, i, piece[i], piece[i + 1])
+            for i in range(len(symbols) - 1)
+            if (rank := self._rank(piece[i : i + 2])) is not None
+        ]
+        heapq.heapify(pairs)
+        while pairs:
+            _, i, left, right = heapq.heappop(pairs)
+            j = after[i]
+            # A pair one of whose pieces has merged with another since it was queued is stale.
+            if j < 0 or symbols[i] != left or symbols[j] != right:
+                continue
+            merged = left + right
+            symbols[i], symbols[j] = merged, ""
+            after[i] = after[j]
+            if after[j] >= 0:
+                before[after[j]] = i
+            for a, b in ((before[i], i), (i, after[i])):
+                if a >= 0 and b >= 0:
+                    rank = self._rank(symbols[a] + symbols[b])
+                    if rank is not None:
+                        heapq.heappush(pairs, (rank, a, symbols[a], symbols[b]))
         ids: list[int] = []
         for symbol in symbols:
-            found = vocabulary.get(symbol)
+            if not symbol:
+                continue
+            found = self._vocabulary.get(symbol)
             if found is not None:
                 ids.append(found)
                 continue
