@@ -131,7 +131,8 @@ async def test_the_scope_section_declines_and_is_never_cited_as_an_answer(tmp_pa
     try:
         question = "how do i get more subscribers on my channel"
         ranked = await service.engine.rank(question, service.engine.parser.concepts(question))
-        assert ranked[0].section.id == "not-covered"
+        # The section on what the text leaves out is the best match or within the scope margin.
+        assert "not-covered" in {r.section.id for r in ranked[:2]}
         declined = await service.answer(question)
         assert not declined.covered
         assert declined.suggestions[0].section_id == "not-covered"
