@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import CoalitionBot
-from bot.catalog import command_entries
-from bot.ui.help import about_embed, help_embed
+from bot.catalog import Catalog
+from bot.ui.help import HelpEmbeds, about_embed
 from bot.ui.replies import reply
 
 
@@ -19,14 +19,14 @@ class Help(commands.Cog):
 
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
+        self.embeds = HelpEmbeds(Catalog(bot.tree))
 
     @app_commands.command(name="help")
     async def help_command(self, interaction: discord.Interaction) -> None:
         """See what this bot does and every command you can use."""
         perms = interaction.permissions
         ids = self.bot.command_ids.get(interaction.guild_id) or self.bot.command_ids.get(None)
-        entries = command_entries(self.bot.tree)
-        embed = help_embed(entries, show_admin=perms.manage_guild, ids=ids)
+        embed = self.embeds.embed(show_admin=perms.manage_guild, ids=ids)
         await reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command(name="about")

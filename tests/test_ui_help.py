@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from bot.catalog import CommandEntry
-from bot.ui.help import about_embed, command_mention, help_embed
+import discord
+from discord import app_commands
+
+from bot.catalog import Catalog, CommandEntry
+from bot.ui.help import HelpEmbeds, about_embed, command_mention, help_embed
 
 
 def entry(path: str, admin: bool = False, description: str = "Does a thing.") -> CommandEntry:
@@ -45,3 +48,46 @@ def test_about_names_the_shard_only_when_there_are_several() -> None:
     sharded = {f.name: f.value for f in about_embed("1.0", 65, 2, (1, 4)).fields}
     assert sharded["Shard"] == "1 of 4"
     assert sharded["Servers (this process)"] == "2"
+
+
+def _tree() -> app_commands.CommandTree:
+    client = discord.Client(intents=discord.Intents.none())
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="ask", description="Ask a question.")
+    async def ask(interaction: discord.Interaction, question: str) -> None: ...
+
+    return tree
+
+
+def test_help_is_built_once_and_again_when_the_commands_change() -> None:
+    tree = _tree()
+    embeds = HelpEmbeds(Catalog(tree))
+    first = embeds.embed(show_admin=False, ids={"ask": 7})
+    assert embeds.embed(show_admin=False, ids={"ask": 7}) is first
+    assert "</ask:7>" in (first.fields[0].value or "")
+    # Another view or other ids are other embeds.
+    assert embeds.embed(show_admin=True, ids={"ask": 7}) is not first
+    assert "`/ask`" in (embeds.embed(show_admin=False).fields[0].value or "")
+
+    group = app_commands.Group(name="pledge", description="The pledge")
+
+    @group.command(name="sign", description="Sign it.")
+    async def sign(interaction: discord.Interaction) -> None: ...
+
+    tree.add_command(group)
+    after = embeds.embed(show_admin=False, ids={"ask": 7})
+    assert after is not first
+    assert any("/pledge sign" in (f.value or "") for f in after.fields)
+    group.remove_command("sign")
+    assert not any("/pledge sign" in (f.value or "") for f in embeds.embed(show_admin=False).fields)
+
+
+def test_the_catalog_reads_the_tree_again_only_when_it_changes() -> None:
+    tree = _tree()
+    catalog = Catalog(tree)
+    entries = catalog.entries()
+    assert [e.path for e in entries] == ["ask"] and entries[0].options == ("question",)
+    assert catalog.entries() is entries
+    tree.remove_command("ask")
+    assert catalog.entries() == ()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import timedelta
 
 import discord
 
-from bot.catalog import CommandEntry
+from bot.catalog import Catalog, CommandEntry
 from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, EMBED_TOTAL_LIMIT, truncate
 
 COLOUR = discord.Colour.from_rgb(235, 94, 40)
@@ -53,6 +54,35 @@ def help_embed(
         embed = _help(entries, show_admin, ids, brief=True)
         embed.description = None
     return embed
+
+
+class HelpEmbeds:
+    """/help's embeds, built once for each view (member or manager) and set of command ids, and
+    built again when the command tree changes; sent as they are (nothing changes a sent embed).
+    """
+
+    KEPT = 64
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._entries: tuple[CommandEntry, ...] = ()
+        self._built: OrderedDict[tuple[object, ...], discord.Embed] = OrderedDict()
+
+    def embed(self, *, show_admin: bool, ids: dict[str, int] | None = None) -> discord.Embed:
+        entries = self._catalog.entries()
+        if entries is not self._entries:
+            self._entries = entries
+            self._built.clear()
+        key = (show_admin, tuple(ids.items()) if ids else ())
+        embed = self._built.get(key)
+        if embed is None:
+            embed = help_embed(list(entries), show_admin=show_admin, ids=ids)
+            self._built[key] = embed
+            while len(self._built) > self.KEPT:
+                self._built.popitem(last=False)
+        else:
+            self._built.move_to_end(key)
+        return embed
 
 
 def _help(
