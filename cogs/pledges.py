@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal, cast
 
 import discord
 from discord import app_commands
@@ -28,7 +29,7 @@ from bot.ui.pledges import (
 )
 from bot.ui.replies import reply, reply_private
 from bot.ui.text import NO_MENTIONS
-from bot.ui.views import SafeModal, SafeView
+from bot.ui.views import SafeModal, SafeView, funnel_errors
 
 WALL_LIMIT = 2500
 URL_HINTS = {
@@ -128,7 +129,7 @@ class PledgeModal(SafeModal):
         text = signed_text(result.pledge, result.updated, example)
         pending = result.pledge.status is PledgeStatus.PENDING
         await reply(
-            interaction, text, view=CheckChannel(self.cog) if pending else None, ephemeral=True
+            interaction, text, view=pledge_buttons("check") if pending else None, ephemeral=True
         )
 
 
@@ -166,44 +167,54 @@ class ConfirmWithdraw(SafeView):
         await interaction.response.edit_message(content="Nothing changed.", view=None)
 
 
-class CheckChannel(SafeView):
-    """After signing: check the channel from the reply itself."""
+class PledgeButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"pledge:(?P<action>check|check-again|ask-review)",
+):
+    """Check my channel / Check again / Ask a person to review it, under the sign-up and a
+    failed check. Each acts on the pledge of the member who clicks, so a button needs no state:
+    it keeps working after a restart, and no view is kept per message."""
 
-    def __init__(self, cog: Pledges) -> None:
-        super().__init__(timeout=900)
-        self.cog = cog
+    LABELS = {
+        "check": "Check my channel",
+        "check-again": "Check again",
+        "ask-review": "Ask a person to review it",
+    }
 
-    @discord.ui.button(
-        label="Check my channel", style=discord.ButtonStyle.primary, custom_id="pledge:check"
-    )
-    async def check(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
-        await self.cog.run_verify(interaction)
+    def __init__(self, action: str) -> None:
+        style = (
+            discord.ButtonStyle.secondary if action == "ask-review" else discord.ButtonStyle.primary
+        )
+        super().__init__(
+            discord.ui.Button(label=self.LABELS[action], style=style, custom_id=f"pledge:{action}")
+        )
+        self.action = action
 
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PledgeButton:
+        return cls(match["action"])
 
-class AskReview(SafeView):
-    """Offered after a failed check: check again, or let a person look instead."""
-
-    def __init__(self, cog: Pledges) -> None:
-        super().__init__(timeout=600)
-        self.cog = cog
-
-    @discord.ui.button(
-        label="Check again", style=discord.ButtonStyle.primary, custom_id="pledge:check-again"
-    )
-    async def again(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
-        await self.cog.run_verify(interaction)
-
-    @discord.ui.button(
-        label="Ask a person to review it",
-        style=discord.ButtonStyle.secondary,
-        custom_id="pledge:ask-review",
-    )
-    async def ask(self, interaction: discord.Interaction, _button: discord.ui.Button) -> None:
-        await self.cog.service.request_review(interaction.user.id)
+    @funnel_errors
+    async def callback(self, interaction: discord.Interaction) -> Any:
+        cog = cast(Pledges, cast(CoalitionBot, interaction.client).get_cog("Pledges"))
+        if self.action != "ask-review":
+            await cog.run_verify(interaction)
+            return
+        await cog.service.request_review(interaction.user.id)
         await interaction.response.edit_message(
             content="Sent to the server's reviewers. You'll get the role once it's approved.",
             view=None,
         )
+
+
+def pledge_buttons(*actions: str) -> discord.ui.View:
+    """A view of PledgeButtons."""
+    view = discord.ui.View(timeout=None)
+    for action in actions:
+        view.add_item(PledgeButton(action))
+    return view
 
 
 class Pledges(commands.Cog):
@@ -214,6 +225,12 @@ class Pledges(commands.Cog):
     def __init__(self, bot: CoalitionBot) -> None:
         self.bot = bot
         self.service: PledgeService = bot.pledges
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PledgeButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PledgeButton)
 
     @pledge.command(name="sign")
     async def sign_command(
@@ -240,7 +257,8 @@ class Pledges(commands.Cog):
         result = await self.service.verify(interaction.user.id)
         if not result.verified:
             text = verify_failed_text(result.pledge, result.check, result.retry_in)
-            await reply(interaction, text, view=AskReview(self), ephemeral=True)
+            view = pledge_buttons("check-again", "ask-review")
+            await reply(interaction, text, view=view, ephemeral=True)
             return
         settings = self.bot.settings
         note = await grant_pledge_role(self.bot, settings, interaction.guild, interaction.user.id)

@@ -198,3 +198,22 @@ async def test_newsletters_are_checked_in_their_description(
     _, code = await sign(fake, writer, "newsletter", pages.url("/ghost"))
     pages.pages["/ghost"] = fixture("ghost/home.html", code)
     assert "verified" in await verify(fake, writer)
+
+
+async def test_check_buttons_work_after_a_restart_and_a_failed_check_offers_a_review(
+    fake: FakeDiscord, pages: PlatformPages, tmp_path: Path
+) -> None:
+    async with running_bot(fake, tmp_path, bot_env(fake, pages)):
+        signed, _ = await sign(fake, fake.member, "newsletter", pages.url("/news"))
+    pages.pages["/news"] = "<html><body><p>No code here yet.</p></body></html>"
+    # The same database, a new process: the buttons under the sign-up still answer.
+    async with running_bot(fake, tmp_path, bot_env(fake, pages)):
+        checked = await fake.click(signed, "pledge:check")
+        failed = await checked.message()
+        assert checked.ephemeral and "couldn't find your code" in failed["content"]
+        again = await fake.click(failed, "pledge:check-again")
+        assert "couldn't find your code" in (await again.message())["content"]
+        review = await fake.click(failed, "pledge:ask-review")
+        assert "Sent to the server's reviewers" in (await review.message())["content"]
+        status = await (await fake.invoke("pledge status")).message()
+        assert "review" in str(status).lower()
