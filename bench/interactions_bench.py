@@ -13,7 +13,9 @@ insert. For each burst size N (200 and 1,000 by default), N new members fire eac
 - answers/s: N divided by the time from the first interaction sent to the last callback (for
   /pledge sign: all N open the modal at once, then, after a pause that is not counted, all N
   submit at once; the rate is N over the two bursts' time together);
-- RSS of the bot process after each burst (all its repetitions), and its peak (VmHWM) at the end.
+- RSS of the bot process after each burst (all its repetitions), and its peak (VmHWM) at the end;
+- the bot process's CPU time per interaction in the burst (from /proc/PID/stat, all its
+  threads), which the machine's other load moves far less than the rates.
 The ratios are coalition-bot / bare bot, measured in the same run.
 """
 
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -65,6 +68,12 @@ class BareBotProcess(BotProcess):
         return self
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory(pid: int) -> tuple[float, float]:
     """(RSS, peak RSS) of a process in MB."""
     fields = {}
@@ -79,10 +88,17 @@ class Burst:
     acks: list[float]
     elapsed: float
     rss_mb: float
+    cpu_seconds: float = 0.0
 
     @property
     def rate(self) -> float:
         return len(self.acks) / self.elapsed
+
+    @property
+    def cpu_ms(self) -> float:
+        """The bot's CPU time per interaction, in ms: what the burst cost it whatever else the
+        machine was doing (the rates fall with other load; this moves far less)."""
+        return self.cpu_seconds / len(self.acks) * 1000
 
     def pct(self, q: float) -> float:
         ordered = sorted(self.acks)
@@ -174,11 +190,12 @@ async def start(name: str, stack: AsyncExitStack, workdir: Path, extra: dict[str
 async def one_burst(live: Live, line: str, size: int, rep: int) -> Burst:
     name = live.run.name
     users = [live.fake.add_member(f"{name}-{line}-{size}-{rep}-{n}") for n in range(size)]
+    before = cpu_seconds(live.pid)
     try:
         acks, elapsed = await burst(live.fake, line, users)
     except AssertionError as exc:
         raise SystemExit(f"{name} {line}: {exc}\n{live.bot.log()[-3000:]}") from None
-    return Burst(acks, elapsed, memory(live.pid)[0])
+    return Burst(acks, elapsed, memory(live.pid)[0], cpu_seconds(live.pid) - before)
 
 
 async def measure(
@@ -212,7 +229,7 @@ def report(runs: dict[str, Run], sizes: list[int]) -> None:
     bare, ours = runs.get("bare"), runs.get("coalition")
     print(
         f"{'line':<12} {'N':>5} {'bot':<10} {'ack p50':>9} {'ack p99':>9} {'answers/s':>10}"
-        f" {'RSS after':>10}"
+        f" {'RSS after':>10} {'CPU/interaction':>16}"
     )
     for size in sizes:
         for line in ("ask", "help", "pledge sign"):
@@ -222,14 +239,14 @@ def report(runs: dict[str, Run], sizes: list[int]) -> None:
                 b = run.bursts[(line, size)]
                 print(
                     f"{line:<12} {size:>5} {run.name:<10} {b.pct(0.5):7.1f}ms {b.pct(0.99):7.1f}ms"
-                    f" {b.rate:10.1f} {b.rss_mb:8.1f}MB"
+                    f" {b.rate:10.1f} {b.rss_mb:8.1f}MB {b.cpu_ms:14.2f}ms"
                 )
             if bare and ours:
                 x, y = ours.bursts[(line, size)], bare.bursts[(line, size)]
                 print(
                     f"{'':<12} {'':>5} {'ratio':<10} {x.pct(0.5) / y.pct(0.5):8.2f}x"
                     f" {x.pct(0.99) / y.pct(0.99):8.2f}x {x.rate / y.rate:10.2f}"
-                    f" {x.rss_mb / y.rss_mb:9.2f}x"
+                    f" {x.rss_mb / y.rss_mb:9.2f}x {x.cpu_ms / y.cpu_ms:15.2f}x"
                 )
     for run in (bare, ours):
         if run is not None:
