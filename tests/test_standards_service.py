@@ -142,3 +142,29 @@ async def test_the_scope_section_declines_and_is_never_cited_as_an_answer(tmp_pa
     finally:
         await service.close()
         await db.close()
+
+
+async def test_a_question_of_filler_words_is_answered_only_by_a_keyword_phrase(
+    tmp_path: Path, db: Database
+) -> None:
+    folder = tmp_path / "standards"
+    folder.mkdir()
+    (folder / "s.md").write_text(
+        "---\ntitle: T\nversion: 1\ndate: 2026-12-01\n---\n"
+        "## About us {#about}\nKeywords: who are you, coalition\n\nWe are a coalition of creators.\n"
+        "## What we do {#acts}\nKeywords: what do you do\n\nWe write standards and campaign.\n"
+        "## Words {#glossary}\nKeywords: what do you do here\n\nTerms used in the text.\n",
+        encoding="utf-8",
+    )
+    service = StandardsService(db, folder, min_confidence=0.3)
+    await service.load()
+    try:
+        about = await service.answer("Who are you guys?")
+        assert about.covered and about.top_section_id == "about"
+        assert about.passage == "We are a coalition of creators."
+        # The longest phrase the question holds wins.
+        assert (await service.answer("so what do you do here")).top_section_id == "glossary"
+        for question in ("hello?", "what are you", "who do you do"):
+            assert not (await service.answer(question)).covered, question
+    finally:
+        await service.close()

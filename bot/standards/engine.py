@@ -10,7 +10,15 @@ import numpy as np
 
 from bot.standards.index import SearchIndex
 from bot.standards.model import Section, StandardsDocument
-from bot.standards.query import Concept, QueryParser, idf, semantic_text, stems_of, words
+from bot.standards.query import (
+    STOP_WORDS,
+    Concept,
+    QueryParser,
+    idf,
+    semantic_text,
+    stems_of,
+    words,
+)
 from bot.standards.semantic import SemanticIndex, shared_embedder
 
 __all__ = ["Engine", "Ranked", "semantic_text"]
@@ -109,6 +117,14 @@ class Engine:
         self._df = df
         vocabulary = {w for s in document.sections for w in words(_searchable(s))}
         self.parser = QueryParser(vocabulary, semantic.embedder.is_word)
+        # Keyword phrases of two words or more made only of filler words ("who are you",
+        # "what do you do"): a question of nothing but filler words has no other handle.
+        self._filler_phrases = [
+            (tuple(phrase), section)
+            for section in document.sections
+            for keyword in section.keywords
+            if len(phrase := words(keyword)) >= 2 and all(w in STOP_WORDS for w in phrase)
+        ]
 
     @classmethod
     async def build(cls, document: StandardsDocument) -> Engine:
@@ -182,6 +198,22 @@ class Engine:
             )
         ranked.sort(key=lambda r: -(r.score + self.term_weight * r.term_similarity))
         return ranked[:CANDIDATES]
+
+    def filler_match(self, question: str) -> Section | None:
+        """For a question of filler words only ("who are you guys?"), the one section with a
+        keyword phrase of filler words that the question contains, word for word (the longest
+        such phrase wins); None when there is none, or two sections tie."""
+        asked = f" {' '.join(words(question))} "
+        found = [
+            (len(phrase), section)
+            for phrase, section in self._filler_phrases
+            if f" {' '.join(phrase)} " in asked
+        ]
+        if not found:
+            return None
+        longest = max(n for n, _ in found)
+        best = {section.id: section for n, section in found if n == longest}
+        return next(iter(best.values())) if len(best) == 1 else None
 
     def weighted(self, concepts: list[Concept]) -> list[tuple[Concept, float]]:
         """Each concept with its weight, computed once per question."""

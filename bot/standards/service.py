@@ -113,7 +113,17 @@ class StandardsService:
         concepts = engine.parser.concepts(question)
         ranked = await engine.rank(question, concepts)
         decision = decide(ranked, self._min_confidence)
-        if decision.fit is Fit.NOT_COVERED:
+        filler_match = engine.filler_match(question) if not ranked else None
+        if filler_match is not None:
+            # Nothing but filler words, and they are one of a section's keyword phrases.
+            answer = Answer(
+                question=question,
+                covered=True,
+                confidence=self._min_confidence,
+                passage=_cap(engine.best_passage(filler_match, [])),
+                citations=(self.citation(filler_match),),
+            )
+        elif decision.fit is Fit.NOT_COVERED:
             answer = Answer(
                 question=question,
                 covered=False,
