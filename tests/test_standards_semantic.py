@@ -186,6 +186,8 @@ def test_the_scope_section_near_the_top_declines_even_strong_evidence() -> None:
     assert decide(near, covered_at=0.3, scope_margin=0.25).fit is Fit.NOT_COVERED
     assert decide(first, covered_at=0.3, scope_margin=0.0).fit is Fit.NOT_COVERED
     assert decide(far, covered_at=0.3, scope_margin=0.25).fit is Fit.COVERED
+    assert decide(near, covered_at=0.3, scope_margin=0.25).out_of_scope
+    assert not decide(far, covered_at=0.3, scope_margin=0.25).out_of_scope
     assert decide(near, covered_at=0.3, scope_margin=0.0).fit is Fit.COVERED
 
 

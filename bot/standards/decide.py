@@ -45,10 +45,12 @@ class Fit(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The fit and the evidence (0 to 1) it was decided from."""
+    """The fit and the evidence (0 to 1) it was decided from; out_of_scope when the section on
+    what the standards leave out declined the question."""
 
     fit: Fit
     confidence: float
+    out_of_scope: bool = False
 
 
 def evidence(ranked: Sequence[Ranked]) -> float:
@@ -81,7 +83,7 @@ def decide(
     closest_at = CLOSEST_AT if closest_at is None else closest_at
     confidence = evidence(ranked)
     if near_scope_section(ranked, SCOPE_MARGIN if scope_margin is None else scope_margin):
-        return Decision(Fit.NOT_COVERED, confidence)
+        return Decision(Fit.NOT_COVERED, confidence, out_of_scope=True)
     if confidence >= covered_at:
         return Decision(Fit.COVERED, confidence)
     if confidence >= min(closest_at, covered_at):

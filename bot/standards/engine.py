@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ from bot.standards.query import (
     stems_of,
     words,
 )
-from bot.standards.semantic import SemanticIndex, shared_embedder
+from bot.standards.semantic import Embedder, SemanticIndex, shared_embedder
 
 __all__ = ["Engine", "Ranked", "semantic_text"]
 
@@ -120,7 +121,7 @@ class Engine:
         # Keyword phrases of two words or more made only of filler words ("who are you",
         # "what do you do"): a question of nothing but filler words has no other handle.
         self._filler_phrases = [
-            (tuple(phrase), section)
+            (f" {' '.join(phrase)} ", len(phrase), section)
             for section in document.sections
             for keyword in section.keywords
             if len(phrase := words(keyword)) >= 2 and all(w in STOP_WORDS for w in phrase)
@@ -130,8 +131,7 @@ class Engine:
     async def build(cls, document: StandardsDocument) -> Engine:
         """Index a document and embed its sections (in worker threads)."""
         embedder = await asyncio.to_thread(shared_embedder)
-        semantic = await asyncio.to_thread(SemanticIndex.build, embedder, document.sections)
-        embedder.release_pages()
+        semantic = await asyncio.to_thread(_embed, embedder, document.sections)
         return await asyncio.to_thread(cls, document, semantic)
 
     def weight(self, concept: Concept) -> float:
@@ -204,11 +204,7 @@ class Engine:
         keyword phrase of filler words that the question contains, word for word (the longest
         such phrase wins); None when there is none, or two sections tie."""
         asked = f" {' '.join(words(question))} "
-        found = [
-            (len(phrase), section)
-            for phrase, section in self._filler_phrases
-            if f" {' '.join(phrase)} " in asked
-        ]
+        found = [(n, section) for phrase, n, section in self._filler_phrases if phrase in asked]
         if not found:
             return None
         longest = max(n for n, _ in found)
@@ -246,6 +242,13 @@ class Engine:
             if score > best_score:
                 best, best_score = text, score
         return best
+
+
+def _embed(embedder: Embedder, sections: Sequence[Section]) -> SemanticIndex:
+    """Embed the sections, then let go of the weight pages that read (a worker thread's job)."""
+    semantic = SemanticIndex.build(embedder, sections)
+    embedder.release_pages()
+    return semantic
 
 
 def _searchable(section: Section) -> str:

@@ -13,13 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.standards.compose import Composer
-from bot.standards.decide import (
-    OUT_OF_SCOPE_SECTION,
-    SCOPE_MARGIN,
-    Fit,
-    decide,
-    near_scope_section,
-)
+from bot.standards.decide import OUT_OF_SCOPE_SECTION, Fit, decide
 from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
 from bot.standards.model import Answer, Citation, Section, StandardsDocument
@@ -128,7 +122,9 @@ class StandardsService:
                 question=question,
                 covered=False,
                 confidence=decision.confidence,
-                suggestions=tuple(self.citation(s) for s in _closest_first(ranked)),
+                suggestions=tuple(
+                    self.citation(s) for s in _closest_first(ranked, decision.out_of_scope)
+                ),
             )
         elif decision.fit is Fit.CLOSEST:
             # Weak evidence: quote only the best section, and say it is the closest match.
@@ -256,11 +252,11 @@ def _cap(text: str) -> str:
     return cut + " …"
 
 
-def _closest_first(ranked: list[Ranked]) -> list[Section]:
+def _closest_first(ranked: list[Ranked], out_of_scope: bool) -> list[Section]:
     """The sections a decline names: the section on what the standards leave out first when it
-    is (nearly) the best match, since it is why the question is declined; then the best ones."""
+    declined the question (it is why), then the best ones."""
     sections = [r.section for r in ranked[:MAX_SUGGESTIONS]]
-    if ranked and near_scope_section(ranked, SCOPE_MARGIN):
+    if out_of_scope:
         scope = next(r.section for r in ranked if r.section.id == OUT_OF_SCOPE_SECTION)
         sections = [scope, *(s for s in sections if s is not scope)][:MAX_SUGGESTIONS]
     return sections

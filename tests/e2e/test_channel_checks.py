@@ -217,3 +217,19 @@ async def test_check_buttons_work_after_a_restart_and_a_failed_check_offers_a_re
         assert "Sent to the server's reviewers" in (await review.message())["content"]
         status = await (await fake.invoke("pledge status")).message()
         assert "review" in str(status).lower()
+
+
+async def test_check_buttons_after_a_withdrawal_say_so_and_store_nothing(
+    fake: FakeDiscord, bot: BotProcess, pages: PlatformPages
+) -> None:
+    pages.pages["/news"] = "<html><body><p>No code here yet.</p></body></html>"
+    signed, _ = await sign(fake, fake.member, "newsletter", pages.url("/news"))
+    failed = await (await fake.click(signed, "pledge:check")).message()
+    ask = await (await fake.invoke("pledge withdraw")).message()
+    await (await fake.click(ask, "pledge:withdraw:confirm")).message()
+    for message, button in ((signed, "pledge:check"), (failed, "pledge:ask-review")):
+        clicked = await fake.click(message, button)
+        answer = await clicked.message()
+        assert clicked.ephemeral and "haven't signed the pledge yet" in answer["content"]
+    status = await (await fake.invoke("pledge status")).message()
+    assert "haven't signed" in status["content"]
