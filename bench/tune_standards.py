@@ -2,10 +2,14 @@
 
 Run: .venv/bin/python -m bench.tune_standards          (grid and cross-validation on tuning)
      .venv/bin/python -m bench.tune_standards --eval   (figures on eval, hybrid beside lexical)
-The grid prints top-1 (answered from a right section), top-3 and decline accuracy for each
-closest-match floor; the cross-validation picks the floor on four fifths of the tuning questions
-and scores it on the fifth left out, five times, so the figure it prints is not the one the floor
-was chosen on. The chosen defaults live in bot/config.py and bot/standards/decide.py.
+The tuning questions are the example questions that come with the text
+(content/standards/questions.jsonl), which the answerer learns from, so every figure here ranks
+a question with the classifier learned from the other folds' questions, never from itself. The
+grid prints top-1 (answered from a right section) and decline accuracy for each closest-match
+floor on those out-of-fold ranks, and the (floor, scope margin) chosen on them; the
+cross-validation learns from four fifths of the questions, picks the floor on their own
+out-of-fold ranks, and scores the fifth left out, five times, so the figure it prints is not the
+one the floor was chosen on. The chosen defaults live in bot/config.py and bot/standards/decide.py.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from pathlib import Path
 from bot.config import DEFAULT_MIN_CONFIDENCE
 from bot.db import Database
 from bot.standards import decide
-from bot.standards.engine import Ranked
+from bot.standards.engine import Engine, Ranked, learn
+from bot.standards.model import Example
 from bot.standards.service import StandardsService
-from tests.standards_eval import evaluate, evaluate_lexical, load_questions
+from tests.standards_eval import EVAL, TUNING, evaluate, evaluate_lexical, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOORS = (0.22, 0.24, 0.25, 0.26, 0.27, 0.28, 0.3)
@@ -32,14 +37,44 @@ FOLDS = 5
 Case = tuple[list[Ranked], list[str]]
 
 
-async def grid(service: StandardsService) -> None:
-    questions = load_questions("standards_questions_tuning.jsonl")
+def examples(questions: list[tuple[str, list[str]]]) -> list[Example]:
+    return [Example(q, tuple(expected)) for q, expected in questions]
+
+
+async def out_of_fold(
+    engine: Engine, questions: list[tuple[str, list[str]]], seed: int
+) -> list[Case]:
+    """Each question ranked by the classifier learned from the other folds' questions, never
+    from itself, as a member's new question is; the engine's own classifier is put back."""
+    kept = engine.classifier
+    cases: list[Case | None] = [None] * len(questions)
+    order = list(range(len(questions)))
+    random.Random(seed).shuffle(order)
+    try:
+        for fold in range(FOLDS):
+            held = {i for n, i in enumerate(order) if n % FOLDS == fold}
+            train = [q for i, q in enumerate(questions) if i not in held]
+            engine.classifier = await asyncio.to_thread(
+                learn, engine.semantic, engine.document.sections, examples(train)
+            )
+            for i in held:
+                question, expected = questions[i]
+                ranked = await engine.rank(question, engine.parser.concepts(question))
+                cases[i] = (ranked, expected)
+    finally:
+        engine.classifier = kept
+    return [c for c in cases if c is not None]
+
+
+def grid(cases: list[Case]) -> None:
     for floor in FLOORS:
         for margin in (0.0, decide.SCOPE_MARGIN):
-            decide.CLOSEST_AT, decide.SCOPE_MARGIN = floor, margin
-            report = await evaluate(service, questions)
-            print(f"closest-match floor {floor:<5} scope margin {margin:<4} {report.summary()}")
-    decide.CLOSEST_AT, decide.SCOPE_MARGIN = DEFAULTS
+            top1, in_scope, declined, out = right(cases, (floor, margin))
+            print(
+                f"closest-match floor {floor:<5} scope margin {margin:<4} "
+                f"top-1 {top1}/{in_scope} ({top1 / in_scope:.0%}), "
+                f"correct declines {declined}/{out} ({declined / out:.0%})"
+            )
 
 
 def right(cases: list[Case], point: tuple[float, float]) -> tuple[int, int, int, int]:
@@ -72,47 +107,44 @@ def middle_of_best(cases: list[Case]) -> tuple[float, float]:
 
 
 async def cross_validate(service: StandardsService) -> None:
-    """Choose the floor on 4 folds, score it on the fifth; print the held-out totals."""
+    """Learn from 4 folds and choose the floor on their out-of-fold ranks; score the fifth."""
     engine = service.engine
-    cases: list[Case] = []
-    for question, expected in load_questions("standards_questions_tuning.jsonl"):
-        cases.append((await engine.rank(question, engine.parser.concepts(question)), expected))
-    order = list(range(len(cases)))
+    questions = load_questions(TUNING)
+    order = list(range(len(questions)))
     random.Random(10).shuffle(order)
     totals = [0, 0, 0, 0]
-    totals_alone = [0, 0, 0, 0]
-    for fold in range(FOLDS):
-        held = {i for n, i in enumerate(order) if n % FOLDS == fold}
-        train = [c for i, c in enumerate(cases) if i not in held]
-        best = middle_of_best(train)
-        counts = right([c for i, c in enumerate(cases) if i in held], best)
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        print(f"fold {fold + 1}: (floor, scope margin) chosen {best}; held out {counts}")
-        floor_only = max(FLOORS, key=lambda f: balanced(right(train, (f, 0.0))))
-        alone = right([c for i, c in enumerate(cases) if i in held], (floor_only, 0.0))
-        totals_alone = [a + b for a, b in zip(totals_alone, alone, strict=True)]
+    kept = engine.classifier
+    try:
+        for fold in range(FOLDS):
+            held = {i for n, i in enumerate(order) if n % FOLDS == fold}
+            train = [q for i, q in enumerate(questions) if i not in held]
+            best = middle_of_best(await out_of_fold(engine, train, seed=fold))
+            engine.classifier = await asyncio.to_thread(
+                learn, engine.semantic, engine.document.sections, examples(train)
+            )
+            held_cases: list[Case] = []
+            for i in sorted(held):
+                question, expected = questions[i]
+                ranked = await engine.rank(question, engine.parser.concepts(question))
+                held_cases.append((ranked, expected))
+            counts = right(held_cases, best)
+            totals = [a + b for a, b in zip(totals, counts, strict=True)]
+            print(f"fold {fold + 1}: (floor, scope margin) chosen {best}; held out {counts}")
+    finally:
+        engine.classifier = kept
     top1, in_scope, declined, out = totals
-    print(f"(floor, scope margin) chosen on all tuning questions: {middle_of_best(cases)}")
     print(
         f"cross-validated: top-1 {top1}/{in_scope} ({top1 / in_scope:.0%}), "
         f"correct declines {declined}/{out} ({declined / out:.0%})"
     )
-    top1, in_scope, declined, out = totals_alone
-    print(
-        f"cross-validated, floor alone (no scope margin): top-1 {top1}/{in_scope} "
-        f"({top1 / in_scope:.0%}), correct declines {declined}/{out} ({declined / out:.0%})"
-    )
 
 
-async def figures(service: StandardsService, name: str) -> None:
-    questions = load_questions(name)
+async def figures(service: StandardsService) -> None:
+    questions = load_questions(EVAL)
     hybrid = await evaluate(service, questions)
     lexical = await evaluate_lexical(service, questions)
-    print(f"{name}\n  hybrid (words + meaning): {hybrid.summary()}")
+    print(f"{EVAL.name}\n  hybrid (words + meaning): {hybrid.summary()}")
     print(f"  lexical only (before):    {lexical.summary()}")
-
-
-DEFAULTS = (decide.CLOSEST_AT, decide.SCOPE_MARGIN)
 
 
 async def main() -> None:
@@ -124,10 +156,13 @@ async def main() -> None:
         await service.load()
         try:
             if "--eval" in sys.argv:
-                await figures(service, "standards_questions_eval.jsonl")
+                await figures(service)
             else:
-                await figures(service, "standards_questions_tuning.jsonl")
-                await grid(service)
+                cases = await out_of_fold(service.engine, load_questions(TUNING), seed=98)
+                grid(cases)
+                print(
+                    f"(floor, scope margin) chosen on all tuning questions: {middle_of_best(cases)}"
+                )
                 await cross_validate(service)
         finally:
             await service.close()

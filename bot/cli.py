@@ -130,7 +130,8 @@ def standards_check_command(settings: Settings, args: argparse.Namespace) -> int
     kind = "example text" if document.example else "adopted text"
     print(
         f"{folder}: OK: {document.title} {document.version} ({document.date}), "
-        f"{len(document.sections)} sections, {kind}"
+        f"{len(document.sections)} sections, {kind}, "
+        f"{len(document.examples)} labelled example questions"
     )
     return EXIT_OK
 

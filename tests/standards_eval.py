@@ -8,7 +8,11 @@ from pathlib import Path
 
 from bot.standards.service import StandardsService
 
-DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parents[1]
+# Eval: asserted in tests, never tuned on. Tuning: the labelled example questions that come with
+# the bundled text, which the answerer learns from (bot/standards/learned.py).
+EVAL = ROOT / "tests" / "data" / "standards_questions_eval.jsonl"
+TUNING = ROOT / "content" / "standards" / "questions.jsonl"
 
 
 @dataclass
@@ -43,9 +47,9 @@ class Report:
         )
 
 
-def load_questions(name: str) -> list[tuple[str, list[str]]]:
+def load_questions(path: Path) -> list[tuple[str, list[str]]]:
     """(question, expected section ids) pairs; an empty list means out of scope."""
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [(row["q"], row["expected"]) for row in map(json.loads, filter(None, lines))]
 
 

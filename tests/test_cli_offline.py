@@ -83,6 +83,7 @@ def test_standards_check_passes_the_bundled_text(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "standards", "check", str(STANDARDS))
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "example text" in result.stdout
+    assert "514 labelled example questions" in result.stdout
 
 
 def test_standards_check_names_file_and_line(tmp_path: Path) -> None:
@@ -97,6 +98,19 @@ def test_standards_check_names_file_and_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"{path}:{broken + 1}: a section heading needs an id: ## Title {{#id}}"
+    )
+
+
+def test_standards_check_names_a_stale_example_question(tmp_path: Path) -> None:
+    folder = tmp_path / "standards"
+    shutil.copytree(STANDARDS, folder)
+    with (folder / "questions.jsonl").open("a", encoding="utf-8") as examples:
+        examples.write('{"q": "what about gear", "expected": ["studio-gear"]}\n')
+    result = run_cli(tmp_path, "standards", "check", str(folder))
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"{folder / 'questions.jsonl'}:515: no section 'studio-gear' in the text for "
+        "'what about gear'"
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from tokenizers import Tokenizer as LibraryTokenizer
 
 from bot.standards.semantic import model_files
 from bot.standards.tokenizer import PIECES_KEPT, Tokenizer
+from tests.standards_eval import EVAL, TUNING, load_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,8 +26,8 @@ def pair() -> tuple[Tokenizer, LibraryTokenizer]:
 
 def _texts() -> list[str]:
     texts = []
-    for path in sorted((ROOT / "tests" / "data").glob("standards_questions_*.jsonl")):
-        texts += [json.loads(line)["q"] for line in path.read_text().splitlines() if line]
+    for path in (EVAL, TUNING):
+        texts += [q for q, _ in load_questions(path)]
     for path in sorted((ROOT / "content" / "standards").rglob("*.md")):
         text = path.read_text(encoding="utf-8")
         texts += [text, *text.splitlines()]

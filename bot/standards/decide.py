@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.standards.engine import Ranked
+from bot.standards.model import OUT_OF_SCOPE_SECTION
 
 # Evidence = (the best section's blended retrieval score + COVERAGE_BONUS * its coverage of the
 # question's words) / EVIDENCE_SCALE, clipped to 0..1. The blended score (engine.Engine.rank)
@@ -16,23 +17,23 @@ from bot.standards.engine import Ranked
 # (bench/tune_standards.py) this beat the score alone and every weighted sum with the similarity
 # or the margin over the runner-up. The closest-match floor and SCOPE_MARGIN are the middle of
 # the grid points with the best sum of the shares of in-scope questions answered from a right
-# section and of out-of-scope ones declined; chosen on four fifths of the tuning questions and
-# scored on the fifth left out, five times, on the 185 + 86 tuning questions, they gave top-1 90%
-# and correct declines 93%, against 91% and 92% for the floor alone (README, "Standards answer
-# quality"; optimistic, since the text's Keywords lines were also written from these questions).
+# section and of out-of-scope ones declined, each tuning question ranked with the classifier
+# learned from the other folds' questions (learned.py); chosen that way on four fifths of the 354
+# + 160 tuning questions and scored on the fifth left out, five times, they gave top-1 85% and
+# correct declines 96% (README, "Standards answer quality"; optimistic, since the text's Keywords
+# lines were also written from these questions).
 # The word-to-word similarity that sorts the candidates (engine.TERM_WEIGHT) is not part of the
 # evidence: with it, the evidence declined fewer off-topic questions. The "covered" threshold is
 # STANDARDS_MIN_CONFIDENCE (0.3 by default: 2.25 before scaling; between the floor and it, the
 # reply says it is the closest match).
 COVERAGE_BONUS = 0.5
 EVIDENCE_SCALE = 7.5
-CLOSEST_AT = 0.27
+CLOSEST_AT = 0.28
 # A section that says what the standards leave out (growing a channel, taxes, gear, event times):
 # when it is the best match, or within SCOPE_MARGIN of the best section's blended score, the
 # question is declined whatever the evidence, and the reply names it among the closest sections.
-# Texts without such a section decide on evidence alone.
-OUT_OF_SCOPE_SECTION = "not-covered"
-SCOPE_MARGIN = 0.3
+# Texts without such a section decide on evidence alone. (Its id: model.OUT_OF_SCOPE_SECTION.)
+SCOPE_MARGIN = 0.15
 
 
 class Fit(enum.Enum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.standards.index import SearchIndex
-from bot.standards.model import Section, StandardsDocument
+from bot.standards.learned import WEIGHT as LEARNED_WEIGHT
+from bot.standards.learned import SectionClassifier
+from bot.standards.model import OUT_OF_SCOPE_SECTION, Example, Section, StandardsDocument
 from bot.standards.query import (
     STOP_WORDS,
     Concept,
@@ -22,7 +25,9 @@ from bot.standards.query import (
 )
 from bot.standards.semantic import Embedder, SemanticIndex, shared_embedder
 
-__all__ = ["Engine", "Ranked", "semantic_text"]
+__all__ = ["Engine", "Ranked", "learn", "semantic_text"]
+
+log = logging.getLogger(__name__)
 
 CANDIDATES = 10
 # Up to this many sections a question is ranked on the event loop (well under a millisecond on
@@ -75,8 +80,10 @@ class _Stems:
 class Ranked:
     """A candidate section: its coverage of the question's words (0 to 1), BM25 score (0 when
     the word index did not find it), similarity of meaning (cosine, whole section), similarity to
-    the nearest short view (title or a keyword), the blended score the decision reads, and the
-    word-to-word similarity that is added to that score only to sort the candidates."""
+    the nearest short view (title or a keyword), the probability the classifier learned from the
+    example questions gives it (0 without examples; part of the score), the blended score the
+    decision reads, and the word-to-word similarity that is added to that score only to sort the
+    candidates."""
 
     section: Section
     coverage: float
@@ -85,6 +92,7 @@ class Ranked:
     score: float = 0.0
     view_similarity: float = 0.0
     term_similarity: float = 0.0
+    learned: float = 0.0
 
 
 class Engine:
@@ -95,8 +103,11 @@ class Engine:
         document: StandardsDocument,
         semantic: SemanticIndex,
         unknown_word_factor: float = UNKNOWN_WORD_FACTOR,
+        classifier: SectionClassifier | None = None,
     ) -> None:
         self.document = document
+        self.classifier = classifier
+        self.learned_weight = LEARNED_WEIGHT
         self.unknown_word_factor = unknown_word_factor
         self.index = SearchIndex(document.sections)
         self.semantic = semantic
@@ -129,10 +140,11 @@ class Engine:
 
     @classmethod
     async def build(cls, document: StandardsDocument) -> Engine:
-        """Index a document and embed its sections (in worker threads)."""
+        """Index a document, embed its sections and learn from its example questions (in worker
+        threads)."""
         embedder = await asyncio.to_thread(shared_embedder)
-        semantic = await asyncio.to_thread(_embed, embedder, document.sections)
-        return await asyncio.to_thread(cls, document, semantic)
+        semantic, classifier = await asyncio.to_thread(_embed, embedder, document)
+        return await asyncio.to_thread(cls, document, semantic, classifier=classifier)
 
     def weight(self, concept: Concept) -> float:
         """How much a concept counts: rare words more, words found nowhere most."""
@@ -182,19 +194,35 @@ class Engine:
             if self.term_weight
             else np.zeros(len(candidates), dtype=np.float32)
         )
+        learned = (
+            self.classifier.probabilities(query)
+            if self.classifier is not None
+            else np.zeros(len(self._order), dtype=np.float32)
+        )
         for n, view_similarity, term in zip(candidates, views, terms, strict=True):
             section = self._order[n]
             coverage = float(coverages[n])
             similarity = float(similarities[n])
             view = float(view_similarity)
+            probability = float(learned[n])
             score = (
                 self.coverage_weight * coverage
                 + self.similarity_weight * similarity
                 + self.view_weight * view
                 + self.bm25_weight * -bm25.get(n, 0.0) / best_bm25
+                + self.learned_weight * probability
             )
             ranked.append(
-                Ranked(section, coverage, bm25.get(n, 0.0), similarity, score, view, float(term))
+                Ranked(
+                    section,
+                    coverage,
+                    bm25.get(n, 0.0),
+                    similarity,
+                    score,
+                    view,
+                    float(term),
+                    probability,
+                )
             )
         ranked.sort(key=lambda r: -(r.score + self.term_weight * r.term_similarity))
         return ranked[:CANDIDATES]
@@ -244,11 +272,35 @@ class Engine:
         return best
 
 
-def _embed(embedder: Embedder, sections: Sequence[Section]) -> SemanticIndex:
-    """Embed the sections, then let go of the weight pages that read (a worker thread's job)."""
-    semantic = SemanticIndex.build(embedder, sections)
+def _embed(
+    embedder: Embedder, document: StandardsDocument
+) -> tuple[SemanticIndex, SectionClassifier | None]:
+    """Embed the sections, learn from the example questions, then let go of the weight pages
+    that read (a worker thread's job)."""
+    semantic = SemanticIndex.build(embedder, document.sections)
+    classifier = learn(semantic, document.sections, document.examples)
     embedder.release_pages()
-    return semantic
+    return semantic, classifier
+
+
+def learn(
+    semantic: SemanticIndex, sections: Sequence[Section], examples: Sequence[Example]
+) -> SectionClassifier | None:
+    """Train the section classifier on example questions (blocking); None without examples.
+
+    A question the text does not cover counts for the section on what the text leaves out, or
+    for none of the sections when the text has no such section.
+    """
+    if not examples:
+        return None
+    position = {s.id: n for n, s in enumerate(sections)}
+    outside = position.get(OUT_OF_SCOPE_SECTION, -1)
+    vectors = semantic.embedder.embed([semantic_text(e.question) for e in examples])
+    labels = [[position[i] for i in e.sections] or [outside] for e in examples]
+    classifier = SectionClassifier.train(vectors, labels, len(sections))
+    if classifier is not None:
+        log.info("Learned from %d example questions", len(examples))
+    return classifier
 
 
 def _searchable(section: Section) -> str:

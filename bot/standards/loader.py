@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.standards.model import Section, StandardsDocument
+from bot.standards.model import Example, Section, StandardsDocument
 
 _HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*\{#(?P<id>[^}]*)\}\s*$")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -14,6 +15,10 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _META = re.compile(r"^(Keywords|Sources):\s*(.*)$")
 _REQUIRED = ("version", "date")
 _MAX_ID = 40
+# Labelled example questions that come with the text, one JSON object a line:
+# {"q": "can they train on my videos", "expected": ["consent-training"]}; an empty list for a
+# question the text does not cover. The answerer learns from them which section members mean.
+EXAMPLES_FILE = "questions.jsonl"
 
 
 class StandardsError(Exception):
@@ -38,13 +43,46 @@ def load_standards(folder: Path) -> StandardsDocument:
             )
     sections = [s for _, secs in parsed for s in secs]
     _check_unique(sections)
+    examples = folder / EXAMPLES_FILE
     return StandardsDocument(
         title=first_meta.get("title", "Standards"),
         version=first_meta["version"],
         date=first_meta["date"],
         example=first_meta.get("example", "false").lower() == "true",
         sections=tuple(sections),
+        examples=(
+            parse_examples(examples.read_text(encoding="utf-8"), {s.id for s in sections})
+            if examples.is_file()
+            else ()
+        ),
     )
+
+
+def parse_examples(text: str, section_ids: set[str]) -> tuple[Example, ...]:
+    """Parse the labelled example questions; every section they name must be in the text."""
+    examples = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise StandardsError(EXAMPLES_FILE, number, "not a JSON object") from None
+        question = row.get("q") if isinstance(row, dict) else None
+        expected = row.get("expected") if isinstance(row, dict) else None
+        if not isinstance(question, str) or not question.strip():
+            raise StandardsError(EXAMPLES_FILE, number, 'needs "q": the question as text')
+        if not isinstance(expected, list) or not all(isinstance(i, str) for i in expected):
+            raise StandardsError(
+                EXAMPLES_FILE, number, 'needs "expected": a list of section ids ([] if none)'
+            )
+        unknown = [i for i in expected if i not in section_ids]
+        if unknown:
+            raise StandardsError(
+                EXAMPLES_FILE, number, f"no section {unknown[0]!r} in the text for {question!r}"
+            )
+        examples.append(Example(question.strip(), tuple(expected)))
+    return tuple(examples)
 
 
 def parse_file(name: str, text: str) -> tuple[dict[str, str], list[Section]]:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+# The id of a section that says what the standards leave out (growing a channel, taxes, gear,
+# event times): the decision declines a question it (nearly) wins, and example questions the
+# text does not cover are learned as this section's (decide.py, learned.py).
+OUT_OF_SCOPE_SECTION = "not-covered"
+
 
 @dataclass(frozen=True, slots=True)
 class Section:
@@ -31,14 +36,24 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class Example:
+    """A labelled question that comes with the text: the sections that answer it, none when the
+    text does not cover it."""
+
+    question: str
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class StandardsDocument:
-    """A loaded, validated version of the standards."""
+    """A loaded, validated version of the standards, with its labelled example questions."""
 
     title: str
     version: str
     date: str
     example: bool
     sections: tuple[Section, ...]
+    examples: tuple[Example, ...] = ()
 
     def section(self, section_id: str) -> Section | None:
         """The section with this id, or None."""

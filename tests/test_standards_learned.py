@@ -1,0 +1,166 @@
+"""Learning which section members mean from the labelled example questions that come with the text."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.db import Database
+from bot.standards.engine import learn
+from bot.standards.learned import SectionClassifier
+from bot.standards.loader import EXAMPLES_FILE, StandardsError, load_standards, parse_examples
+from bot.standards.model import Example, Section
+from bot.standards.semantic import SemanticIndex, shared_embedder
+from bot.standards.service import StandardsService
+
+FIXTURE = Path(__file__).parent / "fixtures" / "standards"
+CONTENT = Path(__file__).parent.parent / "content" / "standards"
+
+EXAMPLES = [
+    ("an AI startup wants to buy my back catalogue of episodes", ["consent-training"]),
+    ("a company offered money for my old videos to feed their model", ["consent-training"]),
+    ("someone wants to license my recordings for a dataset", ["consent-training"]),
+    ("they made a fake of my voice", ["digital-replicas"]),
+    ("should viewers know a video is AI", ["disclosure-labelling"]),
+    ("how do i sign", ["pledge"]),
+    ("best mic for podcasts", []),
+]
+
+
+def _write_examples(folder: Path, rows: list[tuple[str, list[str]]]) -> None:
+    lines = (json.dumps({"q": q, "expected": expected}) for q, expected in rows)
+    (folder / EXAMPLES_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _unit(*values: float) -> np.ndarray:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_the_classifier_learns_which_section_a_direction_means() -> None:
+    vectors = np.stack([_unit(1, 0.1, 0), _unit(1, -0.1, 0), _unit(0, 1, 0.1), _unit(0.1, 1, 0)])
+    classifier = SectionClassifier.train(vectors, [[0], [0], [2], [2]], sections=3)
+    assert classifier is not None
+    near_first = classifier.probabilities(_unit(1, 0, 0.2))
+    near_third = classifier.probabilities(_unit(0, 1, -0.2))
+    assert near_first.argmax() == 0 and near_third.argmax() == 2
+    assert near_first[1] == 0.0, "a section no example names gets nothing"
+    assert near_first.sum() == pytest.approx(1.0)
+
+
+def test_questions_the_text_does_not_cover_can_belong_to_no_section() -> None:
+    vectors = np.stack([_unit(1, 0), _unit(0, 1)])
+    classifier = SectionClassifier.train(vectors, [[0], [-1]], sections=2)
+    assert classifier is not None
+    probabilities = classifier.probabilities(_unit(0, 1))
+    assert probabilities.sum() < 0.5, "most of it went to 'none of the sections'"
+
+
+def test_too_few_examples_learn_nothing() -> None:
+    vectors = np.stack([_unit(1, 0), _unit(0, 1)])
+    assert SectionClassifier.train(vectors, [[0], [0]], sections=2) is None
+    assert SectionClassifier.train(np.zeros((2, 2), np.float32), [[0], [1]], sections=2) is None
+
+
+def test_out_of_scope_examples_count_for_the_section_on_what_the_text_leaves_out() -> None:
+    sections = [
+        Section("consent-training", "Consent before training", "Ask before training on work."),
+        Section("not-covered", "What these standards leave out", "Gear, taxes, channel growth."),
+    ]
+    semantic = SemanticIndex.build(shared_embedder(), sections)
+    examples = [
+        Example("can they train on my videos without asking", ("consent-training",)),
+        Example("which microphone should i buy", ()),
+        Example("how do i pay taxes on sponsorships", ()),
+    ]
+    classifier = learn(semantic, sections, examples)
+    assert classifier is not None
+    assert list(classifier.columns) == [0, 1]
+    assert learn(semantic, sections, []) is None
+
+
+def test_the_example_file_is_read_with_the_text(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE, tmp_path / "s")
+    assert load_standards(tmp_path / "s").examples == ()
+    _write_examples(tmp_path / "s", EXAMPLES)
+    document = load_standards(tmp_path / "s")
+    assert document.examples[0] == Example(EXAMPLES[0][0], ("consent-training",))
+    assert document.examples[-1] == Example("best mic for podcasts", ())
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("not json", "not a JSON object"),
+        ('["a list"]', '"q"'),
+        ('{"q": " ", "expected": []}', '"q"'),
+        ('{"q": "why", "expected": "pledge"}', '"expected"'),
+        ('{"q": "why"}', '"expected"'),
+        ('{"q": "why", "expected": ["gone-section"]}', "no section 'gone-section'"),
+    ],
+)
+def test_a_broken_example_line_is_named(line: str, problem: str) -> None:
+    with pytest.raises(StandardsError) as caught:
+        parse_examples('{"q": "ok", "expected": ["pledge"]}\n\n' + line, {"pledge"})
+    assert (caught.value.file, caught.value.line) == (EXAMPLES_FILE, 3)
+    assert problem in caught.value.problem
+
+
+def test_every_bundled_example_names_sections_of_the_bundled_text() -> None:
+    document = load_standards(CONTENT)
+    assert len(document.examples) >= 500
+    assert sum(1 for e in document.examples if not e.sections) >= 150
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURE, tmp_path / "s")
+    return tmp_path / "s"
+
+
+async def _service(folder: Path, database: Path) -> tuple[StandardsService, Database]:
+    db = await Database.open(database)
+    service = StandardsService(db, folder, min_confidence=0.3)
+    await service.load()
+    return service, db
+
+
+async def test_examples_move_the_section_they_name_up(folder: Path, tmp_path: Path) -> None:
+    question = "they want my old episodes for their chatbot"
+    without, db = await _service(folder, tmp_path / "before.db")
+    engine = without.engine
+    before = [r.section.id for r in await engine.rank(question, engine.parser.concepts(question))]
+    await without.close()
+    await db.close()
+
+    _write_examples(folder, EXAMPLES)
+    service, db = await _service(folder, tmp_path / "after.db")
+    try:
+        engine = service.engine
+        ranked = await engine.rank(question, engine.parser.concepts(question))
+        after = [r.section.id for r in ranked]
+        assert max(ranked, key=lambda r: r.learned).section.id == "consent-training"
+        assert after.index("consent-training") < before.index("consent-training")
+    finally:
+        await service.close()
+        await db.close()
+
+
+async def test_a_reload_with_a_stale_example_keeps_the_text_in_use(
+    folder: Path, tmp_path: Path
+) -> None:
+    _write_examples(folder, EXAMPLES)
+    service, db = await _service(folder, tmp_path / "bot.db")
+    try:
+        engine = service.engine
+        _write_examples(folder, [*EXAMPLES, ("is this about gear", ["studio-gear"])])
+        with pytest.raises(StandardsError, match="no section 'studio-gear'"):
+            await service.reload()
+        assert service.engine is engine
+    finally:
+        await service.close()
+        await db.close()
