@@ -57,20 +57,22 @@ class SectionClassifier:
         if len(columns) < 2:
             return None
         column_of = {p: k for k, p in enumerate(columns)}
-        x = np.asarray(vectors[keep], dtype=np.float64)
-        x = np.hstack([x, np.ones((len(keep), 1))])
-        targets = np.zeros((len(keep), len(columns)))
+        # float32, the bias apart: no copy of the vectors, and every array of the loop small,
+        # so the allocator hands the memory back (training in float64 left 3 MB behind).
+        x = np.asarray(vectors[keep], dtype=np.float32)
+        targets = np.zeros((len(keep), len(columns)), dtype=np.float32)
         for row, n in enumerate(keep):
             for p in labels[n]:
                 targets[row, column_of[p]] = 1 / len(labels[n])
-        w = np.zeros((x.shape[1], len(columns)))
+        w = np.zeros((x.shape[1], len(columns)), dtype=np.float32)
+        b = np.zeros(len(columns), dtype=np.float32)
         for _ in range(STEPS):
-            gradient = x.T @ (_softmax(x @ w) - targets) / len(keep)
-            gradient[:-1] += L2 * w[:-1] / len(keep)
-            w -= RATE * gradient
+            error = _softmax(x @ w + b) - targets
+            w -= RATE * (x.T @ error + L2 * w) / len(keep)
+            b -= RATE * error.sum(axis=0) / len(keep)
         return cls(
-            weights=w[:-1].astype(np.float32),
-            bias=w[-1].astype(np.float32),
+            weights=w,
+            bias=b,
             columns=np.asarray(columns, dtype=np.int64),
             named=len(named),
             sections=sections,
