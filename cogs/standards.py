@@ -101,7 +101,11 @@ class Standards(commands.Cog):
         service = self.bot.standards
         if service.generates_answers:
             await interaction.response.defer(ephemeral=private, thinking=True)
-        else:
+        elif not service.answers_at_once:
+            # The answer may wait (a large text ranked in a thread, a database round trip):
+            # one that already waited behind a burst says "thinking…" first. An answer that
+            # waits on nothing is sent as soon as that deferral would be, so it isn't deferred:
+            # a deferral would only double its requests.
             await defer_if_late(interaction, ephemeral=private)
         answer = await service.answer(question)
         embed = answer_embed(answer, service.document, self.bot.settings.standards_help_channel_id)

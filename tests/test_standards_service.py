@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.db import POSTGRESQL, Database
 from bot.errors import UserFacingError
+from bot.standards import engine as engine_module
 from bot.standards.loader import StandardsError
 from bot.standards.service import StandardsService
 from bot.standards.store import gaps_csv
+from bot.tasks import Tasks
 
 FIXTURE = Path(__file__).parent / "fixtures" / "standards"
 
@@ -168,3 +170,24 @@ async def test_a_question_of_filler_words_is_answered_only_by_a_keyword_phrase(
             assert not (await service.answer(question)).covered, question
     finally:
         await service.close()
+
+
+async def test_answers_wait_on_nothing_once_questions_are_logged_in_memory(
+    service: StandardsService, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /ask defers an interaction that waited in a burst only when its answer may wait too.
+    assert not service.answers_at_once, "before start, each question is written at once"
+    tasks = Tasks("test")
+    service.start(tasks)
+    try:
+        assert not service.answers_at_once, "the last question id is read once first"
+        await service.answer("Can a company train AI on my videos without asking?")
+        if db.dialect == POSTGRESQL:
+            assert not service.answers_at_once, "each id comes from the database"
+            return
+        assert service.answers_at_once
+        monkeypatch.setattr(engine_module, "INLINE_SECTIONS", 1)
+        assert not service.answers_at_once, "a large text is ranked in a worker thread"
+    finally:
+        await service.close()
+        await tasks.close()

@@ -34,8 +34,9 @@ class Snowflakes:
     def __init__(self) -> None:
         self._counter = itertools.count(1)
 
-    def next(self) -> int:
-        ms = int(time.time() * 1000) - DISCORD_EPOCH_MS
+    def next(self, ago: float = 0.0) -> int:
+        """A new id; `ago` seconds back-dates its time (an interaction that waited in a queue)."""
+        ms = int((time.time() - ago) * 1000) - DISCORD_EPOCH_MS
         return (ms << 22) | (next(self._counter) & 0x3FFFFF)
 
     def next_on_shard(self, shard_id: int, shard_count: int) -> int:

@@ -1054,17 +1054,20 @@ class FakeDiscord:
         user: User | None = None,
         channel: Channel | None = None,
         options: dict[str, Any] | None = None,
+        waited: float = 0.0,
         **more_options: Any,
     ) -> InteractionRecord:
         """Run a slash command as `user`: `await fake.invoke("standards show", section="x")`.
 
-        Options named like the keyword arguments (user, channel) go in `options={...}`.
+        Options named like the keyword arguments (user, channel, waited) go in `options={...}`.
+        `waited` back-dates the interaction's id by that many seconds, as if it had waited
+        behind a burst before reaching the bot.
         """
         channel = channel or self.channel("general")
         data = self._command_data(
             path, {**(options or {}), **more_options}, focused=None, guild=self._guild_of(channel)
         )
-        return await self._send_interaction(APPLICATION_COMMAND, data, user, channel)
+        return await self._send_interaction(APPLICATION_COMMAND, data, user, channel, waited=waited)
 
     async def autocomplete(
         self,
@@ -1234,6 +1237,7 @@ class FakeDiscord:
         user: User | None,
         channel: Channel | None,
         message: dict[str, Any] | None = None,
+        waited: float = 0.0,
     ) -> InteractionRecord:
         user = user or self.member
         if channel is None:
@@ -1243,7 +1247,7 @@ class FakeDiscord:
         guild = self._guild_of(channel)
         member = guild.members[user.id]
         payload: dict[str, Any] = {
-            "id": str(self.ids.next()),
+            "id": str(self.ids.next(ago=waited)),
             "application_id": str(self.application_id),
             "type": kind,
             "data": data,

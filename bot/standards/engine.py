@@ -169,9 +169,14 @@ class Engine:
     async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
         """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25;
         in a worker thread when the text is large."""
-        if len(self._order) <= INLINE_SECTIONS:
+        if self.ranks_inline:
             return self.rank_now(question, concepts)
         return await asyncio.to_thread(self.rank_now, question, concepts)
+
+    @property
+    def ranks_inline(self) -> bool:
+        """Whether a question is ranked on the calling thread, without waiting on anything."""
+        return len(self._order) <= INLINE_SECTIONS
 
     def rank_now(self, question: str, concepts: list[Concept]) -> list[Ranked]:
         """Rank at once, on the calling thread (blocking for a large text)."""

@@ -77,6 +77,12 @@ class StandardsService:
         """Whether answers are composed by a language model (slower: defer first)."""
         return self._composer is not None
 
+    @property
+    def answers_at_once(self) -> bool:
+        """Whether answering waits on nothing (no model, the text ranked on the event loop, the
+        question logged to memory): the answer is ready as soon as a deferral could be sent."""
+        return self._composer is None and self.engine.ranks_inline and self._store.records_at_once
+
     async def load(self) -> StandardsDocument:
         """Load (or reload) the text; on any error the previous copy stays in use."""
         async with self._reload_lock:

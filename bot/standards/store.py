@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.csvfile import to_csv
-from bot.db import Database
+from bot.db import SQLITE, Database
 from bot.standards.model import Answer
 from bot.tasks import Tasks
 from bot.writebehind import WriteBehind
@@ -87,6 +87,17 @@ class QuestionStore:
 
     async def flush(self) -> None:
         await self._questions.flush()
+
+    @property
+    def records_at_once(self) -> bool:
+        """Whether logging a question waits on nothing: ids counted here (one process on
+        SQLite, the last id known) and rows queued in memory while the database takes writes."""
+        return (
+            self._db.dialect == SQLITE
+            and self._last_id is not None
+            and self._questions.started
+            and self._db.writes_refused is None
+        )
 
     async def _next_id(self) -> int:
         # Ids are given before the row is written (the answer's buttons carry it); where other

@@ -99,6 +99,18 @@ async def test_answers_from_example_text_carry_the_label(
     assert "not legal advice" in adopted["embeds"][0]["footer"]["text"]
 
 
+async def test_an_answer_that_waited_behind_a_burst_is_sent_without_a_deferral(
+    fake: FakeDiscord, bot: BotProcess
+) -> None:
+    await (await fake.invoke("ask", question="should AI content be labelled?")).message()
+    # Already 1.5 s old on arrival: the answer waits on nothing, so it is sent at once, in one
+    # request, not as "thinking…" and a follow-up.
+    late = await fake.invoke("ask", question="can they clone my voice?", waited=1.5)
+    assert (await late.responded())["type"] == CHANNEL_MESSAGE
+    assert (await late.message())["embeds"][0]["title"]
+    assert late.callback_type == CHANNEL_MESSAGE
+
+
 async def test_private_answer_is_ephemeral(fake: FakeDiscord, bot: BotProcess) -> None:
     result = await fake.invoke("ask", question="should AI content be labelled?", private=True)
     await result.message()
