@@ -83,7 +83,7 @@ def test_standards_check_passes_the_bundled_text(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "standards", "check", str(STANDARDS))
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "example text" in result.stdout
-    assert "514 labelled example questions" in result.stdout
+    assert "666 labelled example questions" in result.stdout
 
 
 def test_standards_check_names_file_and_line(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_standards_check_names_a_stale_example_question(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "standards", "check", str(folder))
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"{folder / 'questions.jsonl'}:515: no section 'studio-gear' in the text for "
+        f"{folder / 'questions.jsonl'}:667: no section 'studio-gear' in the text for "
         "'what about gear'"
     )
 

@@ -18,10 +18,10 @@ from bot.standards.model import OUT_OF_SCOPE_SECTION
 # or the margin over the runner-up. The closest-match floor and SCOPE_MARGIN are the middle of
 # the grid points with the best sum of the shares of in-scope questions answered from a right
 # section and of out-of-scope ones declined, each tuning question ranked with the classifier
-# learned from the other folds' questions (learned.py); chosen that way on four fifths of the 354
-# + 160 tuning questions and scored on the fifth left out, five times, they gave top-1 85% and
-# correct declines 96% (README, "Standards answer quality"; optimistic, since the text's Keywords
-# lines were also written from these questions).
+# learned from the other folds' questions (learned.py); chosen that way on four fifths of the 462
+# + 204 tuning questions and scored on the fifth left out, five times, they gave top-1 81% and
+# correct declines 95% (85% and 96% on the 354 + 160 before batch D; README, "Standards answer
+# quality"; optimistic, since the text's Keywords lines were also written from these questions).
 # The word-to-word similarity that sorts the candidates (engine.TERM_WEIGHT) is not part of the
 # evidence: with it, the evidence declined fewer off-topic questions. The "covered" threshold is
 # STANDARDS_MIN_CONFIDENCE (0.3 by default: 2.25 before scaling; between the floor and it, the
