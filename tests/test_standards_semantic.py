@@ -7,6 +7,7 @@ import importlib.util
 import ipaddress
 import logging
 import mmap
+import random
 import shutil
 import socket
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ import numpy as np
 import pytest
 
 from bot.db import Database
+from bot.standards import semantic as semantic_module
 from bot.standards.decide import (
     CLOSEST_AT,
     EVIDENCE_SCALE,
@@ -26,12 +28,16 @@ from bot.standards.decide import (
     evidence,
 )
 from bot.standards.engine import Ranked
+from bot.standards.loader import load_standards
 from bot.standards.model import Answer, Section, StandardsDocument
+from bot.standards.query import semantic_text
 from bot.standards.semantic import Embedder, SemanticIndex, model_files, shared_embedder
 from bot.standards.service import StandardsService
 from bot.ui.standards import answer_embed
+from tests.standards_eval import EVAL, load_questions
 
 FIXTURE = Path(__file__).parent / "fixtures" / "standards"
+CONTENT = Path(__file__).parent.parent / "content" / "standards"
 
 
 @pytest.fixture
@@ -155,6 +161,27 @@ def test_term_similarity_matches_words_the_section_average_blurs() -> None:
     assert terms[0] > terms[1]
     assert terms[2] == 0.0
     assert not index.term_similarities("", [0, 1]).any()  # no words in the question
+
+
+def test_kept_token_rows_give_what_the_product_with_the_candidates_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A small text keeps each question token's row of nearest-token similarities; a large one
+    # compares with the candidates' tokens. Both must give the same figures.
+    sections = load_standards(CONTENT).sections
+    kept = SemanticIndex.build(shared_embedder(), sections)
+    monkeypatch.setattr(semantic_module, "TOKEN_ROW_SECTIONS", 0)
+    compared = SemanticIndex.build(shared_embedder(), sections)
+    rng = random.Random(3)
+    for question, _ in load_questions(EVAL):
+        text = semantic_text(question)
+        candidates = rng.sample(range(len(sections)), rng.randint(1, len(sections)))
+        for _ in range(2):  # the second time from the kept rows
+            assert np.allclose(
+                kept.term_similarities(text, candidates),
+                compared.term_similarities(text, candidates),
+                atol=1e-6,
+            ), question
 
 
 def _ranked(score: float) -> list[Ranked]:

@@ -8,7 +8,7 @@ import logging
 import math
 import mmap
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +29,13 @@ FLOAT32_VIEWS_BYTES = 16 * 2**20
 # questions (five-fold cross-validation, 5 shuffles) 64, 128 and 256 gave held-out top-1 84.3,
 # 85.0 and 84.6% with correct declines 94.9% each; 128 costs half the product of 256.
 TERM_DIMS = 128
+# For a text of up to TOKEN_ROW_SECTIONS sections, each question token's nearest-token similarity
+# to every section (one row of floats) is worked out once and kept, up to TOKEN_ROWS_BYTES of
+# rows: members' questions share most of their words, so a question is then a few look-ups
+# instead of a product with every token of the text. Larger texts compare with the candidates'
+# tokens only, as before.
+TOKEN_ROW_SECTIONS = 256
+TOKEN_ROWS_BYTES = 2**20
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +200,11 @@ class SemanticIndex:
             row_type
         )
         self._term_starts = np.cumsum([0, *(len(t) for t in terms)])
+        self._token_row = (
+            _token_rows(embedder, self._term_vectors, self._terms, self._term_starts)
+            if len(texts) <= TOKEN_ROW_SECTIONS and len(self._terms)
+            else None
+        )
 
     @classmethod
     def build(cls, embedder: Embedder, sections: Sequence[Section]) -> SemanticIndex:
@@ -258,6 +270,11 @@ class SemanticIndex:
         out = np.zeros(len(sections), dtype=np.float32)
         query_ids = self.embedder.token_ids(question)
         picked = np.asarray(sections, dtype=np.int64)
+        if self._token_row is not None:
+            if query_ids.size and picked.size:
+                rows = np.stack([self._token_row(int(token)) for token in query_ids])
+                out[:] = rows[:, picked].mean(axis=0)
+            return out
         firsts = self._term_starts[picked]
         counts = self._term_starts[picked + 1] - firsts
         total = int(counts.sum())
@@ -279,3 +296,24 @@ class SemanticIndex:
         nearest = np.maximum.reduceat(sims, offsets[has_terms], axis=1)
         out[has_terms] = nearest.mean(axis=0)
         return out
+
+
+def _token_rows(
+    embedder: Embedder, term_vectors: np.ndarray, terms: np.ndarray, starts: np.ndarray
+) -> Callable[[int], np.ndarray]:
+    """A kept function from a question token to its similarity to the nearest token of each
+    section (0 for a section without tokens), for every section of a small text."""
+    has_terms = np.diff(starts) > 0
+    firsts = starts[:-1][has_terms]
+    vectors = term_vectors.astype(np.float32, copy=False)
+
+    @lru_cache(maxsize=TOKEN_ROWS_BYTES // (4 * len(has_terms)))
+    def nearest_by_section(token: int) -> np.ndarray:
+        vector = embedder.token_vectors(np.array([token], dtype=np.int64), TERM_DIMS)[0]
+        sims = np.einsum("ij,j->i", vectors, vector)
+        row = np.zeros(len(has_terms), dtype=np.float32)
+        row[has_terms] = np.maximum.reduceat(sims[terms], firsts)
+        row.flags.writeable = False
+        return row
+
+    return nearest_by_section
