@@ -41,29 +41,42 @@ def examples(questions: list[tuple[str, list[str]]]) -> list[Example]:
     return [Example(q, tuple(expected)) for q, expected in questions]
 
 
+def folds(count: int, seed: int) -> list[set[int]]:
+    """The indexes of each fold of `count` questions, shuffled by seed."""
+    order = list(range(count))
+    random.Random(seed).shuffle(order)
+    return [{i for n, i in enumerate(order) if n % FOLDS == fold} for fold in range(FOLDS)]
+
+
+async def ranked_learning_from(
+    engine: Engine, learned: list[tuple[str, list[str]]], asked: list[tuple[str, list[str]]]
+) -> list[Case]:
+    """The `asked` questions ranked by a classifier learned from the `learned` ones only; the
+    engine's own classifier is put back."""
+    kept = engine.classifier
+    engine.classifier = await asyncio.to_thread(
+        learn, engine.semantic, engine.document.sections, examples(learned)
+    )
+    try:
+        return [
+            (await engine.rank(question, engine.parser.concepts(question)), expected)
+            for question, expected in asked
+        ]
+    finally:
+        engine.classifier = kept
+
+
 async def out_of_fold(
     engine: Engine, questions: list[tuple[str, list[str]]], seed: int
 ) -> list[Case]:
     """Each question ranked by the classifier learned from the other folds' questions, never
-    from itself, as a member's new question is; the engine's own classifier is put back."""
-    kept = engine.classifier
-    cases: list[Case | None] = [None] * len(questions)
-    order = list(range(len(questions)))
-    random.Random(seed).shuffle(order)
-    try:
-        for fold in range(FOLDS):
-            held = {i for n, i in enumerate(order) if n % FOLDS == fold}
-            train = [q for i, q in enumerate(questions) if i not in held]
-            engine.classifier = await asyncio.to_thread(
-                learn, engine.semantic, engine.document.sections, examples(train)
-            )
-            for i in held:
-                question, expected = questions[i]
-                ranked = await engine.rank(question, engine.parser.concepts(question))
-                cases[i] = (ranked, expected)
-    finally:
-        engine.classifier = kept
-    return [c for c in cases if c is not None]
+    from itself, as a member's new question is."""
+    cases: dict[int, Case] = {}
+    for held in folds(len(questions), seed):
+        train = [q for i, q in enumerate(questions) if i not in held]
+        ranked = await ranked_learning_from(engine, train, [questions[i] for i in held])
+        cases.update(zip(held, ranked, strict=True))
+    return [cases[i] for i in range(len(questions))]
 
 
 def grid(cases: list[Case]) -> None:
@@ -110,28 +123,14 @@ async def cross_validate(service: StandardsService) -> None:
     """Learn from 4 folds and choose the floor on their out-of-fold ranks; score the fifth."""
     engine = service.engine
     questions = load_questions(TUNING)
-    order = list(range(len(questions)))
-    random.Random(10).shuffle(order)
     totals = [0, 0, 0, 0]
-    kept = engine.classifier
-    try:
-        for fold in range(FOLDS):
-            held = {i for n, i in enumerate(order) if n % FOLDS == fold}
-            train = [q for i, q in enumerate(questions) if i not in held]
-            best = middle_of_best(await out_of_fold(engine, train, seed=fold))
-            engine.classifier = await asyncio.to_thread(
-                learn, engine.semantic, engine.document.sections, examples(train)
-            )
-            held_cases: list[Case] = []
-            for i in sorted(held):
-                question, expected = questions[i]
-                ranked = await engine.rank(question, engine.parser.concepts(question))
-                held_cases.append((ranked, expected))
-            counts = right(held_cases, best)
-            totals = [a + b for a, b in zip(totals, counts, strict=True)]
-            print(f"fold {fold + 1}: (floor, scope margin) chosen {best}; held out {counts}")
-    finally:
-        engine.classifier = kept
+    for fold, held in enumerate(folds(len(questions), seed=10)):
+        train = [q for i, q in enumerate(questions) if i not in held]
+        best = middle_of_best(await out_of_fold(engine, train, seed=fold))
+        held_cases = await ranked_learning_from(engine, train, [questions[i] for i in sorted(held)])
+        counts = right(held_cases, best)
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        print(f"fold {fold + 1}: (floor, scope margin) chosen {best}; held out {counts}")
     top1, in_scope, declined, out = totals
     print(
         f"cross-validated: top-1 {top1}/{in_scope} ({top1 / in_scope:.0%}), "

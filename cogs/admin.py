@@ -20,7 +20,7 @@ from bot.ui.checks import require_manager
 from bot.ui.pledges import review_embed
 from bot.ui.replies import reply
 from bot.ui.text import plain
-from bot.ui.views import funnel_errors
+from bot.ui.views import funnel_errors, persistent_view
 
 
 @app_commands.guild_only()
@@ -126,9 +126,9 @@ async def review_page(
     queue = await bot.pledges.review_queue(guild_id)
     if not queue:
         return None, None
-    view = discord.ui.View(timeout=None)
-    view.add_item(ReviewButton("approve", queue[0].id))
-    view.add_item(ReviewButton("reject", queue[0].id))
+    view = persistent_view(
+        ReviewButton("approve", queue[0].id), ReviewButton("reject", queue[0].id)
+    )
     return review_embed(queue[0], len(queue)), view
 
 

@@ -30,7 +30,7 @@ from bot.ui.checks import managers_only_autocomplete, require_manager
 from bot.ui.paginator import Paginator
 from bot.ui.replies import reply, reply_private
 from bot.ui.text import plain
-from bot.ui.views import funnel_errors
+from bot.ui.views import funnel_errors, persistent_view
 
 KINDS = Literal["all", "bill", "regulation", "case", "filing", "news"]
 
@@ -83,9 +83,7 @@ class NotRelevantButton(
 
 def alert_view(delivery: Delivery) -> discord.ui.View:
     """The button under a posted alert."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(NotRelevantButton(delivery.item.id))
-    return view
+    return persistent_view(NotRelevantButton(delivery.item.id))
 
 
 class AlertsAdmin(app_commands.Group):

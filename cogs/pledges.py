@@ -29,7 +29,7 @@ from bot.ui.pledges import (
 )
 from bot.ui.replies import reply, reply_private
 from bot.ui.text import NO_MENTIONS
-from bot.ui.views import SafeModal, SafeView, funnel_errors
+from bot.ui.views import SafeModal, SafeView, funnel_errors, persistent_view
 
 WALL_LIMIT = 2500
 URL_HINTS = {
@@ -211,10 +211,7 @@ class PledgeButton(
 
 def pledge_buttons(*actions: str) -> discord.ui.View:
     """A view of PledgeButtons."""
-    view = discord.ui.View(timeout=None)
-    for action in actions:
-        view.add_item(PledgeButton(action))
-    return view
+    return persistent_view(*(PledgeButton(action) for action in actions))
 
 
 class Pledges(commands.Cog):

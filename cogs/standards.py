@@ -16,7 +16,7 @@ from bot.ui.checks import per_user_limit
 from bot.ui.paginator import Paginator
 from bot.ui.replies import defer_if_late, reply, reply_private
 from bot.ui.standards import answer_embed, section_embed, section_list_pages
-from bot.ui.views import funnel_errors
+from bot.ui.views import funnel_errors, persistent_view
 
 
 def _service(interaction: discord.Interaction) -> StandardsService:
@@ -67,10 +67,10 @@ def answer_view(answer: Answer) -> discord.ui.View | None:
     """The buttons under an answer (none under a decline: it is already counted as a gap)."""
     if not answer.covered or answer.question_id is None or answer.top_section_id is None:
         return None
-    view = discord.ui.View(timeout=None)
-    for action in ("full", "up", "down"):
-        view.add_item(AnswerButton(action, answer.question_id, answer.top_section_id))
-    return view
+    question_id, section_id = answer.question_id, answer.top_section_id
+    return persistent_view(
+        *(AnswerButton(a, question_id, section_id) for a in ("full", "up", "down"))
+    )
 
 
 class Standards(commands.Cog):

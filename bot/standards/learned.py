@@ -36,13 +36,12 @@ RATE = 0.5
 @dataclass(frozen=True, slots=True)
 class SectionClassifier:
     """Softmax regression over the sections the examples name; `columns[k]` is the position of
-    the section whose probability is column k, for the first `named` columns (the last one is
-    none of the sections when `named` is one short)."""
+    the section whose probability is column k (a last column past them, if any, is none of the
+    sections)."""
 
     weights: np.ndarray
     bias: np.ndarray
     columns: np.ndarray
-    named: int
     sections: int
 
     @classmethod
@@ -74,8 +73,7 @@ class SectionClassifier:
         return cls(
             weights=w,
             bias=b,
-            columns=np.asarray(columns, dtype=np.int64),
-            named=len(named),
+            columns=np.asarray(named, dtype=np.int64),
             sections=sections,
         )
 
@@ -86,7 +84,7 @@ class SectionClassifier:
         scores = np.einsum("ij,i->j", self.weights, vector) + self.bias
         scores = np.exp(scores - scores.max())
         out = np.zeros(self.sections, dtype=np.float32)
-        out[self.columns[: self.named]] = scores[: self.named] / scores.sum()
+        out[self.columns] = scores[: len(self.columns)] / scores.sum()
         return out
 
 

@@ -284,9 +284,10 @@ class SemanticIndex:
         rows = np.repeat(firsts - offsets, counts) + np.arange(total)
         terms = self._terms[rows]
         query = self.embedder.token_vectors(query_ids, TERM_DIMS)
-        # One matrix product on this thread (OpenBLAS runs single-threaded, bot/__init__.py):
-        # with every distinct token of the text when the candidates have as many tokens as the
-        # text has distinct ones (the bundled text), else with the candidates' distinct tokens.
+        # A text past TOKEN_ROW_SECTIONS: one matrix product on this thread (OpenBLAS runs
+        # single-threaded, bot/__init__.py), with every distinct token of the text when the
+        # candidates have as many tokens as the text has distinct ones, else with the
+        # candidates' distinct tokens.
         if total >= len(self._term_vectors):
             sims = (query @ self._term_vectors.astype(np.float32, copy=False).T)[:, terms]
         else:

@@ -13,10 +13,10 @@ from rapidfuzz import fuzz, process
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.standards.compose import Composer
-from bot.standards.decide import OUT_OF_SCOPE_SECTION, Fit, decide
+from bot.standards.decide import Fit, decide
 from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
-from bot.standards.model import Answer, Citation, Section, StandardsDocument
+from bot.standards.model import OUT_OF_SCOPE_SECTION, Answer, Citation, Section, StandardsDocument
 from bot.standards.store import Gap, QuestionStore
 from bot.tasks import Tasks
 
@@ -81,7 +81,9 @@ class StandardsService:
     def answers_at_once(self) -> bool:
         """Whether answering waits on nothing (no model, the text ranked on the event loop, the
         question logged to memory): the answer is ready as soon as a deferral could be sent."""
-        return self._composer is None and self.engine.ranks_inline and self._store.records_at_once
+        return (
+            not self.generates_answers and self.engine.ranks_inline and self._store.records_at_once
+        )
 
     async def load(self) -> StandardsDocument:
         """Load (or reload) the text; on any error the previous copy stays in use."""

@@ -29,6 +29,15 @@ class SafeModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
+def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
+    """A view of stateless buttons (DynamicItems, which answer after a restart too): no
+    timeout, and nothing about it is kept once it is sent."""
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    return view
+
+
 def funnel_errors(callback: F) -> F:
     """For DynamicItem callbacks, which discord.py runs in a throwaway view."""
 
