@@ -281,7 +281,7 @@ async def cycle(
     for url in urls:
         start = time.perf_counter()
         # As the scheduler polls it: entries the store holds unchanged are left out unread.
-        page = await GovInfoBills(url).fetch_unread(client, None, store.unchanged_entries)
+        page = await GovInfoBills(url).fetch_unread(client, None, store)
         parsed += time.perf_counter() - start
         count += len(page.items) + page.unchanged
         start = time.perf_counter()
@@ -334,6 +334,7 @@ async def raw_inserts(items: list[AlertItem], path: Path) -> float:
             "creators",
             "",
             "0" * 64,
+            i.entry_hash,
             None,
             1,
             stamp,

@@ -13,8 +13,8 @@ for everything else, which then goes to the hardened feedparser path (`bot.alert
 
 A poll that can skip entries it has seen before reads a feed in two steps: `stream_items` parses
 the document as a stream (one item's elements in memory at a time), checks its shape and gives
-each item unread: its bytes, with their fingerprint, and its link and guid as written;
-`read_raw_items` then reads the items wanted, or says (None) that only feedparser should read
+each item unread: its bytes, with their fingerprint; `read_raw_items` then reads the items
+wanted, or says (None) that only feedparser should read
 this feed. `parse_fast` reads every item of a document at once.
 
 Values pass through feedparser's own steps where it changes them (whitespace stripping, URL
@@ -31,7 +31,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from feedparser.datetimes import _parse_date
 from feedparser.sanitizer import _sanitize_html
@@ -113,33 +113,59 @@ def read_raw(body: bytes) -> RawFeed | None:
     return RawFeed(channels[0], [child for child in channels[0] if child.tag == "item"])
 
 
-@dataclass(frozen=True, slots=True)
-class RawItem:
-    """An item as the feed wrote it, not yet read: its bytes and its link and guid."""
+class RawItem(NamedTuple):
+    """An item as the feed wrote it, not yet read: its bytes and their fingerprint (equal only
+    when nothing in the item changed). A tuple: made for every entry of every poll, it costs
+    half what a frozen dataclass does."""
 
     xml: bytes
-    link: str
-    guid: str
+    fingerprint: str
 
-    def fingerprint(self) -> str:
-        """A fingerprint of the item's bytes: equal only when nothing in it changed."""
-        return hashlib.blake2b(self.xml, digest_size=16).hexdigest()
+    @classmethod
+    def of(cls, xml: bytes) -> RawItem:
+        return cls(xml, hashlib.blake2b(xml, digest_size=16).hexdigest())
 
 
 def stream_items(body: bytes) -> list[RawItem] | None:
-    """The document's items unread, parsed as a stream and each dropped once copied (so a page
-    never stands in memory as a whole tree), or None when only feedparser should read it."""
+    """The document's items unread, or None when only feedparser should read it.
+
+    The document is parsed as a stream (one item's elements in memory at a time) to check its
+    shape and that it is well formed. Each item's bytes are then cut from the document itself
+    where that is exact: no CDATA section, comment or processing instruction (whose text could
+    hold what looks like a tag), and the cuts agree with the parse, one per item, in order. Else
+    each item is serialised as it is parsed (several times slower).
+    """
     if not _plain_document(body):
         return None
+    cut = _cuttable(body)
+    streamed = _stream(body, serialise=not cut)
+    if streamed is None:
+        return None
+    items, count = streamed
+    if not cut:
+        return items
+    pieces = _item_bytes(body, count)
+    if pieces is not None:
+        digest = hashlib.blake2b  # RawItem.of, inline: this runs for every entry of every poll
+        return [RawItem(piece, digest(piece, digest_size=16).hexdigest()) for piece in pieces]
+    streamed = _stream(body, serialise=True)  # the cuts and the parse disagree
+    return None if streamed is None else streamed[0]
+
+
+def _stream(body: bytes, *, serialise: bool) -> tuple[list[RawItem], int] | None:
+    """Parse the document as a stream, each item dropped once seen: its items serialised (if
+    asked) and how many there are, or None unless it is plain RSS 2.0."""
     items: list[RawItem] = []
+    count = 0
     stream = etree.iterparse(io.BytesIO(body), events=("end",), tag="item", **_SAFE)
     try:
         for _, element in stream:
             channel = element.getparent()
             if channel is None or channel.tag != "channel":
                 return None  # an item outside the channel: not plain RSS
-            xml = etree.tostring(element, with_tail=False)
-            items.append(RawItem(xml, *link_and_guid(element)))
+            count += 1
+            if serialise:
+                items.append(RawItem.of(etree.tostring(element, with_tail=False)))
             element.clear()
             while element.getprevious() is not None:
                 del channel[0]
@@ -148,19 +174,40 @@ def stream_items(body: bytes) -> list[RawItem] | None:
     root = stream.root
     if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1:
         return None  # the root holds one channel and nothing else
-    return items if root[0].tag == "channel" else None
+    return (items, count) if root[0].tag == "channel" else None
 
 
-def link_and_guid(item: Any) -> tuple[str, str]:
-    """An item's link and guid as written (stripped), for keying it before it is read."""
-    link = guid = ""
-    for child in item:  # one pass over the children: findtext walks them once per call
-        tag = child.tag
-        if tag == "link":
-            link = (child.text or "").strip()
-        elif tag == "guid":
-            guid = (child.text or "").strip()
-    return link, guid
+_ITEM_START = re.compile(rb"<item[\s>]")
+_ITEM_END = b"</item>"
+_NOT_CUTTABLE = re.compile(rb"<(?:!\[CDATA\[|!--|\?)")
+
+
+def _cuttable(body: bytes) -> bool:
+    """Whether every "<item" and "</item>" in the document's bytes can only be markup: a
+    well-formed document escapes "<" everywhere but in CDATA, comments and processing
+    instructions (the XML declaration aside)."""
+    declared = body.find(b"?>") + 2 if body.startswith(b"<?xml") else 0
+    if declared == 1:
+        return False  # an unclosed declaration: the parse refuses it
+    return _NOT_CUTTABLE.search(body, declared) is None
+
+
+def _item_bytes(body: bytes, count: int) -> list[bytes] | None:
+    """Each item element's bytes, cut from the document in order, or None unless there are
+    exactly `count` of them, none overlapping the next."""
+    pieces: list[bytes] = []
+    find = body.find
+    end = 0
+    for match in _ITEM_START.finditer(body):
+        start = match.start()
+        if start < end:
+            return None  # inside the item before: an item within an item
+        close = find(_ITEM_END, start)
+        if close < 0:
+            return None
+        end = close + len(_ITEM_END)
+        pieces.append(body[start:end])
+    return pieces if len(pieces) == count else None
 
 
 def read_raw_items(

@@ -11,7 +11,6 @@ import calendar
 import html
 import json
 import re
-from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -103,11 +102,8 @@ async def fetch_feed(
     return parsed, new_cursor
 
 
-# A key for an entry from its link and guid as written (None: the entry is not an item), and
-# the item read from an entry (feedparser's shape) with the fingerprint of its bytes, if known.
-EntryKey = Callable[[str, str], str | None]
+# The item read from an entry (feedparser's shape) with the fingerprint of its bytes, if known.
 EntryItem = Callable[[Any, str | None], AlertItem | None]
-_Keyed = list[tuple[Any, str | None, str]]  # (fastfeed.RawItem, key, fingerprint)
 
 
 async def fetch_items(
@@ -117,56 +113,74 @@ async def fetch_items(
     *,
     what: str,
     source: str,
-    key: EntryKey,
     build: EntryItem,
     unchanged: UnchangedEntries | None,
 ) -> Page:
     """GET a feed and read its items in worker threads, leaving out unread the entries the
-    store holds unchanged (the same key and fingerprint, looked up with `unchanged`).
+    store holds unchanged (looked up by fingerprint with `unchanged`).
 
-    A plain RSS feed is parsed once (lxml), each entry keyed and fingerprinted from its bytes,
-    and only the others read. An entry whose key the feed lists twice is always read (the
-    store keeps the newest of the two). A feed the fast path can't read goes to feedparser
-    whole, and nothing is skipped.
+    A plain RSS feed is parsed once (lxml), each entry fingerprinted from its bytes, and only
+    the entries the store doesn't hold read (the store is asked about the fingerprints, then
+    about the items read). An entry the store holds whose item the page lists
+    again in another entry is read too (the store keeps the newest of the two). A feed the fast
+    path can't read goes to feedparser whole, and nothing is skipped.
     """
     body, new_cursor = await _fetch_body(client, url, cursor, what)
     if body is None:
         return Page(cursor=cursor, not_modified=True)
-    keyed = await asyncio.to_thread(_keyed_entries, body, key)
-    skip: set[str] = set()
-    if keyed is not None and unchanged is not None:
-        counts = Counter(k for _, k, _ in keyed if k is not None)
-        pairs = [(k, fp) for _, k, fp in keyed if k is not None and counts[k] == 1]
-        skip = await unchanged(source, pairs) if pairs else set()
-    items, skipped = await asyncio.to_thread(_built, body, keyed, skip, build)
-    return Page(items=items, cursor=new_cursor, unchanged=skipped)
+    entries = await asyncio.to_thread(_raw_entries, body)
+    read: list[tuple[int, AlertItem]] | None = None
+    skipped = 0
+    if entries is not None:
+        numbered = list(enumerate(entries))
+        held: set[str] = set()
+        if entries and unchanged is not None:
+            held = await unchanged.held_entries(source, [e.fingerprint for e in entries])
+        wanted = [(n, e) for n, e in numbered if e.fingerprint not in held]
+        read = await asyncio.to_thread(_read_entries, wanted, build)
+        twice: list[tuple[int, Any]] = []
+        if read and held and unchanged is not None:
+            # A held entry whose item another entry also lists is read too (the store keeps
+            # the newer of the two).
+            ids = [item.external_id for _, item in read]
+            stored = await unchanged.entry_fingerprints(source, ids)
+            again = held.intersection(stored.values())
+            twice = [(n, e) for n, e in numbered if e.fingerprint in again]
+        if read is not None and twice:
+            more = await asyncio.to_thread(_read_entries, twice, build)
+            read = None if more is None else sorted(read + more, key=lambda pair: pair[0])
+        skipped = len(entries) - len(wanted) - len(twice)
+    if read is None:  # the fast path can't read it: feedparser reads every entry
+        return Page(items=await asyncio.to_thread(_read_whole, body, build), cursor=new_cursor)
+    return Page(items=[item for _, item in read], cursor=new_cursor, unchanged=skipped)
 
 
-def _keyed_entries(body: bytes, key: EntryKey) -> _Keyed | None:
-    """(item, key, fingerprint) for each item, or None when the fast path can't read it."""
+def _raw_entries(body: bytes) -> list[Any] | None:
+    """The items unread (fastfeed.RawItem), or None when the fast path can't read them."""
     _check_size(body)
     from bot.alerts.fastfeed import stream_items
 
-    raw = stream_items(body)
-    if raw is None:
-        return None
-    return [(item, key(item.link, item.guid), item.fingerprint()) for item in raw]
+    return stream_items(body)
 
 
-def _built(
-    body: bytes, keyed: _Keyed | None, skip: set[str], build: EntryItem
-) -> tuple[list[AlertItem], int]:
-    """The items of the entries not skipped, and how many were skipped."""
+def _read_entries(
+    entries: list[tuple[int, Any]], build: EntryItem
+) -> list[tuple[int, AlertItem]] | None:
+    """The items read from the numbered entries, each with its entry's number, or None when
+    only feedparser should read the feed."""
     from bot.alerts.fastfeed import read_raw_items
 
-    if keyed is not None:
-        chosen = [(item, fp) for item, k, fp in keyed if k is None or k not in skip]
-        items = read_raw_items(chosen, build)
-        if items is not None:
-            return items, len(keyed) - len(chosen)
-    parsed = _parse_slow(body)  # the fast path can't read it: feedparser reads every entry
+    def numbered(entry: Any, extra: tuple[int, str]) -> tuple[int, AlertItem] | None:
+        item = build(entry, extra[1])
+        return None if item is None else (extra[0], item)
+
+    return read_raw_items([(raw, (n, raw.fingerprint)) for n, raw in entries], numbered)
+
+
+def _read_whole(body: bytes, build: EntryItem) -> list[AlertItem]:
+    parsed = _parse_slow(body)
     built = (build(entry, None) for entry in parsed.entries)
-    return [item for item in built if item is not None], 0
+    return [item for item in built if item is not None]
 
 
 async def _fetch_body(

@@ -88,8 +88,7 @@ class Poller:
             metered = MeteredClient(client, source.budget, state, now)
             try:
                 if isinstance(source, SkipsUnchanged):
-                    lookup = self._store.unchanged_entries
-                    page = await source.fetch_unread(metered, state.cursor, lookup)
+                    page = await source.fetch_unread(metered, state.cursor, self._store)
                 else:
                     page = await source.fetch(metered, state.cursor)
                 result = await self._store.ingest(

@@ -40,15 +40,19 @@ INSERT INTO alert_sources (name, seeded_at) VALUES (?, ?)
 ON CONFLICT (name) DO UPDATE SET seeded_at = COALESCE(alert_sources.seeded_at, excluded.seeded_at)
 """
 _ITEMS = """
-SELECT id, source, external_id, content_hash, version, status FROM alert_items
+SELECT id, source, external_id, content_hash, entry_hash, version, status FROM alert_items
 WHERE source = ? AND external_id IN ({marks})
 """
 # The fingerprints of stored entries are looked up this many at a time (one statement each).
 ENTRY_BATCH_SIZE = 2000
-_ENTRY_HASHES = """
-SELECT external_id, content_hash FROM alert_items WHERE source = ? AND external_id IN ({marks})
+_HELD_COUNT = """
+SELECT COUNT(DISTINCT entry_hash) FROM alert_items WHERE source = ? AND entry_hash IN ({marks})
 """
-_SET_HASH = "UPDATE alert_items SET content_hash = ? WHERE id = ?"
+_HELD = "SELECT DISTINCT entry_hash FROM alert_items WHERE source = ? AND entry_hash IN ({marks})"
+_ENTRY_HASHES = """
+SELECT external_id, entry_hash FROM alert_items WHERE source = ? AND external_id IN ({marks})
+"""
+_SET_ENTRY_HASH = "UPDATE alert_items SET entry_hash = ? WHERE id = ?"
 # Items are looked up and written this many at a time: one statement per batch rather than
 # per item, since every awaited statement is a round trip to aiosqlite's thread.
 BATCH_SIZE = 2000
@@ -73,6 +77,7 @@ ITEM_COLUMNS = (
     "tier",
     "reasons",
     "content_hash",
+    "entry_hash",
     "abstract",
     "version",
     "first_seen_at",
@@ -81,7 +86,8 @@ ITEM_COLUMNS = (
 _UPDATE_ITEM = """
 UPDATE alert_items SET kind = ?, jurisdiction = ?, identifier = ?, title = ?, status = ?,
     status_date = ?, url = ?, published_at = ?, tags = ?, attribution = ?, relevant = ?,
-    tier = ?, reasons = ?, content_hash = ?, abstract = ?, version = version + 1, updated_at = ?
+    tier = ?, reasons = ?, content_hash = ?, entry_hash = ?, abstract = ?,
+    version = version + 1, updated_at = ?
 WHERE id = ?
 """
 _INSERT_SUBSCRIPTION = """
@@ -282,7 +288,7 @@ class AlertStore:
         if not subs or not unique or seeded is None or seeded["seeded_at"] is None:
             return PatternRun(), {}
         stored = await _rows_by_key(self._db, [item for item, _ in unique])
-        known = {key: _digest(row["content_hash"]) for key, row in stored.items()}
+        known = {key: row["content_hash"] for key, row in stored.items()}
         judged = await asyncio.to_thread(_judge_changed, unique, known)
         jobs: dict[str, dict[tuple[str, str], str]] = {}
         for key, (item, is_relevant) in judged.items():
@@ -296,24 +302,41 @@ class AlertStore:
             log.warning("Alert pattern %r ran over its time limit polling %s", pattern, source)
         return run, judged
 
-    async def unchanged_entries(self, source: str, entries: list[tuple[str, str]]) -> set[str]:
-        """Of (external id, entry fingerprint) pairs, the ids whose stored item was read from an
-        identical entry: nothing about them can have changed, so they need not be read.
+    async def held_entries(self, source: str, fingerprints: list[str]) -> set[str]:
+        """Of a page's entry fingerprints, those a stored item was read from: the entry is byte
+        for byte the one read before, so nothing about its item can have changed and it need
+        not be read.
 
-        One query per ENTRY_BATCH_SIZE entries, on committed data (one poll per source runs at
-        a time, so nothing writes these rows between this read and the poll's own write).
+        Per ENTRY_BATCH_SIZE fingerprints, one indexed count, and only when it finds some but
+        not all of them, the fingerprints found: a page that is all old or all new returns no
+        rows. On committed data (one poll per source runs at a time, so nothing writes these
+        rows between this read and the poll's own write).
         """
-        wanted = dict(entries)
-        same: set[str] = set()
-        keys = list(wanted)
-        for start in range(0, len(keys), ENTRY_BATCH_SIZE):
-            chunk = keys[start : start + ENTRY_BATCH_SIZE]
+        wanted = list(dict.fromkeys(fingerprints))
+        held: set[str] = set()
+        for start in range(0, len(wanted), ENTRY_BATCH_SIZE):
+            chunk = wanted[start : start + ENTRY_BATCH_SIZE]
+            marks = placeholders(len(chunk))
+            row = await self._db.fetchone(_HELD_COUNT.format(marks=marks), (source, *chunk))
+            found = row[0] if row else 0
+            if found == len(chunk):
+                held.update(chunk)
+            elif found:
+                rows = await self._db.fetchall(_HELD.format(marks=marks), (source, *chunk))
+                held.update(r["entry_hash"] for r in rows)
+        return held
+
+    async def entry_fingerprints(self, source: str, external_ids: list[str]) -> dict[str, str]:
+        """The fingerprint of the entry each stored item was read from, by external id."""
+        wanted = list(dict.fromkeys(external_ids))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), ENTRY_BATCH_SIZE):
+            chunk = wanted[start : start + ENTRY_BATCH_SIZE]
             sql = _ENTRY_HASHES.format(marks=placeholders(len(chunk)))
             for row in await self._db.fetchall(sql, (source, *chunk)):
-                external_id = row["external_id"]
-                if _entry_hash(row["content_hash"]) == wanted[external_id]:
-                    same.add(external_id)
-        return same
+                if row["entry_hash"]:
+                    found[row["external_id"]] = row["entry_hash"]
+        return found
 
     def _fresh(self, item: AlertItem, now: datetime) -> bool:
         """Items whose own latest action is older than the maximum age are stored, never posted.
@@ -491,11 +514,11 @@ class _Plan:
         for raw, digest in items:
             key = (raw.source, raw.external_id)
             row = self.known.get(key)
-            if row is not None and _digest(row["content_hash"]) == digest:
+            if row is not None and row["content_hash"] == digest:
                 self.counts["unchanged"] += 1
-                if raw.entry_hash and _entry_hash(row["content_hash"]) != raw.entry_hash:
+                if raw.entry_hash and row["entry_hash"] != raw.entry_hash:
                     # The same content from a different entry: next time, skip it unread.
-                    out.fingerprints.append((_stored_hash(digest, raw.entry_hash), row["id"]))
+                    out.fingerprints.append((raw.entry_hash, row["id"]))
                 continue  # unchanged items are not even matched again
             item, is_relevant = self.judged.get(key) or _judged(raw)
             if row is None:
@@ -563,7 +586,7 @@ async def _write(db: Database, conn: Connection, rows: _Rows, plan: _Plan) -> No
     if rows.updates:
         await conn.executemany(_UPDATE_ITEM, rows.updates)
     if rows.fingerprints:
-        await conn.executemany(_SET_HASH, rows.fingerprints)
+        await conn.executemany(_SET_ENTRY_HASH, rows.fingerprints)
     queued = await db.insert_many(
         conn, "alert_outbox", OUTBOX_COLUMNS, rows.outbox, on_conflict=_ONCE_PER_DELIVERY
     )
@@ -671,7 +694,8 @@ def _columns(item: AlertItem, is_relevant: bool, digest: str) -> tuple[Any, ...]
         int(is_relevant),
         item.tier,
         REASON_SEPARATOR.join(item.reasons),
-        _stored_hash(digest, item.entry_hash),
+        digest,
+        item.entry_hash,
         item.abstract[:ABSTRACT_LIMIT] if item.abstract else None,
     )
 
@@ -715,19 +739,6 @@ def _tier_of(title: str, status: str | None) -> tuple[str, str]:
 
 def _untiered_judged(rows: list[tuple[int, str, str | None]]) -> list[tuple[str, str, int]]:
     return [(*_tier_of(title, status), item_id) for item_id, title, status in rows]
-
-
-def _stored_hash(digest: str, entry_hash: str | None) -> str:
-    """The content_hash column: the content hash, then the entry's fingerprint when known."""
-    return f"{digest}:{entry_hash}" if entry_hash else digest
-
-
-def _digest(stored: str) -> str:
-    return stored.partition(":")[0]
-
-
-def _entry_hash(stored: str) -> str:
-    return stored.partition(":")[2]
 
 
 def _nonce(subscription_id: int, item_id: int, version: int) -> str:

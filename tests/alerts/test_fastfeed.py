@@ -8,7 +8,8 @@ from typing import Any
 import feedparser
 import pytest
 
-from bot.alerts.fastfeed import parse_fast, read_raw_items, stream_items
+from bot.alerts import fastfeed
+from bot.alerts.fastfeed import RawItem, parse_fast, read_raw_items, stream_items
 from bot.alerts.feeds import parse_feed
 from bot.alerts.sources import SourceError
 
@@ -24,7 +25,10 @@ def _view(parsed: Any) -> tuple[Any, list[dict[str, Any]]]:
 
 def _streamed(body: bytes) -> list[dict[str, Any]] | None:
     """The entries as the skipping path reads them: streamed, then each item read on its own."""
-    items = stream_items(body)
+    return _entries(stream_items(body))
+
+
+def _entries(items: list[RawItem] | None) -> list[dict[str, Any]] | None:
     if items is None:
         return None
     entries = read_raw_items([(item, None) for item in items], lambda entry, _: entry)
@@ -34,6 +38,10 @@ def _streamed(body: bytes) -> list[dict[str, Any]] | None:
 def assert_streamed_as_parsed(body: bytes) -> None:
     fast = parse_fast(body)
     assert _streamed(body) == (None if fast is None else _view(fast)[1])
+    # Items cut from the document's bytes read as the same items serialised by lxml.
+    serialised = fastfeed._stream(body, serialise=True) if fast is not None else None
+    if serialised is not None:
+        assert _entries(serialised[0]) == _streamed(body)
 
 
 @pytest.mark.parametrize("path", FEEDS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -132,7 +140,7 @@ def test_an_items_fingerprint_changes_with_any_byte_of_it_and_nothing_else() -> 
         ).encode()
         streamed = stream_items(body)
         assert streamed is not None
-        return [item.fingerprint() for item in streamed]
+        return [item.fingerprint for item in streamed]
 
     same = items("<title>a</title><guid>1</guid>", "<title>b</title><guid>2</guid>")
     assert same == items("<title>a</title><guid>1</guid>", "<title>b</title><guid>2</guid>")
@@ -140,3 +148,43 @@ def test_an_items_fingerprint_changes_with_any_byte_of_it_and_nothing_else() -> 
     assert edited[0] != same[0] and edited[1] == same[1]
     flagged = items('<title>a</title><guid isPermaLink="false">1</guid>', "<title>b</title>")
     assert flagged[0] != same[0]
+
+
+def _feed(items: str) -> bytes:
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+PLAIN = "<item><title>a</title><guid>1</guid></item><item><title>b</title><guid>2</guid></item>"
+
+
+def test_items_are_cut_from_the_documents_own_bytes() -> None:
+    items = stream_items(_feed(PLAIN))
+    assert items is not None
+    assert [item.xml for item in items] == [
+        b"<item><title>a</title><guid>1</guid></item>",
+        b"<item><title>b</title><guid>2</guid></item>",
+    ]
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        # Text that looks like an item's tags, where a document may hold it unescaped.
+        "<item><title><![CDATA[a </item><item> b]]></title><guid>1</guid></item>" + PLAIN,
+        "<!-- <item>not an item</item> -->" + PLAIN,
+        "<?note <item>?>" + PLAIN,
+        # Tags written in ways the cut doesn't look for.
+        "<item><title>a</title><guid>1</guid></item ><item><title>b</title></item>",
+        "<item/>" + PLAIN,
+        '<item xmlns="urn:x"><title>a</title></item>' + PLAIN,
+    ],
+    ids=["cdata", "comment", "instruction", "space-in-end-tag", "empty-item", "other-namespace"],
+)
+def test_a_document_the_cut_cannot_read_exactly_is_read_as_parsed(items: str) -> None:
+    body = _feed(items)
+    streamed = stream_items(body)
+    assert streamed is not None
+    serialised = fastfeed._stream(body, serialise=True)
+    assert serialised is not None
+    assert [item.xml for item in streamed] == [item.xml for item in serialised[0]]
+    assert_streamed_as_parsed(body)

@@ -17,7 +17,7 @@ from bot.alerts.scheduler import Poller
 from bot.alerts.sources import SourceError
 from bot.alerts.sources.govinfo import GovInfoBills
 from bot.alerts.store import AlertStore
-from bot.db import Database
+from bot.db import Database, bundled_migrations
 
 URL = "https://www.govinfo.gov/rss/bills.xml"
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "govinfo"
@@ -135,6 +135,62 @@ async def test_a_bill_listed_twice_is_always_read(db: Database) -> None:
     assert (same.updated, same.unchanged) == (0, 2)  # the newest version stays
 
 
+async def test_a_bill_listed_again_beside_its_unchanged_entry_is_read_with_it(
+    db: Database,
+) -> None:
+    served, source = Served(), CountingBills()
+    await seeded(db, served, source, feed(entry(1, AI_TITLE), entry(2, "B"), entry(3, "C")))
+    # The stored entry of bill 1, unchanged, and an older version of it listed after it.
+    older = feed(entry(1, AI_TITLE), entry(1, AI_TITLE, "ih", minutes=60), entry(2, "B"))
+    again = await polled(db, served, older, source)
+    assert sorted(source.read) == ["BILLS-119s1ih", "BILLS-119s1is"]  # both versions read
+    assert (again.updated, again.unchanged) == (0, 2)  # the newer one, as stored, stays
+
+
+async def test_entries_stored_before_the_fingerprint_column_are_skipped_after_migrating(
+    empty_target: Path | str,
+) -> None:
+    served, source = Served(), CountingBills()
+    body = feed(entry(1, AI_TITLE), entry(2, "A Post Office Act"), entry(3, AI_TITLE + " II"))
+    served.body = body
+    async with served.client() as client:
+        items = (await GovInfoBills(URL).fetch(client, None)).items
+    stamp = NOW.isoformat()
+    older = await Database.open(empty_target, bundled_migrations()[:10])
+    try:
+        await AlertStore(older).ingest(source.name, [], now=NOW - timedelta(days=1))
+        for item in items:  # as 0004-0010 stored it: the fingerprint after the content hash
+            stored = f"{item.content_hash(GovInfoBills.hash_fields)}:{item.entry_hash}"
+            await older.execute(
+                "INSERT INTO alert_items (source, external_id, kind, jurisdiction, identifier, "
+                "title, url, tags, content_hash, version, first_seen_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, '', ?, 1, ?, ?)",
+                (
+                    item.source,
+                    item.external_id,
+                    item.kind.value,
+                    item.jurisdiction,
+                    item.identifier,
+                    item.title,
+                    item.url,
+                    stored,
+                    stamp,
+                    stamp,
+                ),
+            )
+    finally:
+        await older.close()
+    db = await Database.open(empty_target)  # 0011 moves the fingerprint to its own column
+    try:
+        again = await polled(db, served, body, source)
+        assert source.read == [] and again.unchanged == 3  # recognised unread
+        rows = await db.fetchall("SELECT content_hash, entry_hash FROM alert_items")
+        assert [len(row["content_hash"]) for row in rows] == [64, 64, 64]
+        assert sorted(row["entry_hash"] for row in rows) == sorted(i.entry_hash for i in items)
+    finally:
+        await db.close()
+
+
 async def test_a_feed_only_feedparser_reads_is_read_whole(db: Database) -> None:
     served, source = Served(), CountingBills()
     body = feed(entry(1, AI_TITLE), entry(2, "B"), entry(3, "C"))
@@ -150,9 +206,16 @@ async def test_a_hostile_feed_is_refused_before_anything_is_looked_up() -> None:
     served = Served()
     looked_up: list[str] = []
 
-    async def lookup(source: str, entries: list[tuple[str, str]]) -> set[str]:
-        looked_up.append(source)
-        return set()
+    class Lookup:
+        async def held_entries(self, source: str, fingerprints: list[str]) -> set[str]:
+            looked_up.append(source)
+            return set()
+
+        async def entry_fingerprints(self, source: str, external_ids: list[str]) -> dict[str, str]:
+            looked_up.append(source)
+            return {}
+
+    lookup = Lookup()
 
     bomb = (FIXTURES / "entity-bomb.xml").read_bytes()
     oversize = feed(*(entry(n, "A Post Office Act " + "x" * 400) for n in range(10_000)))

@@ -11,7 +11,6 @@ the client's caps and total deadline (bot.http.CappedTransport).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -54,9 +53,16 @@ class Page:
     unchanged: int = 0
 
 
-# (source, [(external id, entry fingerprint)]) -> the ids whose stored item was read from an
-# identical entry (AlertStore.unchanged_entries).
-UnchangedEntries = Callable[[str, list[tuple[str, str]]], Awaitable[set[str]]]
+class UnchangedEntries(Protocol):
+    """What the store knows of the entries its items were read from (AlertStore)."""
+
+    async def held_entries(self, source: str, fingerprints: list[str]) -> set[str]:
+        """The fingerprints a stored item was read from: those entries need not be read."""
+        ...
+
+    async def entry_fingerprints(self, source: str, external_ids: list[str]) -> dict[str, str]:
+        """The fingerprint of the entry each stored item was read from, by external id."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

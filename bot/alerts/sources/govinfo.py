@@ -74,7 +74,6 @@ class GovInfoBills:
             cursor,
             what="GovInfo bills feed",
             source=self.name,
-            key=_key,
             build=self._item,
             unchanged=unchanged,
         )
@@ -90,7 +89,7 @@ class GovInfoBills:
         published = entry_time(entry)
         return AlertItem(
             source=self.name,
-            external_id=f"BILLS-{match['congress']}{bill_type}{number}",  # as _key gives it
+            external_id=f"BILLS-{match['congress']}{bill_type}{number}",  # the bill, any version
             kind=ItemKind.BILL,
             jurisdiction="US",
             identifier=f"{_TYPES[bill_type]}{number}",
@@ -106,9 +105,3 @@ class GovInfoBills:
 
 def _package(link: str, guid: str) -> re.Match[str] | None:
     return _PACKAGE.search(link) or _PACKAGE.search(guid)
-
-
-def _key(link: str, guid: str) -> str | None:
-    """The bill an entry is a version of (its external id), from its link or guid."""
-    match = _package(link, guid)
-    return None if match is None else f"BILLS-{match['congress']}{match['type']}{match['number']}"
