@@ -11,10 +11,10 @@ for everything else, which then goes to the hardened feedparser path (`bot.alert
 - titles that feedparser would treat as HTML, characters it would remap (cp1252) and dates it
   can't read also go to feedparser.
 
-A poll that can skip entries it has seen before reads a feed in two steps: `stream_items` parses
-the document as a stream (one item's elements in memory at a time), checks its shape and gives
-each item unread: its bytes, with their fingerprint; `read_raw_items` then reads the items
-wanted, or says (None) that only feedparser should read
+A poll that can skip entries it has seen before reads a feed in two steps: `stream_items` checks
+the document's shape and gives each item unread, its bytes with their fingerprint (cut from the
+document where that is exact, else parsed as a stream, one item's elements in memory at a time);
+`read_raw_items` then reads the items wanted, or says (None) that only feedparser should read
 this feed. `parse_fast` reads every item of a document at once.
 
 Values pass through feedparser's own steps where it changes them (whitespace stripping, URL
@@ -129,43 +129,37 @@ class RawItem(NamedTuple):
 def stream_items(body: bytes) -> list[RawItem] | None:
     """The document's items unread, or None when only feedparser should read it.
 
-    The document is parsed as a stream (one item's elements in memory at a time) to check its
-    shape and that it is well formed. Each item's bytes are then cut from the document itself
-    where that is exact: no CDATA section, comment or processing instruction (whose text could
-    hold what looks like a tag), and the cuts agree with the parse, one per item, in order. Else
-    each item is serialised as it is parsed (several times slower).
+    Where that is exact, each item's bytes are cut from the document itself, and the rest of the
+    document (with an empty `<item/>` where each item was) is parsed to check its shape: an RSS
+    2.0 root holding one channel, and every item a child of the channel. The items themselves are
+    parsed only when read (`read_raw_items`, which refuses a malformed one); an item skipped
+    unread is byte for byte one that was read before. Cutting is exact when the document has no
+    CDATA section, comment or processing instruction (the only places a well-formed document
+    may hold "<item" as text) and no default namespace.
+
+    Otherwise the document is parsed as a stream (one item's elements in memory at a time),
+    which checks the same shape, and each item serialised as it is parsed (several times slower).
     """
     if not _plain_document(body):
         return None
-    cut = _cuttable(body)
-    streamed = _stream(body, serialise=not cut)
-    if streamed is None:
-        return None
-    items, count = streamed
-    if not cut:
-        return items
-    pieces = _item_bytes(body, count)
+    pieces = _cut_items(body) if _cuttable(body) else None
     if pieces is not None:
         digest = hashlib.blake2b  # RawItem.of, inline: this runs for every entry of every poll
         return [RawItem(piece, digest(piece, digest_size=16).hexdigest()) for piece in pieces]
-    streamed = _stream(body, serialise=True)  # the cuts and the parse disagree
-    return None if streamed is None else streamed[0]
+    return _stream(body)
 
 
-def _stream(body: bytes, *, serialise: bool) -> tuple[list[RawItem], int] | None:
-    """Parse the document as a stream, each item dropped once seen: its items serialised (if
-    asked) and how many there are, or None unless it is plain RSS 2.0."""
+def _stream(body: bytes) -> list[RawItem] | None:
+    """Parse the document as a stream, each item serialised and then dropped, or None unless it
+    is plain RSS 2.0."""
     items: list[RawItem] = []
-    count = 0
     stream = etree.iterparse(io.BytesIO(body), events=("end",), tag="item", **_SAFE)
     try:
         for _, element in stream:
             channel = element.getparent()
             if channel is None or channel.tag != "channel":
                 return None  # an item outside the channel: not plain RSS
-            count += 1
-            if serialise:
-                items.append(RawItem.of(etree.tostring(element, with_tail=False)))
+            items.append(RawItem.of(etree.tostring(element, with_tail=False)))
             element.clear()
             while element.getprevious() is not None:
                 del channel[0]
@@ -174,28 +168,32 @@ def _stream(body: bytes, *, serialise: bool) -> tuple[list[RawItem], int] | None
     root = stream.root
     if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1:
         return None  # the root holds one channel and nothing else
-    return (items, count) if root[0].tag == "channel" else None
+    return items if root[0].tag == "channel" else None
 
 
 _ITEM_START = re.compile(rb"<item[\s>]")
 _ITEM_END = b"</item>"
 _NOT_CUTTABLE = re.compile(rb"<(?:!\[CDATA\[|!--|\?)")
+_DEFAULT_NAMESPACE = re.compile(rb"xmlns\s*=")
+_PLACE = b"<item/>"
 
 
 def _cuttable(body: bytes) -> bool:
-    """Whether every "<item" and "</item>" in the document's bytes can only be markup: a
+    """Whether every "<item" and "</item>" in the document's bytes can only be markup (a
     well-formed document escapes "<" everywhere but in CDATA, comments and processing
-    instructions (the XML declaration aside)."""
+    instructions, the XML declaration aside), of an item in no namespace (no default namespace
+    is declared)."""
     declared = body.find(b"?>") + 2 if body.startswith(b"<?xml") else 0
     if declared == 1:
         return False  # an unclosed declaration: the parse refuses it
-    return _NOT_CUTTABLE.search(body, declared) is None
+    return _NOT_CUTTABLE.search(body, declared) is None and not _DEFAULT_NAMESPACE.search(body)
 
 
-def _item_bytes(body: bytes, count: int) -> list[bytes] | None:
-    """Each item element's bytes, cut from the document in order, or None unless there are
-    exactly `count` of them, none overlapping the next."""
+def _cut_items(body: bytes) -> list[bytes] | None:
+    """Each item element's bytes, cut from the document in order, or None unless the rest of
+    the document is well formed with every cut a child of its one channel."""
     pieces: list[bytes] = []
+    rest: list[bytes] = []
     find = body.find
     end = 0
     for match in _ITEM_START.finditer(body):
@@ -205,9 +203,20 @@ def _item_bytes(body: bytes, count: int) -> list[bytes] | None:
         close = find(_ITEM_END, start)
         if close < 0:
             return None
+        rest.append(body[end:start])
         end = close + len(_ITEM_END)
         pieces.append(body[start:end])
-    return pieces if len(pieces) == count else None
+    rest.append(body[end:])
+    try:
+        root = etree.fromstring(_PLACE.join(rest), etree.XMLParser(**_SAFE))
+    except etree.XMLSyntaxError:
+        return None
+    if root.tag != "rss" or root.get("version") != "2.0" or len(root) != 1:
+        return None
+    if root[0].tag != "channel":
+        return None
+    in_channel = root.xpath("count(/rss/channel/item)")
+    return pieces if in_channel == len(pieces) == root.xpath("count(//item)") else None
 
 
 def read_raw_items(

@@ -39,9 +39,9 @@ def assert_streamed_as_parsed(body: bytes) -> None:
     fast = parse_fast(body)
     assert _streamed(body) == (None if fast is None else _view(fast)[1])
     # Items cut from the document's bytes read as the same items serialised by lxml.
-    serialised = fastfeed._stream(body, serialise=True) if fast is not None else None
+    serialised = fastfeed._stream(body) if fast is not None else None
     if serialised is not None:
-        assert _entries(serialised[0]) == _streamed(body)
+        assert _entries(serialised) == _streamed(body)
 
 
 @pytest.mark.parametrize("path", FEEDS, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -184,7 +184,29 @@ def test_a_document_the_cut_cannot_read_exactly_is_read_as_parsed(items: str) ->
     body = _feed(items)
     streamed = stream_items(body)
     assert streamed is not None
-    serialised = fastfeed._stream(body, serialise=True)
+    serialised = fastfeed._stream(body)
     assert serialised is not None
-    assert [item.xml for item in streamed] == [item.xml for item in serialised[0]]
+    assert [item.xml for item in streamed] == [item.xml for item in serialised]
     assert_streamed_as_parsed(body)
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        "<image><item><title>a</title></item></image>" + PLAIN,  # an item outside the channel
+        PLAIN.replace("<guid>2</guid>", "<guid>2</guid><item><title>c</title></item>"),
+        PLAIN + "</channel><channel>",  # two channels
+    ],
+    ids=["outside-the-channel", "within-an-item", "two-channels"],
+)
+def test_a_document_that_is_not_plain_rss_is_left_to_feedparser(items: str) -> None:
+    assert stream_items(_feed(items)) is None
+
+
+def test_a_malformed_item_is_refused_when_it_is_read() -> None:
+    body = _feed(PLAIN.replace("<title>b</title>", "<title>b</titel>"))
+    items = stream_items(body)  # cut unread: the rest of the document is well formed
+    assert items is not None and len(items) == 2
+    assert read_raw_items([(item, None) for item in items], lambda entry, _: entry) is None
+    assert read_raw_items([(items[0], None)], lambda entry, _: entry) is not None
+    assert parse_fast(body) is None and fastfeed._stream(body) is None

@@ -191,6 +191,30 @@ async def test_entries_stored_before_the_fingerprint_column_are_skipped_after_mi
         await db.close()
 
 
+async def test_the_store_finds_held_fingerprints_in_pages_all_old_all_new_or_mixed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    served, source = Served(), CountingBills()
+    await seeded(db, served, source, feed(entry(1, AI_TITLE), entry(2, "B"), entry(3, "C")))
+    store = AlertStore(db)
+    stored = await store.entry_fingerprints(source.name, ["BILLS-119s1", "BILLS-119s2"])
+    one, two = stored["BILLS-119s1"], stored["BILLS-119s2"]
+    ids = ["BILLS-119s1", "BILLS-119s2", "BILLS-119s3"]
+    three = (await store.entry_fingerprints(source.name, ids))["BILLS-119s3"]
+    new = ["f" * 32, "e" * 32]
+    # A page as big as a whole batch (10,000 bound values) on either database.
+    page = [one, *new, *(f"{n:032x}" for n in range(9_997)), two]
+    assert await store.held_entries(source.name, page) == {one, two}
+    monkeypatch.setattr("bot.alerts.store.ENTRY_BATCH_SIZE", 2)
+    # Batches of two: mixed (rows fetched), all held (counted only), none held.
+    assert await store.held_entries(source.name, [one, new[0], two, three, new[1]]) == {
+        one,
+        two,
+        three,
+    }
+    assert await store.held_entries("another-source", [one, two]) == set()
+
+
 async def test_a_feed_only_feedparser_reads_is_read_whole(db: Database) -> None:
     served, source = Served(), CountingBills()
     body = feed(entry(1, AI_TITLE), entry(2, "B"), entry(3, "C"))
