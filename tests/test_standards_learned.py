@@ -52,6 +52,20 @@ def test_the_classifier_learns_which_section_a_direction_means() -> None:
     assert near_first.sum() == pytest.approx(1.0)
 
 
+def test_the_hidden_layer_learns_what_no_single_direction_tells_apart() -> None:
+    # Section 0 on one axis (either way), section 1 on the other: no linear score of the vector
+    # puts both ends of an axis above the other section.
+    ends = [_unit(1, 0.1), _unit(-1, -0.1), _unit(0.1, 1), _unit(-0.1, -1)]
+    classifier = SectionClassifier.train(np.stack(ends), [[0], [0], [1], [1]], sections=2)
+    assert classifier is not None
+    assert [classifier.probabilities(v).argmax() for v in ends] == [0, 0, 1, 1]
+    again = SectionClassifier.train(np.stack(ends), [[0], [0], [1], [1]], sections=2)
+    assert again is not None
+    assert np.array_equal(again.probabilities(ends[0]), classifier.probabilities(ends[0])), (
+        "the same examples give the same classifier every load"
+    )
+
+
 def test_questions_the_text_does_not_cover_can_belong_to_no_section() -> None:
     vectors = np.stack([_unit(1, 0), _unit(0, 1)])
     classifier = SectionClassifier.train(vectors, [[0], [-1]], sections=2)
