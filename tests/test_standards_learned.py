@@ -43,10 +43,10 @@ def _unit(*values: float) -> np.ndarray:
 
 def test_the_classifier_learns_which_section_a_direction_means() -> None:
     vectors = np.stack([_unit(1, 0.1, 0), _unit(1, -0.1, 0), _unit(0, 1, 0.1), _unit(0.1, 1, 0)])
-    classifier = SectionClassifier.train(vectors, [[0], [0], [2], [2]], sections=3)
+    classifier = SectionClassifier.train(vectors, [""] * 4, [[0], [0], [2], [2]], sections=3)
     assert classifier is not None
-    near_first = classifier.probabilities(_unit(1, 0, 0.2))
-    near_third = classifier.probabilities(_unit(0, 1, -0.2))
+    near_first = classifier.probabilities(_unit(1, 0, 0.2), "")
+    near_third = classifier.probabilities(_unit(0, 1, -0.2), "")
     assert near_first.argmax() == 0 and near_third.argmax() == 2
     assert near_first[1] == 0.0, "a section no example names gets nothing"
     assert near_first.sum() == pytest.approx(1.0)
@@ -56,28 +56,42 @@ def test_the_hidden_layer_learns_what_no_single_direction_tells_apart() -> None:
     # Section 0 on one axis (either way), section 1 on the other: no linear score of the vector
     # puts both ends of an axis above the other section.
     ends = [_unit(1, 0.1), _unit(-1, -0.1), _unit(0.1, 1), _unit(-0.1, -1)]
-    classifier = SectionClassifier.train(np.stack(ends), [[0], [0], [1], [1]], sections=2)
+    classifier = SectionClassifier.train(np.stack(ends), [""] * 4, [[0], [0], [1], [1]], sections=2)
     assert classifier is not None
-    assert [classifier.probabilities(v).argmax() for v in ends] == [0, 0, 1, 1]
-    again = SectionClassifier.train(np.stack(ends), [[0], [0], [1], [1]], sections=2)
+    assert [classifier.probabilities(v, "").argmax() for v in ends] == [0, 0, 1, 1]
+    again = SectionClassifier.train(np.stack(ends), [""] * 4, [[0], [0], [1], [1]], sections=2)
     assert again is not None
-    assert np.array_equal(again.probabilities(ends[0]), classifier.probabilities(ends[0])), (
-        "the same examples give the same classifier every load"
-    )
+    assert np.array_equal(
+        again.probabilities(ends[0], ""), classifier.probabilities(ends[0], "")
+    ), "the same examples give the same classifier every load"
+
+
+def test_the_words_of_the_question_count_beside_its_vector() -> None:
+    # The same vector for every example: only the words tell the sections apart.
+    vectors = np.stack([_unit(1, 1)] * 4)
+    questions = ["can they clone my voice", "a clone of my voice", "best microphone", "microphone?"]
+    classifier = SectionClassifier.train(vectors, questions, [[0], [0], [1], [1]], sections=2)
+    assert classifier is not None
+    assert classifier.probabilities(_unit(1, 1), "someone made a clone of me").argmax() == 0
+    assert classifier.probabilities(_unit(1, 1), "which microphone").argmax() == 1
+    assert "my" in classifier.vocabulary.index and "best" not in classifier.vocabulary.index
 
 
 def test_questions_the_text_does_not_cover_can_belong_to_no_section() -> None:
     vectors = np.stack([_unit(1, 0), _unit(0, 1)])
-    classifier = SectionClassifier.train(vectors, [[0], [-1]], sections=2)
+    classifier = SectionClassifier.train(vectors, ["", ""], [[0], [-1]], sections=2)
     assert classifier is not None
-    probabilities = classifier.probabilities(_unit(0, 1))
+    probabilities = classifier.probabilities(_unit(0, 1), "")
     assert probabilities.sum() < 0.5, "most of it went to 'none of the sections'"
 
 
 def test_too_few_examples_learn_nothing() -> None:
     vectors = np.stack([_unit(1, 0), _unit(0, 1)])
-    assert SectionClassifier.train(vectors, [[0], [0]], sections=2) is None
-    assert SectionClassifier.train(np.zeros((2, 2), np.float32), [[0], [1]], sections=2) is None
+    assert SectionClassifier.train(vectors, ["", ""], [[0], [0]], sections=2) is None
+    assert (
+        SectionClassifier.train(np.zeros((2, 2), np.float32), ["a", "b"], [[0], [1]], sections=2)
+        is None
+    )
 
 
 def test_out_of_scope_examples_count_for_the_section_on_what_the_text_leaves_out() -> None:

@@ -200,7 +200,7 @@ class Engine:
             else np.zeros(len(candidates), dtype=np.float32)
         )
         learned = (
-            self.classifier.probabilities(query)
+            self.classifier.probabilities(query, question)
             if self.classifier is not None
             else np.zeros(len(self._order), dtype=np.float32)
         )
@@ -300,9 +300,10 @@ def learn(
         return None
     position = {s.id: n for n, s in enumerate(sections)}
     outside = position.get(OUT_OF_SCOPE_SECTION, -1)
-    vectors = semantic.embedder.embed([semantic_text(e.question) for e in examples])
+    questions = [e.question for e in examples]
+    vectors = semantic.embedder.embed([semantic_text(q) for q in questions])
     labels = [[position[i] for i in e.sections] or [outside] for e in examples]
-    classifier = SectionClassifier.train(vectors, labels, len(sections))
+    classifier = SectionClassifier.train(vectors, questions, labels, len(sections))
     if classifier is not None:
         log.info("Learned from %d example questions", len(examples))
     return classifier

@@ -2,20 +2,26 @@
 text (content/standards/questions.jsonl).
 
 A small network (one hidden layer of 64 tanh units, then a softmax) from a question's unit vector
-(the same WordLlama vector the ranking uses) to the sections the example questions name. Its
-probability for a candidate section, times WEIGHT, is added to the candidate's blended score, so
-it counts both in the order and in the evidence the decision reads. A question the text does not
-cover is labelled with the section on what the text leaves out when there is one: a question
+(the same WordLlama vector the ranking uses) and its words (each word at least two example
+questions use, weighted by its rarity among them) to the sections the example questions name.
+Its probability for a candidate section, times WEIGHT, is added to the candidate's blended score,
+so it counts both in the order and in the evidence the decision reads. A question the text does
+not cover is labelled with the section on what the text leaves out when there is one: a question
 like the near misses then pulls that section up, and the decision declines it.
 
-The hidden layer replaced a softmax regression on the same vectors (linear in them, as the
-vector is a mean of word vectors: a bag of words): the layer lets words change what other words
-mean ("AI" beside "sponsor read" is about a replica; "sponsor read" alone is off topic). Chosen
-on the 462 + 204 tuning questions by cross-validation (README, "Standards answer quality").
+It replaced a softmax regression on the vector alone. The vector is a mean of word vectors, so
+that was linear in the question's words, a bag of words that blurs the words it averages; the
+hidden layer lets words change what other words mean ("AI" beside "sponsor read" is about a
+replica; "sponsor read" alone is off topic), and the words themselves keep what the mean blurs.
+Chosen on the 462 + 204 tuning questions by cross-validation (README, "Standards answer
+quality").
 """
 
 from __future__ import annotations
 
+import math
+import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,9 +32,44 @@ WEIGHT = 1.5
 # from a seeded start, with an L2 penalty of L2 on the weights (not the biases).
 HIDDEN = 64
 L2 = 1e-3
-STEPS = 600
+STEPS = 300
 RATE = 0.01
 SEED = 0
+# Beside the vector, the question's words as written (lowercased), each weighted by its rarity
+# among the example questions (TF-IDF, unit length); only words at least MIN_COUNT examples use.
+MIN_COUNT = 2
+_WORD = re.compile(r"[a-z0-9áéíóúñü']+")
+
+
+def words(question: str) -> list[str]:
+    """A question's words as the classifier reads them: lowercase letters and digits."""
+    return [w for w in (t.strip("'") for t in _WORD.findall(question.lower())) if w]
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """The example questions' words (used by at least MIN_COUNT of them) and their weights."""
+
+    index: dict[str, int]
+    idf: np.ndarray
+
+    @classmethod
+    def of(cls, questions: Sequence[str]) -> Vocabulary:
+        counts = Counter(w for q in questions for w in set(words(q)))
+        kept = sorted(w for w, n in counts.items() if n >= MIN_COUNT)
+        total = len(questions)
+        idf = [math.log((1 + total) / (1 + counts[w])) + 1 for w in kept]
+        return cls({w: n for n, w in enumerate(kept)}, np.asarray(idf, dtype=np.float32))
+
+    def features(self, question: str) -> np.ndarray:
+        """The question's word weights: log(1 + count) × rarity, scaled to unit length."""
+        out = np.zeros(len(self.index), dtype=np.float32)
+        for word, count in Counter(words(question)).items():
+            column = self.index.get(word)
+            if column is not None:
+                out[column] = math.log1p(count) * self.idf[column]
+        norm = float(np.linalg.norm(out))
+        return out / norm if norm > 0 else out
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +78,7 @@ class SectionClassifier:
     the section whose probability is column k (a last column past them, if any, is none of the
     sections)."""
 
+    vocabulary: Vocabulary
     hidden_weights: np.ndarray
     hidden_bias: np.ndarray
     weights: np.ndarray
@@ -46,10 +88,15 @@ class SectionClassifier:
 
     @classmethod
     def train(
-        cls, vectors: np.ndarray, labels: Sequence[Sequence[int]], sections: int
+        cls,
+        vectors: np.ndarray,
+        questions: Sequence[str],
+        labels: Sequence[Sequence[int]],
+        sections: int,
     ) -> SectionClassifier | None:
-        """Fit on question vectors and, for each, the positions of its sections (-1 for a
-        question no section answers); None with no examples or fewer than two classes."""
+        """Fit on questions (their vectors and words) and, for each, the positions of its
+        sections (-1 for a question no section answers); None with no examples or fewer than
+        two classes."""
         keep = [n for n, row in enumerate(labels) if row and np.any(vectors[n])]
         # The sections named, in order, then "none of the sections" (-1) if a question has it.
         named = sorted({p for n in keep for p in labels[n]} - {-1})
@@ -57,8 +104,14 @@ class SectionClassifier:
         if len(columns) < 2:
             return None
         column_of = {p: k for k, p in enumerate(columns)}
+        vocabulary = Vocabulary.of([questions[n] for n in keep])
         # float32 and every array of the loop small, so the allocator hands the memory back.
-        x = np.asarray(vectors[keep], dtype=np.float32)
+        x = np.hstack(
+            [
+                np.asarray(vectors[keep], dtype=np.float32),
+                np.stack([vocabulary.features(questions[n]) for n in keep]),
+            ]
+        )
         targets = np.zeros((len(keep), len(columns)), dtype=np.float32)
         for row, n in enumerate(keep):
             for p in labels[n]:
@@ -66,13 +119,17 @@ class SectionClassifier:
         params = _start(x.shape[1], len(columns))
         _fit(x, targets, params)
         w1, b1, w2, b2 = params
-        return cls(w1, b1, w2, b2, columns=np.asarray(named, dtype=np.int64), sections=sections)
+        named_columns = np.asarray(named, dtype=np.int64)
+        return cls(vocabulary, w1, b1, w2, b2, columns=named_columns, sections=sections)
 
-    def probabilities(self, vector: np.ndarray) -> np.ndarray:
-        """The probability of each section (in the text's order) for a question's unit vector;
-        0 for sections no example names."""
+    def probabilities(self, vector: np.ndarray, question: str) -> np.ndarray:
+        """The probability of each section (in the text's order) for a question (its unit
+        vector and its words); 0 for sections no example names."""
+        x = np.concatenate(
+            [vector.astype(np.float32, copy=False), self.vocabulary.features(question)]
+        )
         # einsum, not @: see semantic.SemanticIndex.similarities (OpenBLAS's thread pool).
-        hidden = np.tanh(np.einsum("ij,i->j", self.hidden_weights, vector) + self.hidden_bias)
+        hidden = np.tanh(np.einsum("ij,i->j", self.hidden_weights, x) + self.hidden_bias)
         scores = np.einsum("ij,i->j", self.weights, hidden) + self.bias
         scores = np.exp(scores - scores.max())
         out = np.zeros(self.sections, dtype=np.float32)
