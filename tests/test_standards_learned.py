@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from bot.db import Database
+from bot.standards import learned
 from bot.standards.engine import learn
 from bot.standards.learned import SectionClassifier
 from bot.standards.loader import EXAMPLES_FILE, StandardsError, load_standards, parse_examples
@@ -59,8 +60,11 @@ def test_the_hidden_layer_learns_what_no_single_direction_tells_apart() -> None:
     classifier = SectionClassifier.train(np.stack(ends), [""] * 4, [[0], [0], [1], [1]], sections=2)
     assert classifier is not None
     assert [classifier.probabilities(v, "").argmax() for v in ends] == [0, 0, 1, 1]
+    kept = SectionClassifier.train(np.stack(ends), [""] * 4, [[0], [0], [1], [1]], sections=2)
+    assert kept is classifier, "what was learned from the same examples is kept, not learned again"
+    learned._LEARNED.clear()
     again = SectionClassifier.train(np.stack(ends), [""] * 4, [[0], [0], [1], [1]], sections=2)
-    assert again is not None
+    assert again is not None and again is not classifier
     assert np.array_equal(
         again.probabilities(ends[0], ""), classifier.probabilities(ends[0], "")
     ), "the same examples give the same classifier every load"

@@ -19,9 +19,11 @@ quality").
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -116,11 +118,21 @@ class SectionClassifier:
         for row, n in enumerate(keep):
             for p in labels[n]:
                 targets[row, column_of[p]] = 1 / len(labels[n])
-        params = _start(x.shape[1], len(columns))
-        _fit(x, targets, params)
-        w1, b1, w2, b2 = params
-        named_columns = np.asarray(named, dtype=np.int64)
-        return cls(vocabulary, w1, b1, w2, b2, columns=named_columns, sections=sections)
+        key = _key(x, targets, vocabulary, named, sections)
+        with _LOCK:
+            learned = _LEARNED.get(key)
+        if learned is None:
+            params = _start(x.shape[1], len(columns))
+            _fit(x, targets, params)
+            w1, b1, w2, b2 = params
+            named_columns = np.asarray(named, dtype=np.int64)
+            learned = cls(vocabulary, w1, b1, w2, b2, columns=named_columns, sections=sections)
+        with _LOCK:
+            _LEARNED[key] = learned
+            _LEARNED.move_to_end(key)
+            while len(_LEARNED) > KEEP_LEARNED:
+                _LEARNED.popitem(last=False)
+        return learned
 
     def probabilities(self, vector: np.ndarray, question: str) -> np.ndarray:
         """The probability of each section (in the text's order) for a question (its unit
@@ -135,6 +147,24 @@ class SectionClassifier:
         out = np.zeros(self.sections, dtype=np.float32)
         out[self.columns] = scores[: len(self.columns)] / scores.sum()
         return out
+
+
+# Training is deterministic, so the classifiers learned last are kept by what they learned from:
+# a reload of an unchanged text (and a test suite that loads the same text many times) does not
+# train again. Each is a few hundred kilobytes.
+KEEP_LEARNED = 2
+_LEARNED: OrderedDict[str, SectionClassifier] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def _key(
+    x: np.ndarray, targets: np.ndarray, vocabulary: Vocabulary, named: list[int], sections: int
+) -> str:
+    digest = hashlib.blake2b(x.tobytes(), digest_size=16)
+    digest.update(targets.tobytes())
+    digest.update("\n".join(vocabulary.index).encode())
+    digest.update(repr((x.shape, named, sections)).encode())
+    return digest.hexdigest()
 
 
 def _start(inputs: int, outputs: int) -> list[np.ndarray]:
