@@ -12,7 +12,7 @@ import numpy as np
 
 from bot.standards.index import SearchIndex
 from bot.standards.learned import WEIGHT as LEARNED_WEIGHT
-from bot.standards.learned import SectionClassifier
+from bot.standards.learned import SectionClassifier, trim_heap
 from bot.standards.model import OUT_OF_SCOPE_SECTION, Example, Section, StandardsDocument
 from bot.standards.query import (
     STOP_WORDS,
@@ -285,6 +285,7 @@ def _embed(
     semantic = SemanticIndex.build(embedder, document.sections)
     classifier = learn(semantic, document.sections, document.examples)
     embedder.release_pages()
+    trim_heap()
     return semantic, classifier
 
 

@@ -19,6 +19,8 @@ quality").
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import math
 import re
@@ -66,12 +68,24 @@ class Vocabulary:
     def features(self, question: str) -> np.ndarray:
         """The question's word weights: log(1 + count) × rarity, scaled to unit length."""
         out = np.zeros(len(self.index), dtype=np.float32)
+        self.fill(question, out)
+        return out
+
+    def fill(self, question: str, out: np.ndarray) -> None:
+        """Write the question's word weights into `out` (zeros, one per word of the vocabulary)."""
+        columns, weights = self.weights(question)
+        out[columns] = weights
+
+    def weights(self, question: str) -> tuple[list[int], list[float]]:
+        """The question's words in the vocabulary and their weights (unit length in all)."""
+        columns, weights = [], []
         for word, count in Counter(words(question)).items():
             column = self.index.get(word)
             if column is not None:
-                out[column] = math.log1p(count) * self.idf[column]
-        norm = float(np.linalg.norm(out))
-        return out / norm if norm > 0 else out
+                columns.append(column)
+                weights.append(math.log1p(count) * float(self.idf[column]))
+        norm = math.sqrt(sum(w * w for w in weights))
+        return columns, [w / norm for w in weights]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,27 +120,29 @@ class SectionClassifier:
         if len(columns) < 2:
             return None
         column_of = {p: k for k, p in enumerate(columns)}
-        vocabulary = Vocabulary.of([questions[n] for n in keep])
-        # float32 and every array of the loop small, so the allocator hands the memory back.
-        x = np.hstack(
-            [
-                np.asarray(vectors[keep], dtype=np.float32),
-                np.stack([vocabulary.features(questions[n]) for n in keep]),
-            ]
-        )
         targets = np.zeros((len(keep), len(columns)), dtype=np.float32)
         for row, n in enumerate(keep):
             for p in labels[n]:
                 targets[row, column_of[p]] = 1 / len(labels[n])
-        key = _key(x, targets, vocabulary, named, sections)
+        vocabulary = Vocabulary.of([questions[n] for n in keep])
+        x = np.asarray(vectors[keep], dtype=np.float32)
+        word_inputs = _Words.of([vocabulary.weights(questions[n]) for n in keep])
+        key = _key(x, word_inputs, targets, vocabulary, named, sections)
         with _LOCK:
             learned = _LEARNED.get(key)
         if learned is None:
-            params = _start(x.shape[1], len(columns))
-            _fit(x, targets, params)
-            w1, b1, w2, b2 = params
-            named_columns = np.asarray(named, dtype=np.int64)
-            learned = cls(vocabulary, w1, b1, w2, b2, columns=named_columns, sections=sections)
+            params = _start(x.shape[1], len(vocabulary.index), len(columns))
+            _fit(x, word_inputs, targets, params)
+            w1, w1_words, b1, w2, b2 = params
+            learned = cls(
+                vocabulary,
+                np.vstack([w1, w1_words]),
+                b1,
+                w2,
+                b2,
+                columns=np.asarray(named, dtype=np.int64),
+                sections=sections,
+            )
         with _LOCK:
             _LEARNED[key] = learned
             _LEARNED.move_to_end(key)
@@ -158,45 +174,139 @@ _LOCK = threading.Lock()
 
 
 def _key(
-    x: np.ndarray, targets: np.ndarray, vocabulary: Vocabulary, named: list[int], sections: int
+    x: np.ndarray,
+    words: _Words,
+    targets: np.ndarray,
+    vocabulary: Vocabulary,
+    named: list[int],
+    sections: int,
 ) -> str:
-    digest = hashlib.blake2b(x.tobytes(), digest_size=16)
-    digest.update(targets.tobytes())
+    digest = hashlib.blake2b(x.data, digest_size=16)  # the arrays' own bytes: no copies
+    for part in (*words.by_row, words.rows_present, targets):
+        digest.update(np.ascontiguousarray(part).data)
     digest.update("\n".join(vocabulary.index).encode())
     digest.update(repr((x.shape, named, sections)).encode())
     return digest.hexdigest()
 
 
-def _start(inputs: int, outputs: int) -> list[np.ndarray]:
-    """Seeded weights scaled to their inputs, zero biases: the same network every load."""
+def trim_heap() -> None:
+    """Hand the heap's free pages back to the system where the C library can (glibc): a
+    training's temporaries are freed, but the allocator would keep their pages."""
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (AttributeError, OSError):
+        trim = None  # not glibc: nothing to ask
+    if trim is not None:
+        trim(0)
+
+
+def _start(dims: int, vocabulary: int, outputs: int) -> list[np.ndarray]:
+    """Seeded weights scaled to their inputs, zero biases: the same network every load. The
+    hidden layer's weights are kept in two parts: the vector's and the words'."""
     rng = np.random.default_rng(SEED)
-    w1 = rng.standard_normal((inputs, HIDDEN)) / np.sqrt(inputs)
+    inputs = dims + vocabulary
+    w1 = (rng.standard_normal((inputs, HIDDEN)) / np.sqrt(inputs)).astype(np.float32)
     w2 = rng.standard_normal((HIDDEN, outputs)) / np.sqrt(HIDDEN)
     return [
-        w1.astype(np.float32),
+        np.ascontiguousarray(w1[:dims]),
+        np.ascontiguousarray(w1[dims:]),
         np.zeros(HIDDEN, dtype=np.float32),
         w2.astype(np.float32),
         np.zeros(outputs, dtype=np.float32),
     ]
 
 
-def _fit(x: np.ndarray, targets: np.ndarray, params: list[np.ndarray]) -> None:
-    """Full-batch Adam on the mean cross-entropy plus the weights' L2 penalty, in place."""
-    w1, b1, w2, b2 = params
+@dataclass(frozen=True, slots=True)
+class _Words:
+    """The examples' word weights as (example, word, weight) entries, in two orders: by example
+    (to add each example's words' rows of the hidden weights) and by word (to add each word's
+    gradient over its examples). Products with these few entries, not with a mostly-zero
+    matrix: a matrix product over all the words made the maths library keep 5 MB of buffers."""
+
+    by_row: tuple[np.ndarray, np.ndarray, np.ndarray]  # columns, weights, starts of rows
+    rows_present: np.ndarray  # the examples with at least one word
+    by_column: tuple[np.ndarray, np.ndarray, np.ndarray]  # rows, weights, starts of columns
+
+    @classmethod
+    def of(cls, examples: list[tuple[list[int], list[float]]]) -> _Words:
+        rows = np.asarray([n for n, (c, _) in enumerate(examples) for _ in c], dtype=np.int64)
+        columns = np.asarray([c for cs, _ in examples for c in cs], dtype=np.int64)
+        weights = np.asarray([w for _, ws in examples for w in ws], dtype=np.float32)
+        present, row_starts = np.unique(rows, return_index=True)
+        order = np.argsort(columns, kind="stable")
+        _, column_starts = np.unique(columns[order], return_index=True)
+        return cls(
+            (columns, weights[:, None], row_starts),
+            present,
+            (rows[order], weights[order][:, None], column_starts),
+        )
+
+
+def _fit(x: np.ndarray, words: _Words, targets: np.ndarray, params: list[np.ndarray]) -> None:
+    """Full-batch Adam on the mean cross-entropy plus the weights' L2 penalty, in place.
+
+    Every array of the loop is made once and written with `out=`: made anew each step, they
+    grew the thread's heap by a few megabytes that the allocator then kept.
+    """
+    w1, w1_words, b1, w2, b2 = params
+    count = len(x)
+    columns, row_weights, row_starts = words.by_row
+    rows, column_weights, column_starts = words.by_column
+    grads = [np.empty_like(p) for p in params]
     first = [np.zeros_like(p) for p in params]
     second = [np.zeros_like(p) for p in params]
+    scratch = [np.empty_like(p) for p in params]
+    hidden = np.empty((count, w1.shape[1]), dtype=np.float32)
+    slope = np.empty_like(hidden)
+    back = np.empty_like(hidden)
+    error = np.empty((count, w2.shape[1]), dtype=np.float32)
+    entries = np.empty((len(columns), w1.shape[1]), dtype=np.float32)
+    summed = np.empty((len(row_starts), w1.shape[1]), dtype=np.float32)
     for step in range(1, STEPS + 1):
-        hidden = np.tanh(x @ w1 + b1)
-        error = (_softmax(hidden @ w2 + b2) - targets) / len(x)
-        back = (error @ w2.T) * (1 - hidden * hidden)
-        grads = (x.T @ back + L2 * w1, back.sum(axis=0), hidden.T @ error + L2 * w2, error.sum(0))
+        np.matmul(x, w1, out=hidden)
+        if len(columns):
+            np.take(w1_words, columns, axis=0, out=entries)
+            entries *= row_weights
+            np.add.reduceat(entries, row_starts, axis=0, out=summed)
+            hidden[words.rows_present] += summed
+        hidden += b1
+        np.tanh(hidden, out=hidden)
+        np.matmul(hidden, w2, out=error)
+        error += b2
+        error -= error.max(axis=1, keepdims=True)
+        np.exp(error, out=error)
+        error /= error.sum(axis=1, keepdims=True)
+        error -= targets
+        error /= count
+        np.matmul(error, w2.T, out=back)
+        np.multiply(hidden, hidden, out=slope)
+        np.subtract(1, slope, out=slope)
+        back *= slope
+        np.matmul(x.T, back, out=grads[0])
+        if len(columns):
+            np.take(back, rows, axis=0, out=entries)
+            entries *= column_weights
+            np.add.reduceat(entries, column_starts, axis=0, out=grads[1])
+        else:
+            grads[1].fill(0)
+        np.sum(back, axis=0, out=grads[2])
+        np.matmul(hidden.T, error, out=grads[3])
+        np.sum(error, axis=0, out=grads[4])
+        for k in (0, 1, 3):  # the penalty on the weights, not the biases
+            np.multiply(params[k], L2, out=scratch[k])
+            grads[k] += scratch[k]
         for k, grad in enumerate(grads):
-            first[k] = 0.9 * first[k] + 0.1 * grad
-            second[k] = 0.999 * second[k] + 0.001 * grad * grad
-            move = (first[k] / (1 - 0.9**step)) / (np.sqrt(second[k] / (1 - 0.999**step)) + 1e-8)
-            params[k] -= (RATE * move).astype(np.float32)
-
-
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+            first[k] *= 0.9
+            np.multiply(grad, 0.1, out=scratch[k])
+            first[k] += scratch[k]
+            second[k] *= 0.999
+            np.multiply(grad, grad, out=scratch[k])
+            scratch[k] *= 0.001
+            second[k] += scratch[k]
+            np.divide(second[k], 1 - 0.999**step, out=scratch[k])
+            np.sqrt(scratch[k], out=scratch[k])
+            scratch[k] += 1e-8
+            np.divide(first[k], scratch[k], out=scratch[k])
+            scratch[k] *= RATE / (1 - 0.9**step)
+            params[k] -= scratch[k]
