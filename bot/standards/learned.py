@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import math
 import re
@@ -28,6 +29,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -68,13 +70,9 @@ class Vocabulary:
     def features(self, question: str) -> np.ndarray:
         """The question's word weights: log(1 + count) × rarity, scaled to unit length."""
         out = np.zeros(len(self.index), dtype=np.float32)
-        self.fill(question, out)
-        return out
-
-    def fill(self, question: str, out: np.ndarray) -> None:
-        """Write the question's word weights into `out` (zeros, one per word of the vocabulary)."""
         columns, weights = self.weights(question)
         out[columns] = weights
+        return out
 
     def weights(self, question: str) -> tuple[list[int], list[float]]:
         """The question's words in the vocabulary and their weights (unit length in all)."""
@@ -192,13 +190,19 @@ def _key(
 def trim_heap() -> None:
     """Hand the heap's free pages back to the system where the C library can (glibc): a
     training's temporaries are freed, but the allocator would keep their pages."""
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (AttributeError, OSError):
-        trim = None  # not glibc: nothing to ask
+    trim = _malloc_trim()
     if trim is not None:
         trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's malloc_trim, looked up once; None with another C library."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (AttributeError, OSError):
+        return None
 
 
 def _start(dims: int, vocabulary: int, outputs: int) -> list[np.ndarray]:
