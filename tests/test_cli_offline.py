@@ -83,7 +83,9 @@ def test_standards_check_passes_the_bundled_text(tmp_path: Path) -> None:
     result = run_cli(tmp_path, "standards", "check", str(STANDARDS))
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout and "example text" in result.stdout
-    assert "666 labelled example questions" in result.stdout
+    lines = (STANDARDS / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    examples = sum(1 for line in lines if line.strip())
+    assert f"{examples} labelled example questions" in result.stdout
 
 
 def test_standards_check_names_file_and_line(tmp_path: Path) -> None:
@@ -104,12 +106,13 @@ def test_standards_check_names_file_and_line(tmp_path: Path) -> None:
 def test_standards_check_names_a_stale_example_question(tmp_path: Path) -> None:
     folder = tmp_path / "standards"
     shutil.copytree(STANDARDS, folder)
+    lines = (folder / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     with (folder / "questions.jsonl").open("a", encoding="utf-8") as examples:
         examples.write('{"q": "what about gear", "expected": ["studio-gear"]}\n')
     result = run_cli(tmp_path, "standards", "check", str(folder))
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        f"{folder / 'questions.jsonl'}:667: no section 'studio-gear' in the text for "
+        f"{folder / 'questions.jsonl'}:{len(lines) + 1}: no section 'studio-gear' in the text for "
         "'what about gear'"
     )
 
