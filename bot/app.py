@@ -158,6 +158,7 @@ class CoalitionBot(commands.AutoShardedBot):
             min_confidence=self.settings.standards_min_confidence,
             base_url=self.settings.citation_base_url,
             composer=self._composer(),
+            cache=self.settings.standards_cache,
         )
         await self.standards.load()
         self.standards.start(self.tasks)

@@ -67,6 +67,7 @@ class Settings:
     standards_base_url: str | None = None
     standards_min_confidence: float = DEFAULT_MIN_CONFIDENCE
     standards_help_channel_id: int | None = None
+    standards_cache_path: Path | None = None
     llm_base_url: str | None = None
     llm_model: str = "default"
     llm_api_key: str | None = field(default=None, repr=False)
@@ -131,6 +132,7 @@ class Settings:
             standards_min_confidence=reader.get(
                 "STANDARDS_MIN_CONFIDENCE", str(DEFAULT_MIN_CONFIDENCE), _parse_fraction
             ),
+            standards_cache_path=reader.get("STANDARDS_CACHE_PATH", None, _parse_path),
             standards_help_channel_id=reader.get(
                 "STANDARDS_HELP_CHANNEL_ID", None, _parse_snowflake
             ),
@@ -161,6 +163,12 @@ class Settings:
         if self.web_public_url:
             return self.web_public_url.rstrip("/") + "/standards"
         return None
+
+    @property
+    def standards_cache(self) -> Path:
+        """Where the learned section classifier is kept between starts: STANDARDS_CACHE_PATH, or
+        a `cache` folder beside DATABASE_PATH."""
+        return self.standards_cache_path or self.database_path.parent / "cache"
 
     @property
     def database(self) -> Path | str:

@@ -26,6 +26,14 @@ def test_defaults_apply_when_nothing_is_set() -> None:
     assert settings.http_timeout_seconds == 15.0
 
 
+def test_the_learned_classifier_is_kept_beside_the_database_unless_set() -> None:
+    assert Settings.from_env({}).standards_cache == Path("data/cache")
+    beside = Settings.from_env({"DATABASE_PATH": "/srv/coalition/bot.db"})
+    assert beside.standards_cache == Path("/srv/coalition/cache")
+    chosen = Settings.from_env({"STANDARDS_CACHE_PATH": "/var/cache/coalition"})
+    assert chosen.standards_cache == Path("/var/cache/coalition")
+
+
 def test_values_are_parsed() -> None:
     settings = Settings.from_env(
         {

@@ -196,3 +196,129 @@ async def test_a_reload_with_a_stale_example_keeps_the_text_in_use(
     finally:
         await service.close()
         await db.close()
+
+
+def _training(examples: int = 40) -> tuple[np.ndarray, learned._Words, np.ndarray, list]:
+    """A small training's inputs: vectors, word entries, targets and seeded starting weights."""
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((examples, 8)).astype(np.float32)
+    questions = [
+        f"question {n % 5} about {'voice' if n % 2 else 'credit'}" for n in range(examples)
+    ]
+    vocabulary = learned.Vocabulary.of(questions)
+    words = learned._Words.of([vocabulary.weights(q) for q in questions])
+    targets = np.zeros((examples, 3), dtype=np.float32)
+    targets[np.arange(examples), np.arange(examples) % 3] = 1
+    return x, words, targets, learned._start(8, len(vocabulary.index), 3)
+
+
+def test_training_in_a_child_process_gives_the_weights_training_here_gives() -> None:
+    x, words, targets, params = _training()
+    apart = learned.fit_apart(x, words, targets, [p.copy() for p in params])
+    learned._fit(x, words, targets, params)
+    assert len(apart) == len(params)
+    for got, want in zip(apart, params, strict=True):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+
+
+def test_a_child_that_fails_leaves_the_training_to_this_process(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    x, words, targets, params = _training()
+    monkeypatch.setattr(learned, "_CHILD", "import sys; sys.exit('no maths here')")
+    trained = learned.fit_apart(x, words, targets, [p.copy() for p in params])
+    learned._fit(x, words, targets, params)
+    for got, want in zip(trained, params, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert "failed (CalledProcessError: no maths here); training here" in caplog.text
+
+
+def test_a_large_training_runs_in_a_child_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    fit_apart = learned.fit_apart
+
+    def counted(x: np.ndarray, *rest: object) -> list[np.ndarray]:
+        calls.append(len(x))
+        return fit_apart(x, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(learned, "fit_apart", counted)
+    rng = np.random.default_rng(3)
+    count = learned.APART_FROM
+    vectors = rng.standard_normal((count, 8)).astype(np.float32)
+    labels = [[n % 2] for n in range(count)]
+    questions = [f"child process question {n}" for n in range(count)]
+    assert SectionClassifier.train(vectors, questions, labels, sections=2) is not None
+    assert calls == [count]
+    assert SectionClassifier.train(vectors[:-1], questions[:-1], labels[:-1], sections=2)
+    assert calls == [count], "a smaller training runs in this process"
+
+
+def _small_training() -> tuple[np.ndarray, list[str], list[list[int]]]:
+    vectors = np.stack([_unit(1, 0.1, 0), _unit(1, -0.1, 0), _unit(0, 1, 0.1), _unit(0.1, 1, 0)])
+    return vectors, ["voice clone", "voice model", "credit me", "credit line"], [[0], [0], [2], [2]]
+
+
+def _forget_learned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(learned, "_LEARNED", type(learned._LEARNED)())
+
+
+def test_a_classifier_kept_on_disk_is_read_instead_of_trained_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vectors, questions, labels = _small_training()
+    _forget_learned(monkeypatch)
+    first = SectionClassifier.train(vectors, questions, labels, 3, cache=tmp_path)
+    assert first is not None
+    assert len(list(tmp_path.glob("section-classifier-*.npz"))) == 1
+
+    _forget_learned(monkeypatch)  # as in a new process
+
+    def no_training(*_: object) -> None:
+        raise AssertionError("trained again")
+
+    monkeypatch.setattr(learned, "_fit", no_training)
+    again = SectionClassifier.train(vectors, questions, labels, 3, cache=tmp_path)
+    assert again is not None
+    np.testing.assert_array_equal(again.hidden_weights, first.hidden_weights)
+    np.testing.assert_array_equal(again.weights, first.weights)
+
+
+def test_a_damaged_kept_classifier_is_trained_again_and_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    vectors, questions, labels = _small_training()
+    _forget_learned(monkeypatch)
+    first = SectionClassifier.train(vectors, questions, labels, 3, cache=tmp_path)
+    assert first is not None
+    [kept] = tmp_path.glob("section-classifier-*.npz")
+    kept.write_bytes(b"not an npz file")
+    _forget_learned(monkeypatch)
+    again = SectionClassifier.train(vectors, questions, labels, 3, cache=tmp_path)
+    assert again is not None
+    np.testing.assert_array_equal(again.hidden_weights, first.hidden_weights)
+    assert "Ignoring the kept section classifier" in caplog.text
+    with np.load(kept, allow_pickle=False) as rewritten:
+        assert rewritten["w2"].shape == first.weights.shape
+
+
+def test_other_inputs_learn_anew_and_only_a_few_old_classifiers_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vectors, questions, labels = _small_training()
+    _forget_learned(monkeypatch)
+    for n in range(learned.KEEP_ON_DISK + 3):
+        edited = np.vstack([vectors[:-1], _unit(0.1 * n, 1, 0)])  # an edited example
+        assert SectionClassifier.train(edited, questions, labels, 3, cache=tmp_path) is not None
+    assert len(list(tmp_path.glob("section-classifier-*.npz"))) == learned.KEEP_ON_DISK + 1
+
+
+def test_a_folder_that_cannot_be_written_costs_only_the_keeping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    vectors, questions, labels = _small_training()
+    blocked = tmp_path / "a-file"
+    blocked.write_text("in the way")
+    _forget_learned(monkeypatch)
+    assert SectionClassifier.train(vectors, questions, labels, 3, cache=blocked) is not None
+    assert "Could not keep the section classifier" in caplog.text

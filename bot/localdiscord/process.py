@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     from bot.localdiscord.server import FakeDiscord
 
 REPO = Path(__file__).resolve().parents[2]
+# Shared by the bots this starts (tests, benchmarks): the classifier is learned once per text.
+SHARED_CACHE = Path(tempfile.gettempdir()) / "coalition-bot-standards-cache"
 
 # Lines that mean the bot did not shut down (or run) cleanly.
 UNCLEAN_MARKERS = (
@@ -61,6 +64,8 @@ class BotProcess:
             "DATABASE_PATH": str(self.workdir / "data" / "coalition.db"),
             "LOG_LEVEL": "INFO",
             "STANDARDS_PATH": str(REPO / "content" / "standards"),
+            # One folder for every run's learned classifier: a start need not train it again.
+            "STANDARDS_CACHE_PATH": str(SHARED_CACHE),
             # Tests never reach the real public sources; alert tests point them at local ones.
             "ALERTS_POLL": "false",
             **self.env,

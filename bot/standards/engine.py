@@ -7,6 +7,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -139,11 +140,11 @@ class Engine:
         ]
 
     @classmethod
-    async def build(cls, document: StandardsDocument) -> Engine:
+    async def build(cls, document: StandardsDocument, *, cache: Path | None = None) -> Engine:
         """Index a document, embed its sections and learn from its example questions (in worker
-        threads)."""
+        threads); `cache`: a folder where what was learned is kept between starts."""
         embedder = await asyncio.to_thread(shared_embedder)
-        semantic, classifier = await asyncio.to_thread(_embed, embedder, document)
+        semantic, classifier = await asyncio.to_thread(_embed, embedder, document, cache)
         return await asyncio.to_thread(cls, document, semantic, classifier=classifier)
 
     def weight(self, concept: Concept) -> float:
@@ -278,19 +279,23 @@ class Engine:
 
 
 def _embed(
-    embedder: Embedder, document: StandardsDocument
+    embedder: Embedder, document: StandardsDocument, cache: Path | None
 ) -> tuple[SemanticIndex, SectionClassifier | None]:
     """Embed the sections, learn from the example questions, then let go of the weight pages
     that read (a worker thread's job)."""
     semantic = SemanticIndex.build(embedder, document.sections)
-    classifier = learn(semantic, document.sections, document.examples)
+    classifier = learn(semantic, document.sections, document.examples, cache=cache)
     embedder.release_pages()
     trim_heap()
     return semantic, classifier
 
 
 def learn(
-    semantic: SemanticIndex, sections: Sequence[Section], examples: Sequence[Example]
+    semantic: SemanticIndex,
+    sections: Sequence[Section],
+    examples: Sequence[Example],
+    *,
+    cache: Path | None = None,
 ) -> SectionClassifier | None:
     """Train the section classifier on example questions (blocking); None without examples.
 
@@ -304,7 +309,7 @@ def learn(
     questions = [e.question for e in examples]
     vectors = semantic.embedder.embed([semantic_text(q) for q in questions])
     labels = [[position[i] for i in e.sections] or [outside] for e in examples]
-    classifier = SectionClassifier.train(vectors, questions, labels, len(sections))
+    classifier = SectionClassifier.train(vectors, questions, labels, len(sections), cache=cache)
     if classifier is not None:
         log.info("Learned from %d example questions", len(examples))
     return classifier

@@ -19,19 +19,28 @@ quality").
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
 import hashlib
+import io
+import logging
 import math
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 WEIGHT = 1.5
 # One hidden layer of HIDDEN tanh units, trained full-batch with Adam at RATE for STEPS steps
@@ -41,6 +50,15 @@ L2 = 1e-3
 STEPS = 300
 RATE = 0.01
 SEED = 0
+# Raised whenever the training changes in a way these settings don't show, so that weights kept
+# on disk (SectionClassifier.train's cache) by an earlier version are not used.
+FIT_VERSION = 1
+# How many classifiers learned from other inputs (earlier texts) stay on disk beside the newest.
+KEEP_ON_DISK = 3
+# From APART_FROM examples on, the training runs in a child process (fit_apart), which has
+# TRAIN_DEADLINE seconds; a smaller one's temporaries cost less than starting a child.
+APART_FROM = 200
+TRAIN_DEADLINE = 120.0
 # Beside the vector, the question's words as written (lowercased), each weighted by its rarity
 # among the example questions (TF-IDF, unit length); only words at least MIN_COUNT examples use.
 MIN_COUNT = 2
@@ -107,10 +125,13 @@ class SectionClassifier:
         questions: Sequence[str],
         labels: Sequence[Sequence[int]],
         sections: int,
+        *,
+        cache: Path | None = None,
     ) -> SectionClassifier | None:
         """Fit on questions (their vectors and words) and, for each, the positions of its
         sections (-1 for a question no section answers); None with no examples or fewer than
-        two classes."""
+        two classes. With `cache`, weights learned before from the same inputs are read from
+        that folder instead of trained again, and new ones are written there."""
         keep = [n for n, row in enumerate(labels) if row and np.any(vectors[n])]
         # The sections named, in order, then "none of the sections" (-1) if a question has it.
         named = sorted({p for n in keep for p in labels[n]} - {-1})
@@ -130,7 +151,15 @@ class SectionClassifier:
             learned = _LEARNED.get(key)
         if learned is None:
             params = _start(x.shape[1], len(vocabulary.index), len(columns))
-            _fit(x, word_inputs, targets, params)
+            kept = _read_kept(cache, key, params) if cache else None
+            if kept is not None:
+                params = kept
+            elif len(x) >= APART_FROM:
+                params = fit_apart(x, word_inputs, targets, params)
+            else:
+                _fit(x, word_inputs, targets, params)
+            if cache and kept is None:
+                _keep(cache, key, params)
             w1, w1_words, b1, w2, b2 = params
             learned = cls(
                 vocabulary,
@@ -184,6 +213,7 @@ def _key(
         digest.update(np.ascontiguousarray(part).data)
     digest.update("\n".join(vocabulary.index).encode())
     digest.update(repr((x.shape, named, sections)).encode())
+    digest.update(repr((HIDDEN, L2, STEPS, RATE, SEED, FIT_VERSION, np.__version__)).encode())
     return digest.hexdigest()
 
 
@@ -226,7 +256,9 @@ class _Words:
     """The examples' word weights as (example, word, weight) entries, in two orders: by example
     (to add each example's words' rows of the hidden weights) and by word (to add each word's
     gradient over its examples). Products with these few entries, not with a mostly-zero
-    matrix: a matrix product over all the words made the maths library keep 5 MB of buffers."""
+    matrix: a matrix product over all the words made the maths library keep 5 MB of buffers.
+    `_fit` works on them with the hidden units as rows (entries as columns): numpy sums the
+    entries of each example or word along a row four times as fast as down a column."""
 
     by_row: tuple[np.ndarray, np.ndarray, np.ndarray]  # columns, weights, starts of rows
     rows_present: np.ndarray  # the examples with at least one word
@@ -241,9 +273,9 @@ class _Words:
         order = np.argsort(columns, kind="stable")
         _, column_starts = np.unique(columns[order], return_index=True)
         return cls(
-            (columns, weights[:, None], row_starts),
+            (columns, weights, row_starts),
             present,
-            (rows[order], weights[order][:, None], column_starts),
+            (rows[order], weights[order], column_starts),
         )
 
 
@@ -251,29 +283,34 @@ def _fit(x: np.ndarray, words: _Words, targets: np.ndarray, params: list[np.ndar
     """Full-batch Adam on the mean cross-entropy plus the weights' L2 penalty, in place.
 
     Every array of the loop is made once and written with `out=`: made anew each step, they
-    grew the thread's heap by a few megabytes that the allocator then kept.
+    grew the thread's heap by a few megabytes that the allocator then kept. The words' part of
+    the hidden weights is trained transposed (hidden units as rows), so the sums over each
+    example's and each word's entries run along rows (`_Words`); it is written back at the end.
     """
     w1, w1_words, b1, w2, b2 = params
-    count = len(x)
+    count, units = len(x), w1.shape[1]
     columns, row_weights, row_starts = words.by_row
     rows, column_weights, column_starts = words.by_column
-    grads = [np.empty_like(p) for p in params]
-    first = [np.zeros_like(p) for p in params]
-    second = [np.zeros_like(p) for p in params]
-    scratch = [np.empty_like(p) for p in params]
-    hidden = np.empty((count, w1.shape[1]), dtype=np.float32)
+    words_t = np.ascontiguousarray(w1_words.T)
+    trained = [w1, words_t, b1, w2, b2]
+    grads = [np.empty_like(p) for p in trained]
+    first = [np.zeros_like(p) for p in trained]
+    second = [np.zeros_like(p) for p in trained]
+    scratch = [np.empty_like(p) for p in trained]
+    hidden = np.empty((count, units), dtype=np.float32)
     slope = np.empty_like(hidden)
     back = np.empty_like(hidden)
+    back_t = np.empty((units, count), dtype=np.float32)
     error = np.empty((count, w2.shape[1]), dtype=np.float32)
-    entries = np.empty((len(columns), w1.shape[1]), dtype=np.float32)
-    summed = np.empty((len(row_starts), w1.shape[1]), dtype=np.float32)
+    entries = np.empty((units, len(columns)), dtype=np.float32)
+    summed = np.empty((units, len(row_starts)), dtype=np.float32)
     for step in range(1, STEPS + 1):
         np.matmul(x, w1, out=hidden)
         if len(columns):
-            np.take(w1_words, columns, axis=0, out=entries)
+            np.take(words_t, columns, axis=1, out=entries)
             entries *= row_weights
-            np.add.reduceat(entries, row_starts, axis=0, out=summed)
-            hidden[words.rows_present] += summed
+            np.add.reduceat(entries, row_starts, axis=1, out=summed)
+            hidden[words.rows_present] += summed.T
         hidden += b1
         np.tanh(hidden, out=hidden)
         np.matmul(hidden, w2, out=error)
@@ -289,16 +326,17 @@ def _fit(x: np.ndarray, words: _Words, targets: np.ndarray, params: list[np.ndar
         back *= slope
         np.matmul(x.T, back, out=grads[0])
         if len(columns):
-            np.take(back, rows, axis=0, out=entries)
+            np.copyto(back_t, back.T)
+            np.take(back_t, rows, axis=1, out=entries)
             entries *= column_weights
-            np.add.reduceat(entries, column_starts, axis=0, out=grads[1])
+            np.add.reduceat(entries, column_starts, axis=1, out=grads[1])
         else:
             grads[1].fill(0)
         np.sum(back, axis=0, out=grads[2])
         np.matmul(hidden.T, error, out=grads[3])
         np.sum(error, axis=0, out=grads[4])
         for k in (0, 1, 3):  # the penalty on the weights, not the biases
-            np.multiply(params[k], L2, out=scratch[k])
+            np.multiply(trained[k], L2, out=scratch[k])
             grads[k] += scratch[k]
         for k, grad in enumerate(grads):
             first[k] *= 0.9
@@ -313,4 +351,117 @@ def _fit(x: np.ndarray, words: _Words, targets: np.ndarray, params: list[np.ndar
             scratch[k] += 1e-8
             np.divide(first[k], scratch[k], out=scratch[k])
             scratch[k] *= RATE / (1 - 0.9**step)
-            params[k] -= scratch[k]
+            trained[k] -= scratch[k]
+    np.copyto(w1_words, words_t.T)
+
+
+# What fit_apart sends its child process: the training's inputs and its starting weights.
+_PARAMS = ("w1", "w1_words", "b1", "w2", "b2")
+_INPUTS = ("x", "columns", "row_weights", "row_starts", "present", "rows", "column_weights")
+_CHILD = "from bot.standards.learned import fit_child; fit_child()"
+_ROOT = Path(__file__).resolve().parents[2]  # the folder `bot` is in, for the child's imports
+
+
+def fit_apart(
+    x: np.ndarray, words: _Words, targets: np.ndarray, params: list[np.ndarray]
+) -> list[np.ndarray]:
+    """The trained weights, from `_fit` run in a child process (blocking: a worker thread's job).
+
+    The training's temporaries (for 1,200 examples, about 4 MB of word entries, and the maths
+    library's work buffers) then live and die in the child; in this process the allocator kept
+    them, and trimming the heap afterwards handed back only part. The child gets the arrays on
+    its standard input and writes the weights to its standard output (.npz, no pickles), and it
+    runs the same code on the same arrays, so the weights are the ones training here would give.
+    If it cannot start, fails or runs past TRAIN_DEADLINE, the training runs here instead.
+    """
+    columns, row_weights, row_starts = words.by_row
+    rows, column_weights, column_starts = words.by_column
+    inputs = (x, columns, row_weights, row_starts, words.rows_present, rows, column_weights)
+    arrays: dict[str, np.ndarray] = dict(zip(_INPUTS, inputs, strict=True))
+    arrays.update(column_starts=column_starts, targets=targets)
+    arrays.update(zip(_PARAMS, params, strict=True))
+    sent = io.BytesIO()
+    np.savez(sent, allow_pickle=False, **arrays)
+    path = os.pathsep.join(filter(None, (str(_ROOT), os.environ.get("PYTHONPATH"))))
+    try:
+        done = subprocess.run(  # noqa: S603 - this interpreter, a fixed command
+            [sys.executable, "-c", _CHILD],
+            input=sent.getvalue(),
+            capture_output=True,
+            timeout=TRAIN_DEADLINE,
+            env={**os.environ, "PYTHONPATH": path},
+            check=True,
+        )
+        with np.load(io.BytesIO(done.stdout), allow_pickle=False) as got:
+            trained = [got[name] for name in _PARAMS]
+        if [(t.shape, t.dtype) for t in trained] != [(p.shape, p.dtype) for p in params]:
+            raise ValueError("weights of another shape")
+    except (OSError, ValueError, subprocess.SubprocessError) as error:
+        stderr = getattr(error, "stderr", None) or b""
+        log.warning(
+            "Training the section classifier in a child process failed (%s%s); training here",
+            type(error).__name__,
+            f": {stderr.decode(errors='replace').strip()[-500:]}" if stderr else "",
+        )
+        _fit(x, words, targets, params)
+        return params
+    return trained
+
+
+def fit_child() -> None:
+    """fit_apart's child: the arrays from standard input, the trained weights to standard
+    output."""
+    with np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False) as got:
+        arrays = {name: got[name] for name in got.files}
+    words = _Words(
+        (arrays["columns"], arrays["row_weights"], arrays["row_starts"]),
+        arrays["present"],
+        (arrays["rows"], arrays["column_weights"], arrays["column_starts"]),
+    )
+    params = [arrays[name] for name in _PARAMS]
+    _fit(arrays["x"], words, arrays["targets"], params)
+    out = io.BytesIO()
+    np.savez(out, allow_pickle=False, **dict(zip(_PARAMS, params, strict=True)))
+    sys.stdout.buffer.write(out.getvalue())
+    sys.stdout.buffer.flush()
+
+
+def _kept_path(cache: Path, key: str) -> Path:
+    return cache / f"section-classifier-{key}.npz"
+
+
+def _read_kept(cache: Path, key: str, like: list[np.ndarray]) -> list[np.ndarray] | None:
+    """Weights kept under this key, if a readable file of the right shapes is there."""
+    path = _kept_path(cache, key)
+    try:
+        with np.load(path, allow_pickle=False) as got:
+            kept = [got[name] for name in _PARAMS]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError) as error:
+        log.warning("Ignoring the kept section classifier %s: %s", path, error)
+        return None
+    if [(k.shape, k.dtype) for k in kept] != [(p.shape, p.dtype) for p in like]:
+        log.warning("Ignoring the kept section classifier %s: weights of another shape", path)
+        return None
+    return kept
+
+
+def _keep(cache: Path, key: str, params: list[np.ndarray]) -> None:
+    """Write the weights for the next start (atomically; a folder that can't be written to only
+    costs the next start a training)."""
+    path = _kept_path(cache, key)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        with partial.open("wb") as out:
+            np.savez(out, allow_pickle=False, **dict(zip(_PARAMS, params, strict=True)))
+        partial.replace(path)
+        others = [p for p in cache.glob("section-classifier-*.npz") if p != path]
+        others.sort(key=lambda p: p.stat().st_mtime)
+        for stale in others[: max(0, len(others) - KEEP_ON_DISK)]:
+            stale.unlink(missing_ok=True)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
+        log.warning("Could not keep the section classifier in %s: %s", cache, error)

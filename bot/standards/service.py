@@ -51,8 +51,10 @@ class StandardsService:
         min_confidence: float,
         base_url: str | None = None,
         composer: Composer | None = None,
+        cache: Path | None = None,
     ) -> None:
         self._folder = folder
+        self._cache = cache
         self._min_confidence = min_confidence
         self._base_url = base_url.rstrip("/") if base_url else None
         self._composer = composer
@@ -89,7 +91,7 @@ class StandardsService:
         """Load (or reload) the text; on any error the previous copy stays in use."""
         async with self._reload_lock:
             document = await asyncio.to_thread(load_standards, self._folder)
-            engine = await Engine.build(document)
+            engine = await Engine.build(document, cache=self._cache)
             self._engine = engine
         log.info("Loaded standards %s (%d sections)", document.version, len(document.sections))
         return document
