@@ -307,10 +307,16 @@ def test_other_inputs_learn_anew_and_only_a_few_old_classifiers_stay(
 ) -> None:
     vectors, questions, labels = _small_training()
     _forget_learned(monkeypatch)
-    for n in range(learned.KEEP_ON_DISK + 3):
+    assert SectionClassifier.train(vectors, questions, labels, 3, cache=tmp_path) is not None
+    [first] = tmp_path.glob("section-classifier-*.npz")
+    for n in range(1, learned.KEEP_ON_DISK + 3):
         edited = np.vstack([vectors[:-1], _unit(0.1 * n, 1, 0)])  # an edited example
         assert SectionClassifier.train(edited, questions, labels, 3, cache=tmp_path) is not None
+        if n == learned.KEEP_ON_DISK:  # the first text back in use: read, and kept as newest
+            _forget_learned(monkeypatch)
+            assert SectionClassifier.train(vectors, questions, labels, 3, cache=tmp_path)
     assert len(list(tmp_path.glob("section-classifier-*.npz"))) == learned.KEEP_ON_DISK + 1
+    assert first.exists()
 
 
 def test_a_folder_that_cannot_be_written_costs_only_the_keeping(

@@ -444,6 +444,8 @@ def _read_kept(cache: Path, key: str, like: list[np.ndarray]) -> list[np.ndarray
     if [(k.shape, k.dtype) for k in kept] != [(p.shape, p.dtype) for p in like]:
         log.warning("Ignoring the kept section classifier %s: weights of another shape", path)
         return None
+    with contextlib.suppress(OSError):
+        path.touch()  # in use: the newest, so keeping others never removes it
     return kept
 
 
