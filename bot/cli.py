@@ -98,15 +98,16 @@ async def ask_text(settings: Settings, question: str) -> str:
         )
     from bot.demo import default_standards
 
+    # A question from the command line leaves no files: it uses the bot's kept classifier only
+    # where the bot has made that folder.
+    kept = settings.standards_cache
     service = StandardsService(
         db,
         default_standards(settings),
         min_confidence=settings.standards_min_confidence,
         base_url=settings.citation_base_url,
         composer=composer,
-        # A question from the command line leaves no files: it uses the bot's kept classifier
-        # only where the bot has made that folder.
-        cache=settings.standards_cache if settings.standards_cache.is_dir() else None,
+        cache=kept if await asyncio.to_thread(kept.is_dir) else None,
     )
     try:
         await service.load()

@@ -278,6 +278,28 @@ class _Words:
             (rows[order], weights[order], column_starts),
         )
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The entries by name, for an .npz (`from_arrays` reads them back)."""
+        return dict(
+            zip(_WORD_ARRAYS, (*self.by_row, self.rows_present, *self.by_column), strict=True)
+        )
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> _Words:
+        got = [arrays[name] for name in _WORD_ARRAYS]
+        return cls((got[0], got[1], got[2]), got[3], (got[4], got[5], got[6]))
+
+
+_WORD_ARRAYS = (
+    "columns",
+    "row_weights",
+    "row_starts",
+    "present",
+    "rows",
+    "column_weights",
+    "column_starts",
+)
+
 
 def _fit(x: np.ndarray, words: _Words, targets: np.ndarray, params: list[np.ndarray]) -> None:
     """Full-batch Adam on the mean cross-entropy plus the weights' L2 penalty, in place.
@@ -355,9 +377,8 @@ def _fit(x: np.ndarray, words: _Words, targets: np.ndarray, params: list[np.ndar
     np.copyto(w1_words, words_t.T)
 
 
-# What fit_apart sends its child process: the training's inputs and its starting weights.
+# The weights by name in the .npz files fit_apart's child writes and the cache keeps.
 _PARAMS = ("w1", "w1_words", "b1", "w2", "b2")
-_INPUTS = ("x", "columns", "row_weights", "row_starts", "present", "rows", "column_weights")
 _CHILD = "from bot.standards.learned import fit_child; fit_child()"
 _ROOT = Path(__file__).resolve().parents[2]  # the folder `bot` is in, for the child's imports
 
@@ -374,14 +395,8 @@ def fit_apart(
     runs the same code on the same arrays, so the weights are the ones training here would give.
     If it cannot start, fails or runs past TRAIN_DEADLINE, the training runs here instead.
     """
-    columns, row_weights, row_starts = words.by_row
-    rows, column_weights, column_starts = words.by_column
-    inputs = (x, columns, row_weights, row_starts, words.rows_present, rows, column_weights)
-    arrays: dict[str, np.ndarray] = dict(zip(_INPUTS, inputs, strict=True))
-    arrays.update(column_starts=column_starts, targets=targets)
-    arrays.update(zip(_PARAMS, params, strict=True))
     sent = io.BytesIO()
-    np.savez(sent, allow_pickle=False, **arrays)
+    _save(sent, {"x": x, "targets": targets, **words.arrays(), **_named(params)})
     path = os.pathsep.join(filter(None, (str(_ROOT), os.environ.get("PYTHONPATH"))))
     try:
         done = subprocess.run(  # noqa: S603 - this interpreter, a fixed command
@@ -392,11 +407,8 @@ def fit_apart(
             env={**os.environ, "PYTHONPATH": path},
             check=True,
         )
-        with np.load(io.BytesIO(done.stdout), allow_pickle=False) as got:
-            trained = [got[name] for name in _PARAMS]
-        if [(t.shape, t.dtype) for t in trained] != [(p.shape, p.dtype) for p in params]:
-            raise ValueError("weights of another shape")
-    except (OSError, ValueError, subprocess.SubprocessError) as error:
+        trained = _load_weights(io.BytesIO(done.stdout), params)
+    except (OSError, ValueError, KeyError, subprocess.SubprocessError) as error:
         stderr = getattr(error, "stderr", None) or b""
         log.warning(
             "Training the section classifier in a child process failed (%s%s); training here",
@@ -413,17 +425,29 @@ def fit_child() -> None:
     output."""
     with np.load(io.BytesIO(sys.stdin.buffer.read()), allow_pickle=False) as got:
         arrays = {name: got[name] for name in got.files}
-    words = _Words(
-        (arrays["columns"], arrays["row_weights"], arrays["row_starts"]),
-        arrays["present"],
-        (arrays["rows"], arrays["column_weights"], arrays["column_starts"]),
-    )
     params = [arrays[name] for name in _PARAMS]
-    _fit(arrays["x"], words, arrays["targets"], params)
+    _fit(arrays["x"], _Words.from_arrays(arrays), arrays["targets"], params)
     out = io.BytesIO()
-    np.savez(out, allow_pickle=False, **dict(zip(_PARAMS, params, strict=True)))
+    _save(out, _named(params))
     sys.stdout.buffer.write(out.getvalue())
     sys.stdout.buffer.flush()
+
+
+def _named(params: list[np.ndarray]) -> dict[str, np.ndarray]:
+    return dict(zip(_PARAMS, params, strict=True))
+
+
+def _save(out: Any, arrays: dict[str, np.ndarray]) -> None:
+    np.savez(out, allow_pickle=False, **arrays)
+
+
+def _load_weights(source: Any, like: list[np.ndarray]) -> list[np.ndarray]:
+    """The weights in an .npz; ValueError unless each has the shape and type of `like`'s."""
+    with np.load(source, allow_pickle=False) as got:
+        weights = [got[name] for name in _PARAMS]
+    if [(w.shape, w.dtype) for w in weights] != [(p.shape, p.dtype) for p in like]:
+        raise ValueError("weights of another shape")
+    return weights
 
 
 def _kept_path(cache: Path, key: str) -> Path:
@@ -434,15 +458,11 @@ def _read_kept(cache: Path, key: str, like: list[np.ndarray]) -> list[np.ndarray
     """Weights kept under this key, if a readable file of the right shapes is there."""
     path = _kept_path(cache, key)
     try:
-        with np.load(path, allow_pickle=False) as got:
-            kept = [got[name] for name in _PARAMS]
+        kept = _load_weights(path, like)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError) as error:
         log.warning("Ignoring the kept section classifier %s: %s", path, error)
-        return None
-    if [(k.shape, k.dtype) for k in kept] != [(p.shape, p.dtype) for p in like]:
-        log.warning("Ignoring the kept section classifier %s: weights of another shape", path)
         return None
     with contextlib.suppress(OSError):
         path.touch()  # in use: the newest, so keeping others never removes it
@@ -457,7 +477,7 @@ def _keep(cache: Path, key: str, params: list[np.ndarray]) -> None:
     try:
         cache.mkdir(parents=True, exist_ok=True)
         with partial.open("wb") as out:
-            np.savez(out, allow_pickle=False, **dict(zip(_PARAMS, params, strict=True)))
+            _save(out, _named(params))
         partial.replace(path)
         others = [p for p in cache.glob("section-classifier-*.npz") if p != path]
         others.sort(key=lambda p: p.stat().st_mtime)
