@@ -10,6 +10,14 @@ floor on those out-of-fold ranks, and the (floor, scope margin) chosen on them; 
 cross-validation learns from four fifths of the questions, picks the floor on their own
 out-of-fold ranks, and scores the fifth left out, five times, so the figure it prints is not the
 one the floor was chosen on. The chosen defaults live in bot/config.py and bot/standards/decide.py.
+
+The decline gate (decide.Gate, for texts with example questions) is fitted the same way: a
+logistic regression over decide.GATE_FEATURES of the out-of-fold ranks, each in-scope question
+answered from a right section against each out-of-scope one (the two sets weighed equally, as the
+score counts them; an in-scope question whose best section is wrong scores the same answered or
+declined, so it is left out), and the threshold in the middle of those with the best sum of the
+two shares. The cross-validation fits and chooses it on four fifths and scores the fifth, beside
+the floor and margin. The line `GATE = ...` it prints is what decide.py holds.
 """
 
 from __future__ import annotations
@@ -19,6 +27,8 @@ import random
 import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 from bot.config import DEFAULT_MIN_CONFIDENCE
 from bot.db import Database
@@ -35,6 +45,12 @@ FLOORS = (0.22, 0.24, 0.25, 0.26, 0.27, 0.28)
 MARGINS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4)
 GRID = [(floor, margin) for floor in FLOORS for margin in MARGINS]
 FOLDS = 5
+# The gate's logistic regression: plain gradient descent on standardised features from zero,
+# with this L2 penalty (1e-4 and 1e-2 did no better on the tuning folds), and its thresholds.
+GATE_L2 = 1e-3
+GATE_STEPS = 3000
+GATE_RATE = 0.1
+THRESHOLDS = tuple(round(0.3 + 0.01 * n, 2) for n in range(41))
 
 Case = tuple[list[Ranked], list[str]]
 
@@ -92,14 +108,17 @@ def grid(cases: list[Case]) -> None:
             )
 
 
-def right(cases: list[Case], point: tuple[float, float]) -> tuple[int, int, int, int]:
-    """(in scope answered from a right section, in scope, out of scope declined, out of scope)."""
+def right(
+    cases: list[Case], point: tuple[float, float], gate: decide.Gate | None = None
+) -> tuple[int, int, int, int]:
+    """(in scope answered from a right section, in scope, out of scope declined, out of scope),
+    decided by the floor and margin `point`, or by `gate` when given."""
     top1 = in_scope = declined = out = 0
     for ranked, expected in cases:
         if not ranked:
             fit = decide.Fit.NOT_COVERED
         else:
-            fit = decide.decide(ranked, DEFAULT_MIN_CONFIDENCE, *point).fit
+            fit = decide.decide(ranked, DEFAULT_MIN_CONFIDENCE, *point, gate=gate).fit
         if expected:
             in_scope += 1
             top1 += fit is not decide.Fit.NOT_COVERED and ranked[0].section.id in expected
@@ -121,23 +140,68 @@ def middle_of_best(cases: list[Case]) -> tuple[float, float]:
     return best[len(best) // 2]
 
 
+def fit_gate(cases: list[Case]) -> decide.Gate:
+    """The gate fitted on these (out-of-fold) cases, with its threshold chosen on them."""
+    rows, labels, weights = [], [], []
+    in_scope = sum(1 for _, expected in cases if expected) or 1
+    out = sum(1 for _, expected in cases if not expected) or 1
+    for ranked, expected in cases:
+        if not ranked:
+            continue  # declined whatever the gate says
+        right_section = ranked[0].section.id in expected
+        if expected and not right_section:
+            continue  # scores the same answered or declined
+        rows.append(decide.gate_features(ranked))
+        labels.append(1.0 if expected else 0.0)
+        weights.append(1 / in_scope if expected else 1 / out)
+    x, y, w = np.array(rows), np.array(labels), np.array(weights)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    z = (x - mean) / scale
+    coef, bias = np.zeros(z.shape[1]), 0.0
+    for _ in range(GATE_STEPS):
+        error = (1 / (1 + np.exp(-(z @ coef + bias))) - y) * w
+        coef -= GATE_RATE * (z.T @ error / w.sum() + GATE_L2 * coef)
+        bias -= GATE_RATE * error.sum() / w.sum()
+    raw = coef / scale  # the same regression on the features as they come
+    shifted = float(bias - raw @ mean)
+    weights_raw = tuple(round(float(v), 6) for v in raw)
+    scores = {
+        at: balanced(right(cases, (0.0, 0.0), decide.Gate(weights_raw, round(shifted, 6), at)))
+        for at in THRESHOLDS
+    }
+    best = [at for at in THRESHOLDS if scores[at] == max(scores.values())]
+    return decide.Gate(weights_raw, round(shifted, 6), best[len(best) // 2])
+
+
+def share(counts: list[int] | tuple[int, int, int, int]) -> str:
+    top1, in_scope, declined, out = counts
+    return (
+        f"top-1 {top1}/{in_scope} ({top1 / in_scope:.1%}), "
+        f"correct declines {declined}/{out} ({declined / out:.1%})"
+    )
+
+
 async def cross_validate(service: StandardsService) -> None:
-    """Learn from 4 folds and choose the floor on their out-of-fold ranks; score the fifth."""
+    """Learn from 4 folds and choose the floor and the gate on their out-of-fold ranks; score
+    the fifth with each."""
     engine = service.engine
     questions = load_questions(TUNING)
-    totals = [0, 0, 0, 0]
+    rule, gated = [0, 0, 0, 0], [0, 0, 0, 0]
     for fold, held in enumerate(folds(len(questions), seed=10)):
         train = [q for i, q in enumerate(questions) if i not in held]
-        best = middle_of_best(await out_of_fold(engine, train, seed=fold))
+        inner = await out_of_fold(engine, train, seed=fold)
+        best, gate = middle_of_best(inner), fit_gate(inner)
         held_cases = await ranked_learning_from(engine, train, [questions[i] for i in sorted(held)])
-        counts = right(held_cases, best)
-        totals = [a + b for a, b in zip(totals, counts, strict=True)]
-        print(f"fold {fold + 1}: (floor, scope margin) chosen {best}; held out {counts}")
-    top1, in_scope, declined, out = totals
-    print(
-        f"cross-validated: top-1 {top1}/{in_scope} ({top1 / in_scope:.0%}), "
-        f"correct declines {declined}/{out} ({declined / out:.0%})"
-    )
+        counts, gate_counts = right(held_cases, best), right(held_cases, best, gate)
+        rule = [a + b for a, b in zip(rule, counts, strict=True)]
+        gated = [a + b for a, b in zip(gated, gate_counts, strict=True)]
+        print(
+            f"fold {fold + 1}: (floor, scope margin) chosen {best}, held out {counts}; "
+            f"gate at {gate.at}, held out {gate_counts}"
+        )
+    print(f"cross-validated, floor and margin: {share(rule)}")
+    print(f"cross-validated, gate:             {share(gated)}")
 
 
 async def figures(service: StandardsService) -> None:
@@ -161,9 +225,11 @@ async def main() -> None:
             else:
                 cases = await out_of_fold(service.engine, load_questions(TUNING), seed=98)
                 grid(cases)
-                print(
-                    f"(floor, scope margin) chosen on all tuning questions: {middle_of_best(cases)}"
-                )
+                point = middle_of_best(cases)
+                print(f"(floor, scope margin) chosen on all tuning questions: {point}")
+                gate = fit_gate(cases)
+                print(f"gate fitted on all tuning questions: {share(right(cases, point, gate))}")
+                print(f"GATE = {gate!r}")
                 await cross_validate(service)
         finally:
             await service.close()

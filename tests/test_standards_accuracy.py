@@ -9,6 +9,8 @@ import pytest
 
 from bot.config import DEFAULT_MIN_CONFIDENCE
 from bot.db import Database
+from bot.standards import service as service_module
+from bot.standards.decide import GATE_FEATURES, Gate
 from bot.standards.service import StandardsService
 from tests.standards_eval import EVAL, TUNING, evaluate, load_questions
 
@@ -46,6 +48,26 @@ async def test_accuracy_on_the_eval_set(service: StandardsService) -> None:
     assert report.decline_rate >= MIN_DECLINES
 
 
+async def test_a_text_with_example_questions_declines_by_the_gate_and_one_without_by_evidence(
+    service: StandardsService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "Can a company train AI on my videos without asking?"
+    assert (await service.answer(question)).covered
+    never = Gate((0.0,) * len(GATE_FEATURES), bias=-50.0, at=0.5)
+    monkeypatch.setattr(service_module, "GATE", never)
+    assert not (await service.answer(question)).covered
+    db = await Database.open(tmp_path / "fixture.db")
+    fixture = Path(__file__).parent / "fixtures" / "standards"  # no example questions
+    plain = StandardsService(db, fixture, min_confidence=DEFAULT_MIN_CONFIDENCE)
+    await plain.load()
+    try:
+        assert plain.engine.classifier is None
+        assert (await plain.answer(question)).covered
+    finally:
+        await plain.close()
+        await db.close()
+
+
 def test_every_expected_section_exists(service: StandardsService) -> None:
     ids = {s.id for s in service.sections()}
     for path in (EVAL, TUNING):
@@ -53,6 +75,6 @@ def test_every_expected_section_exists(service: StandardsService) -> None:
             assert set(expected) <= ids, question
 
 
-# Measured on eval (257 in scope, 98 out): top-1 93%, top-3 98%, correct declines 89%; minimums
-# are 3 points lower.
-MIN_TOP1, MIN_TOP3, MIN_DECLINES = 0.90, 0.95, 0.86
+# Measured on eval (257 in scope, 98 out): top-1 93%, top-3 98%, correct declines 93% (with the
+# decline gate; 89% with the floor and margin alone); minimums are 3 points lower.
+MIN_TOP1, MIN_TOP3, MIN_DECLINES = 0.90, 0.95, 0.90

@@ -22,10 +22,14 @@ from bot.standards import semantic as semantic_module
 from bot.standards.decide import (
     CLOSEST_AT,
     EVIDENCE_SCALE,
+    GAP_CAP,
+    GATE_FEATURES,
     OUT_OF_SCOPE_SECTION,
     Fit,
+    Gate,
     decide,
     evidence,
+    gate_features,
 )
 from bot.standards.engine import Ranked
 from bot.standards.loader import load_standards
@@ -216,6 +220,58 @@ def test_the_scope_section_near_the_top_declines_even_strong_evidence() -> None:
     assert decide(near, covered_at=0.3, scope_margin=0.25).out_of_scope
     assert not decide(far, covered_at=0.3, scope_margin=0.25).out_of_scope
     assert decide(near, covered_at=0.3, scope_margin=0.0).fit is Fit.COVERED
+
+
+def _evidence_gate(at: float) -> Gate:
+    """A gate that reads only the evidence: it answers from evidence 0.5 on (at 0.5)."""
+    weights = tuple(20.0 if name == "evidence" else 0.0 for name in GATE_FEATURES)
+    return Gate(weights, bias=-10.0, at=at)
+
+
+def test_a_gate_decides_whether_to_answer_and_evidence_how_sure_to_sound() -> None:
+    gate = _evidence_gate(0.5)
+    covered, closest, declined = (_ranked(e * EVIDENCE_SCALE) for e in (0.7, 0.55, 0.45))
+    assert gate.probability(covered) > 0.5 > gate.probability(declined)
+    assert decide(covered, covered_at=0.6, gate=gate).fit is Fit.COVERED
+    assert decide(closest, covered_at=0.6, gate=gate).fit is Fit.CLOSEST
+    assert decide(declined, covered_at=0.6, gate=gate).fit is Fit.NOT_COVERED
+    # Without the gate the same evidence, over the closest-match floor, is answered.
+    assert decide(declined, covered_at=0.6).fit is Fit.CLOSEST
+    assert decide([], covered_at=0.6, gate=gate).fit is Fit.NOT_COVERED
+    assert gate.probability([]) == 0.0
+
+
+def test_a_gate_never_answers_from_the_section_on_what_is_left_out() -> None:
+    always = Gate((0.0,) * len(GATE_FEATURES), bias=50.0, at=0.5)
+    scope = Section(OUT_OF_SCOPE_SECTION, "What these standards don't cover", "Gear, taxes.")
+    topic = Section("a", "A", "a")
+    first = [Ranked(scope, 0.5, -4.0, 0.5, 5.0), Ranked(topic, 0.5, -5.0, 0.5, 4.0)]
+    decision = decide(first, covered_at=0.3, gate=always)
+    assert decision.fit is Fit.NOT_COVERED and decision.out_of_scope
+    second = [first[1], first[0]]
+    assert decide(second, covered_at=0.3, gate=always).fit is Fit.COVERED
+
+
+def test_gate_features_cap_the_gaps_and_read_a_missing_scope_section_as_far() -> None:
+    scope = Section(OUT_OF_SCOPE_SECTION, "What these standards don't cover", "Gear, taxes.")
+    topic, other = Section("a", "A", "a"), Section("b", "B", "b")
+    alone = _named(gate_features([Ranked(topic, 0.4, -5.0, 0.6, 9.0)]))
+    assert alone["runner_up_gap"] == alone["scope_gap"] == GAP_CAP
+    assert alone["scope_listed"] == alone["scope_learned"] == alone["scope_first"] == 0.0
+    listed = [
+        Ranked(topic, 0.4, -5.0, 0.6, 2.0, learned=0.2),
+        Ranked(other, 0.1, 0.0, 0.7, 1.5, learned=0.5),
+        Ranked(scope, 0.0, 0.0, 0.3, 1.0, learned=0.3),
+    ]
+    read = _named(gate_features(listed))
+    assert read["scope_gap"] == 1.0 and read["runner_up_gap"] == 0.5
+    assert read["scope_listed"] == 1.0 and read["scope_learned"] == 0.3
+    assert read["learned_best"] == 0.5 and read["similarity_best"] == 0.7
+    assert read["coverage"] == 0.4 and read["learned"] == 0.2
+
+
+def _named(features: tuple[float, ...]) -> dict[str, float]:
+    return dict(zip(GATE_FEATURES, features, strict=True))
 
 
 def test_evidence_grows_with_the_best_score_and_stays_between_0_and_1() -> None:

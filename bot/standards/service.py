@@ -13,7 +13,7 @@ from rapidfuzz import fuzz, process
 from bot.db import Database
 from bot.errors import UserFacingError
 from bot.standards.compose import Composer
-from bot.standards.decide import Fit, decide
+from bot.standards.decide import GATE, Fit, decide
 from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
 from bot.standards.model import OUT_OF_SCOPE_SECTION, Answer, Citation, Section, StandardsDocument
@@ -116,7 +116,8 @@ class StandardsService:
         engine = self.engine
         concepts = engine.parser.concepts(question)
         ranked = await engine.rank(question, concepts)
-        decision = decide(ranked, self._min_confidence)
+        gate = GATE if engine.classifier is not None else None
+        decision = decide(ranked, self._min_confidence, gate=gate)
         filler_match = engine.filler_match(question) if not ranked else None
         if filler_match is not None:
             # Nothing but filler words, and they are one of a section's keyword phrases.
