@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from bot.db import Database
+from bot.standards import engine as engine_module
 from bot.standards import semantic as semantic_module
 from bot.standards.decide import (
     CLOSEST_AT,
@@ -300,6 +301,49 @@ async def test_meaning_finds_a_section_that_shares_no_word(service: StandardsSer
     assert ranked[0].section.id == "digital-replicas"
     assert ranked[0].bm25 == 0.0, "found by meaning alone, not by FTS5"
     assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+
+
+async def test_a_question_asked_again_is_not_ranked_again(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = service.engine
+    ranked_now: list[str] = []
+    rank_now = engine.rank_now
+
+    def counted(question: str, concepts: list) -> list[Ranked]:
+        ranked_now.append(question)
+        return rank_now(question, concepts)
+
+    monkeypatch.setattr(engine, "rank_now", counted)
+    monkeypatch.setattr(engine_module, "RECENT_RANKS", 2)
+    asked = ["can they fake my singing", "do i have to label ai video", "who owns my voice"]
+    first = [await engine.rank(q, engine.parser.concepts(q)) for q in asked[:2]]
+    again = [await engine.rank(q, engine.parser.concepts(q)) for q in asked[:2]]
+    assert again == first and ranked_now == asked[:2]
+    again[0].clear()  # the caller's own list: what is kept is not changed
+    assert await engine.rank(asked[0], []) == first[0]
+    # Past RECENT_RANKS the least recently asked is forgotten ("do i have to label…").
+    await engine.rank(asked[2], engine.parser.concepts(asked[2]))
+    await engine.rank(asked[1], engine.parser.concepts(asked[1]))
+    assert ranked_now == [*asked, asked[1]]
+    # A new classifier ranks differently: what was ranked with the one before is forgotten.
+    engine.classifier = engine.classifier
+    await engine.rank(asked[0], engine.parser.concepts(asked[0]))
+    assert ranked_now[-1] == asked[0] and len(ranked_now) == 5
+
+
+async def test_the_weight_pages_new_questions_read_are_let_go_every_so_often(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = service.engine
+    released: list[int] = []
+    monkeypatch.setattr(engine_module, "RELEASE_PAGES_EVERY", 3)
+    monkeypatch.setattr(engine.semantic.embedder, "release_pages", lambda: released.append(1))
+    for n in range(7):
+        question = f"can they clone my voice for ad number {n}"
+        await engine.rank(question, engine.parser.concepts(question))
+        await engine.rank(question, [])  # asked again: not ranked, nothing read
+    assert len(released) == 2
 
 
 async def test_only_filler_words_rank_nothing(service: StandardsService) -> None:

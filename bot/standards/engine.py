@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,16 @@ CANDIDATES = 10
 # Up to this many sections a question is ranked on the event loop (well under a millisecond on
 # the bundled text, where handing it to a thread cost more than the work); past it, in a thread.
 INLINE_SECTIONS = 2000
+# The rankings of this many recent questions are kept, by their exact text: members asked to try
+# /ask after an announcement ask the same few questions, and a question's ranking depends only on
+# its text and the engine (a reload builds a new engine; a new classifier forgets them).
+RECENT_RANKS = 128
+# After this many new questions ranked, the embedding model's weight pages they read are let go:
+# a question reads a few rows of its 16 MB table, nearly each on a page of its own, and without
+# this the process kept 10 MB more of the table after 600 different questions, 1 to 4 MB with it
+# (bench.interactions_bench, "ask new"). Letting go is one madvise call; a row read again costs
+# a page fault from the page cache (no difference in CPU per question was measurable).
+RELEASE_PAGES_EVERY = 16
 # Candidates from the word index (BM25) and from the embeddings are ordered by a blend of the
 # share of the question's words a section covers, the cosine similarity of meaning, and BM25
 # relative to the best hit. The weights were chosen on the tuning questions
@@ -107,6 +117,8 @@ class Engine:
         classifier: SectionClassifier | None = None,
     ) -> None:
         self.document = document
+        self._recent: OrderedDict[str, tuple[Ranked, ...]] = OrderedDict()
+        self._ranked_since_release = 0
         self.classifier = classifier
         self.learned_weight = LEARNED_WEIGHT
         self.unknown_word_factor = unknown_word_factor
@@ -167,12 +179,38 @@ class Engine:
             for sid, score in hits
         ]
 
+    @property
+    def classifier(self) -> SectionClassifier | None:
+        """What was learned from the example questions (None without them)."""
+        return self._classifier
+
+    @classifier.setter
+    def classifier(self, classifier: SectionClassifier | None) -> None:
+        self._classifier = classifier
+        self._recent.clear()  # ranked with the one before
+
     async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
         """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25;
-        in a worker thread when the text is large."""
+        in a worker thread when the text is large. `concepts`: the parser's, of this question.
+
+        A question asked recently, word for word, gets the ranking it got then.
+        """
+        recent = self._recent.get(question)
+        if recent is not None:
+            self._recent.move_to_end(question)
+            return list(recent)
         if self.ranks_inline:
-            return self.rank_now(question, concepts)
-        return await asyncio.to_thread(self.rank_now, question, concepts)
+            ranked = self.rank_now(question, concepts)
+        else:
+            ranked = await asyncio.to_thread(self.rank_now, question, concepts)
+        self._recent[question] = tuple(ranked)
+        if len(self._recent) > RECENT_RANKS:
+            self._recent.popitem(last=False)
+        self._ranked_since_release += 1
+        if self._ranked_since_release >= RELEASE_PAGES_EVERY:
+            self._ranked_since_release = 0
+            self.semantic.embedder.release_pages()
+        return ranked
 
     @property
     def ranks_inline(self) -> bool:
