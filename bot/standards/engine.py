@@ -187,7 +187,11 @@ class Engine:
     @classifier.setter
     def classifier(self, classifier: SectionClassifier | None) -> None:
         self._classifier = classifier
-        self._recent.clear()  # ranked with the one before
+        self.forget_recent()  # ranked with the one before
+
+    def forget_recent(self) -> None:
+        """Rank every question anew from now on, even one asked a moment ago."""
+        self._recent.clear()
 
     async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
         """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25;
