@@ -99,7 +99,9 @@ class Standards(commands.Cog):
             private: Show the answer only to you.
         """
         service = self.bot.standards
-        if service.generates_answers:
+        if service.generates_answers or service.answers_late:
+            # A model composes the answer, or the questions before this one will take over a
+            # second: "thinking…" now, inside Discord's window, and the answer after.
             await interaction.response.defer(ephemeral=private, thinking=True)
         elif not service.answers_at_once:
             # The answer may wait (a large text ranked in a thread, a database round trip):

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,9 +194,12 @@ class Engine:
         """Rank every question anew from now on, even one asked a moment ago."""
         self._recent.clear()
 
-    async def rank(self, question: str, concepts: list[Concept]) -> list[Ranked]:
+    async def rank(
+        self, question: str, concepts: list[Concept], *, executor: Executor | None = None
+    ) -> list[Ranked]:
         """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25;
-        in a worker thread when the text is large. `concepts`: the parser's, of this question.
+        in `executor` when given, else in a worker thread when the text is large. `concepts`:
+        the parser's, of this question.
 
         A question asked recently, word for word, gets the ranking it got then.
         """
@@ -203,7 +207,10 @@ class Engine:
         if recent is not None:
             self._recent.move_to_end(question)
             return list(recent)
-        if self.ranks_inline:
+        if executor is not None:
+            loop = asyncio.get_running_loop()
+            ranked = await loop.run_in_executor(executor, self.rank_now, question, concepts)
+        elif self.ranks_inline:
             ranked = self.rank_now(question, concepts)
         else:
             ranked = await asyncio.to_thread(self.rank_now, question, concepts)

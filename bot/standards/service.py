@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +32,70 @@ AUTOCOMPLETE_LIMIT = 25
 PASSAGE_LIMIT = 1500
 # Related sections must score at least this share of the best one's blended score.
 RELATED_SHARE = 0.8
+
+
+# Under a burst the event loop answers questions one after another. A question that would wait
+# longer than this behind the ones before it is deferred ("thinking…") before it waits, so it is
+# acknowledged inside Discord's 3 seconds however long the queue: 1,000 new questions at once took
+# 4–5 s to answer (bench.interactions_bench 1000, "ask new"), and the last handlers only started
+# then, too late even to defer. At 0.5 s a few of the questions answered without a deferral still
+# came after 3 s in one run of three (README, "A thousand new questions at once").
+DEFER_BEHIND_SECONDS = 0.25
+# How long a question holds the loop (answering it, replying, and the rest of the interaction)
+# until a burst has been timed: 1.5–5 ms in the interactions bench. Each interval between two
+# answers of a burst then moves the estimate by PACE_WEIGHT of the difference.
+FIRST_PACE_SECONDS = 0.005
+PACE_WEIGHT = 0.1
+
+
+class AnswerQueue:
+    """The questions being answered, and how long one more would wait behind them."""
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.waiting = 0
+        self.pace = FIRST_PACE_SECONDS
+        self._clock = clock
+        self._last: float | None = None  # the last answer, when others were waiting behind it
+        self._ranker: ThreadPoolExecutor | None = None
+
+    @property
+    def wait_seconds(self) -> float:
+        """How long a question arriving now would wait behind those before it (an estimate)."""
+        return self.waiting * self.pace
+
+    async def enter(self) -> None:
+        """Take a place, then let the questions that have arrived meanwhile take theirs (and be
+        deferred if need be) before this one is worked out."""
+        self.waiting += 1
+        await asyncio.sleep(0)
+
+    @property
+    def ranker(self) -> Executor | None:
+        """Where to rank while others wait: one worker thread, so that in a burst the event loop
+        keeps reading the gateway and sending acknowledgements between the rankings (on the
+        loop, each ranking held everything else for a few milliseconds, and 1,000 new questions
+        at once were all acknowledged after 2.6–4.7 s). None with nobody waiting: a ranking on
+        the loop is cheaper than a hand-over to a thread."""
+        if self.waiting <= 1:
+            return None
+        if self._ranker is None:
+            self._ranker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranker")
+        return self._ranker
+
+    def close(self) -> None:
+        """Let the ranking thread go (it ends once its ranking, if any, is done)."""
+        if self._ranker is not None:
+            self._ranker.shutdown(wait=False)
+            self._ranker = None
+
+    def leave(self) -> None:
+        """One question answered (or failed); the time since the one before it, in a burst,
+        teaches the pace."""
+        self.waiting -= 1
+        now = self._clock()
+        if self._last is not None:
+            self.pace += PACE_WEIGHT * (min(now - self._last, DEFER_BEHIND_SECONDS) - self.pace)
+        self._last = now if self.waiting else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +129,7 @@ class StandardsService:
         self._engine: Engine | None = None
         self._reload_lock = asyncio.Lock()
         self._votes: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self.queue = AnswerQueue()
 
     @property
     def engine(self) -> Engine:
@@ -107,15 +175,29 @@ class StandardsService:
         self._store.start(tasks)
 
     async def close(self) -> None:
+        self.queue.close()
         await self._store.close()
 
     # ------------------------------------------------------------------ answering
+    @property
+    def answers_late(self) -> bool:
+        """Whether a question asked now would wait over DEFER_BEHIND_SECONDS behind others."""
+        return self.queue.wait_seconds >= DEFER_BEHIND_SECONDS
+
     async def answer(self, question: str) -> Answer:
-        """Answer a question from the standards, or decline with the closest sections."""
+        """Answer a question from the standards, or decline with the closest sections (in turn
+        with the other questions being answered: see AnswerQueue)."""
         question = validate_question(question)
+        await self.queue.enter()
+        try:
+            return await self._answer(question)
+        finally:
+            self.queue.leave()
+
+    async def _answer(self, question: str) -> Answer:
         engine = self.engine
         concepts = engine.parser.concepts(question)
-        ranked = await engine.rank(question, concepts)
+        ranked = await engine.rank(question, concepts, executor=self.queue.ranker)
         gate = GATE if engine.classifier is not None else None
         decision = decide(ranked, self._min_confidence, gate=gate)
         filler_match = engine.filler_match(question) if not ranked else None

@@ -1,0 +1,165 @@
+"""Questions in a burst: how long one more would wait, deferring it first, ranking off the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from bot.db import Database
+from bot.standards import service as service_module
+from bot.standards.model import Answer
+from bot.standards.service import (
+    DEFER_BEHIND_SECONDS,
+    FIRST_PACE_SECONDS,
+    PACE_WEIGHT,
+    AnswerQueue,
+    StandardsService,
+)
+from bot.tasks import Tasks
+from cogs.standards import Standards
+
+FIXTURE = Path(__file__).parent / "fixtures" / "standards"
+QUESTIONS = (
+    "Can a company train AI on my videos without asking?",
+    "someone made a deepfake of me",
+    "do I have to lable AI stuff?",
+    "what's the best microphone for podcasting",
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_the_pace_is_learned_from_answers_given_while_others_waited() -> None:
+    clock = Clock()
+    queue = AnswerQueue(clock)
+    assert queue.wait_seconds == 0 and queue.ranker is None
+    for _ in range(3):
+        await queue.enter()
+    assert queue.wait_seconds == pytest.approx(3 * FIRST_PACE_SECONDS)
+    clock.now += 5.0  # the first answer of a burst: nothing to time it against
+    queue.leave()
+    assert queue.pace == FIRST_PACE_SECONDS
+    clock.now += 0.025  # the next, 25 ms later: the pace moves toward it
+    queue.leave()
+    expected = FIRST_PACE_SECONDS + PACE_WEIGHT * (0.025 - FIRST_PACE_SECONDS)
+    assert queue.pace == pytest.approx(expected)
+    clock.now += 60.0  # a minute for one answer counts as DEFER_BEHIND_SECONDS at most
+    queue.leave()
+    expected += PACE_WEIGHT * (DEFER_BEHIND_SECONDS - expected)
+    assert queue.pace == pytest.approx(expected) and queue.waiting == 0
+    await queue.enter()  # alone, after a quiet spell: the gap since the burst is not a pace
+    clock.now += 30.0
+    queue.leave()
+    assert queue.pace == pytest.approx(expected)
+
+
+async def test_rankings_go_to_one_thread_only_while_others_wait() -> None:
+    queue = AnswerQueue()
+    await queue.enter()
+    assert queue.ranker is None, "alone: ranked on the loop"
+    await queue.enter()
+    ranker = queue.ranker
+    assert ranker is not None and queue.ranker is ranker
+    assert await asyncio.get_running_loop().run_in_executor(ranker, sum, (1, 2)) == 3
+    queue.close()
+    assert queue._ranker is None
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[StandardsService]:
+    folder = tmp_path / "standards"
+    shutil.copytree(FIXTURE, folder)
+    db = await Database.open(tmp_path / "bot.db")
+    svc = StandardsService(db, folder, min_confidence=0.3)
+    await svc.load()
+    tasks = Tasks("test")
+    svc.start(tasks)
+    yield svc
+    await svc.close()
+    await tasks.close()
+    await db.close()
+
+
+async def test_in_a_burst_the_questions_far_back_are_late_and_all_are_answered_alike(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alone = [await service.answer(q) for q in QUESTIONS]
+    service.engine.forget_recent()
+    monkeypatch.setattr(service_module, "PACE_WEIGHT", 0.0)  # the pace stays FIRST_PACE_SECONDS
+    ranked_apart: list[Any] = []
+    run_in_executor = asyncio.get_running_loop().run_in_executor
+
+    def counted(executor: Any, *args: Any) -> Any:
+        ranked_apart.append(executor)
+        return run_in_executor(executor, *args)
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "run_in_executor", counted)
+    late: list[bool] = []
+
+    async def ask(n: int) -> Answer:
+        late.append(service.answers_late)  # as /ask looks before it answers
+        return await service.answer(f"{QUESTIONS[n % len(QUESTIONS)]} ({n})")
+
+    size = 300
+    answers = await asyncio.gather(*(ask(n) for n in range(size)))
+    behind = int(DEFER_BEHIND_SECONDS / FIRST_PACE_SECONDS)  # questions ahead that make one late
+    assert not any(late[: behind - 5]) and all(late[behind + 5 :])
+    assert ranked_apart and all(e is ranked_apart[0] for e in ranked_apart), "one thread"
+    assert service.queue.waiting == 0 and not service.answers_late
+    # Ranked in the thread or on the loop, a question gets the same answer.
+    service.engine.forget_recent()
+    for n in range(0, size, 15):
+        one = await service.answer(f"{QUESTIONS[n % len(QUESTIONS)]} ({n})")
+        assert (one.covered, one.top_section_id) == (answers[n].covered, answers[n].top_section_id)
+    assert [a.top_section_id for a in alone] == [answers[n].top_section_id for n in range(4)]
+
+
+class Response:
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def is_done(self) -> bool:
+        return bool(self.calls)
+
+    async def defer(self, **kwargs: Any) -> None:
+        self.calls.append("defer")
+
+    async def send_message(self, **kwargs: Any) -> None:
+        self.calls.append("message")
+
+
+def _interaction() -> Any:
+    response = Response()
+
+    async def followup_send(**kwargs: Any) -> None:
+        response.calls.append("followup")
+
+    return SimpleNamespace(response=response, followup=SimpleNamespace(send=followup_send))
+
+
+async def test_ask_defers_a_question_that_would_wait_and_answers_others_at_once(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = SimpleNamespace(standards_help_channel_id=None)
+    cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
+    await service.answer(QUESTIONS[0])  # the question log knows its next id
+    assert service.answers_at_once
+    prompt = _interaction()
+    await Standards.ask_command.callback(cog, prompt, QUESTIONS[0])  # type: ignore[arg-type]
+    assert prompt.response.calls == ["message"]
+    monkeypatch.setattr(StandardsService, "answers_late", property(lambda self: True))
+    queued = _interaction()
+    await Standards.ask_command.callback(cog, queued, QUESTIONS[0])  # type: ignore[arg-type]
+    assert queued.response.calls == ["defer", "followup"]
