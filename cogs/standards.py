@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.app import CoalitionBot
 from bot.standards.model import Answer
-from bot.standards.service import StandardsService
+from bot.standards.service import StandardsService, validate_question
 from bot.ui.checks import per_user_limit
 from bot.ui.paginator import Paginator
 from bot.ui.replies import defer_if_late, reply, reply_private
@@ -99,6 +99,7 @@ class Standards(commands.Cog):
             private: Show the answer only to you.
         """
         service = self.bot.standards
+        validate_question(question)  # a bad question is told at once, not after "thinking…"
         if service.generates_answers or service.answers_late:
             # A model composes the answer, or the questions before this one will take over a
             # second: "thinking…" now, inside Discord's window, and the answer after.

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from bot.db import Database
+from bot.errors import UserFacingError
 from bot.standards import service as service_module
 from bot.standards.model import Answer
 from bot.standards.service import (
@@ -163,3 +164,12 @@ async def test_ask_defers_a_question_that_would_wait_and_answers_others_at_once(
     queued = _interaction()
     await Standards.ask_command.callback(cog, queued, QUESTIONS[0])  # type: ignore[arg-type]
     assert queued.response.calls == ["defer", "followup"]
+    # A bad question, however long the queue: the error funnel answers it privately at once
+    # (no public "thinking…" first), and nothing is asked or logged.
+    before = await service.answer(QUESTIONS[1])
+    bad = _interaction()
+    with pytest.raises(UserFacingError):
+        await Standards.ask_command.callback(cog, bad, "x" * 301)  # type: ignore[arg-type]
+    assert bad.response.calls == [] and service.queue.waiting == 0
+    after = await service.answer(QUESTIONS[1])
+    assert before.question_id is not None and after.question_id == before.question_id + 1

@@ -190,8 +190,8 @@ def decide(
     closest_at = CLOSEST_AT if closest_at is None else closest_at
     confidence = evidence(ranked)
     if gate is not None:
-        near_scope = near_scope_section(ranked, SCOPE_MARGIN)
         if not ranked or ranked[0].section.id == OUT_OF_SCOPE_SECTION or not gate.answers(ranked):
+            near_scope = near_scope_section(ranked, SCOPE_MARGIN)
             return Decision(Fit.NOT_COVERED, confidence, out_of_scope=near_scope)
         fit = Fit.COVERED if confidence >= covered_at else Fit.CLOSEST
         return Decision(fit, confidence)

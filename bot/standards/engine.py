@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.recent import Recent
 from bot.standards.index import SearchIndex
 from bot.standards.learned import WEIGHT as LEARNED_WEIGHT
 from bot.standards.learned import SectionClassifier, trim_heap
@@ -118,7 +119,7 @@ class Engine:
         classifier: SectionClassifier | None = None,
     ) -> None:
         self.document = document
-        self._recent: OrderedDict[str, tuple[Ranked, ...]] = OrderedDict()
+        self._recent: Recent[str, tuple[Ranked, ...]] = Recent()
         self._ranked_since_release = 0
         self.classifier = classifier
         self.learned_weight = LEARNED_WEIGHT
@@ -205,7 +206,6 @@ class Engine:
         """
         recent = self._recent.get(question)
         if recent is not None:
-            self._recent.move_to_end(question)
             return list(recent)
         if executor is not None:
             loop = asyncio.get_running_loop()
@@ -214,9 +214,7 @@ class Engine:
             ranked = self.rank_now(question, concepts)
         else:
             ranked = await asyncio.to_thread(self.rank_now, question, concepts)
-        self._recent[question] = tuple(ranked)
-        if len(self._recent) > RECENT_RANKS:
-            self._recent.popitem(last=False)
+        self._recent.put(question, tuple(ranked), keep=RECENT_RANKS)
         self._ranked_since_release += 1
         if self._ranked_since_release >= RELEASE_PAGES_EVERY:
             self._ranked_since_release = 0

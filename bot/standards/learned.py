@@ -32,13 +32,15 @@ import re
 import subprocess
 import sys
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.recent import Recent
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +173,7 @@ class SectionClassifier:
                 sections=sections,
             )
         with _LOCK:
-            _LEARNED[key] = learned
-            _LEARNED.move_to_end(key)
-            while len(_LEARNED) > KEEP_LEARNED:
-                _LEARNED.popitem(last=False)
+            _LEARNED.put(key, learned, keep=KEEP_LEARNED)
         return learned
 
     def probabilities(self, vector: np.ndarray, question: str) -> np.ndarray:
@@ -196,7 +195,7 @@ class SectionClassifier:
 # a reload of an unchanged text (and a test suite that loads the same text many times) does not
 # train again. Each is a few hundred kilobytes.
 KEEP_LEARNED = 2
-_LEARNED: OrderedDict[str, SectionClassifier] = OrderedDict()
+_LEARNED: Recent[str, SectionClassifier] = Recent()
 _LOCK = threading.Lock()
 
 

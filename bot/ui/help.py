@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import timedelta
 
 import discord
 
 from bot.catalog import Catalog, CommandEntry
+from bot.recent import Recent
 from bot.ui.text import EMBED_FIELD_VALUE_LIMIT, EMBED_TOTAL_LIMIT, truncate
 
 COLOUR = discord.Colour.from_rgb(235, 94, 40)
@@ -66,7 +66,7 @@ class HelpEmbeds:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
         self._entries: tuple[CommandEntry, ...] = ()
-        self._built: OrderedDict[tuple[object, ...], discord.Embed] = OrderedDict()
+        self._built: Recent[tuple[object, ...], discord.Embed] = Recent()
 
     def embed(self, *, show_admin: bool, ids: dict[str, int] | None = None) -> discord.Embed:
         entries = self._catalog.entries()
@@ -77,11 +77,7 @@ class HelpEmbeds:
         embed = self._built.get(key)
         if embed is None:
             embed = help_embed(list(entries), show_admin=show_admin, ids=ids)
-            self._built[key] = embed
-            while len(self._built) > self.KEPT:
-                self._built.popitem(last=False)
-        else:
-            self._built.move_to_end(key)
+            self._built.put(key, embed, keep=self.KEPT)
         return embed
 
 
