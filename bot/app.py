@@ -17,7 +17,7 @@ from discord.ext import commands
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot import __version__
+from bot import __version__, heap
 from bot.alerts.service import AlertService
 from bot.config import Settings
 from bot.db import POSTGRESQL, Database
@@ -272,6 +272,7 @@ class CoalitionBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("Connected as %s to %d server(s)", self.user, len(self.guilds))
+        heap.settle()  # start-up is over: its objects are set aside from the collector
 
     async def close(self) -> None:
         await super().close()

@@ -97,7 +97,7 @@ async def test_in_a_burst_the_questions_far_back_are_late_and_all_are_answered_a
     service: StandardsService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     alone = [await service.answer(q) for q in QUESTIONS]
-    service.engine.forget_recent()
+    service.forget_recent()
     monkeypatch.setattr(service_module, "PACE_WEIGHT", 0.0)  # the pace stays FIRST_PACE_SECONDS
     ranked_apart: list[Any] = []
     run_in_executor = asyncio.get_running_loop().run_in_executor
@@ -120,7 +120,7 @@ async def test_in_a_burst_the_questions_far_back_are_late_and_all_are_answered_a
     assert ranked_apart and all(e is ranked_apart[0] for e in ranked_apart), "one thread"
     assert service.queue.waiting == 0 and not service.answers_late
     # Ranked in the thread or on the loop, a question gets the same answer.
-    service.engine.forget_recent()
+    service.forget_recent()
     for n in range(0, size, 15):
         one = await service.answer(f"{QUESTIONS[n % len(QUESTIONS)]} ({n})")
         assert (one.covered, one.top_section_id) == (answers[n].covered, answers[n].top_section_id)

@@ -11,6 +11,7 @@ import random
 import shutil
 import socket
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
 
@@ -20,6 +21,7 @@ import pytest
 from bot.db import Database
 from bot.standards import engine as engine_module
 from bot.standards import semantic as semantic_module
+from bot.standards import service as service_module
 from bot.standards.decide import (
     CLOSEST_AT,
     EVIDENCE_SCALE,
@@ -303,7 +305,7 @@ async def test_meaning_finds_a_section_that_shares_no_word(service: StandardsSer
     assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
 
 
-async def test_a_question_asked_again_is_not_ranked_again(
+async def test_a_question_asked_again_is_answered_as_before_and_logged_anew(
     service: StandardsService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     engine = service.engine
@@ -315,21 +317,25 @@ async def test_a_question_asked_again_is_not_ranked_again(
         return rank_now(question, concepts)
 
     monkeypatch.setattr(engine, "rank_now", counted)
-    monkeypatch.setattr(engine_module, "RECENT_RANKS", 2)
+    monkeypatch.setattr(service_module, "RECENT_ANSWERS", 2)
     asked = ["can they fake my singing", "do i have to label ai video", "who owns my voice"]
-    first = [await engine.rank(q, engine.parser.concepts(q)) for q in asked[:2]]
-    again = [await engine.rank(q, engine.parser.concepts(q)) for q in asked[:2]]
-    assert again == first and ranked_now == asked[:2]
-    again[0].clear()  # the caller's own list: what is kept is not changed
-    assert await engine.rank(asked[0], []) == first[0]
-    # Past RECENT_RANKS the least recently asked is forgotten ("do i have to label…").
-    await engine.rank(asked[2], engine.parser.concepts(asked[2]))
-    await engine.rank(asked[1], engine.parser.concepts(asked[1]))
-    assert ranked_now == [*asked, asked[1]]
-    # A new classifier ranks differently: what was ranked with the one before is forgotten.
-    engine.classifier = engine.classifier
-    await engine.rank(asked[0], engine.parser.concepts(asked[0]))
-    assert ranked_now[-1] == asked[0] and len(ranked_now) == 5
+    first = [await service.answer(q) for q in asked[:2]]
+    again = [await service.answer(q) for q in asked[:2]]
+    assert ranked_now == asked[:2], "asked again: not ranked again"
+    for one, other in zip(first, again, strict=True):
+        assert replace(one, question_id=None) == replace(other, question_id=None)
+        assert other.question_id is not None and other.question_id != one.question_id
+    # Past RECENT_ANSWERS the least recently asked is forgotten ("can they fake…"), and the
+    # one asked since is not.
+    await service.answer(asked[2])
+    await service.answer(asked[1])
+    await service.answer(asked[0])
+    assert ranked_now == [*asked, asked[0]]
+    # A reload builds a new engine: what was worked out with the one before is forgotten.
+    await service.reload()
+    monkeypatch.setattr(service.engine, "rank_now", counted)
+    await service.answer(asked[0])
+    assert ranked_now == [*asked, asked[0], asked[0]]
 
 
 async def test_the_weight_pages_new_questions_read_are_let_go_every_so_often(
@@ -341,8 +347,8 @@ async def test_the_weight_pages_new_questions_read_are_let_go_every_so_often(
     monkeypatch.setattr(engine.semantic.embedder, "release_pages", lambda: released.append(1))
     for n in range(7):
         question = f"can they clone my voice for ad number {n}"
-        await engine.rank(question, engine.parser.concepts(question))
-        await engine.rank(question, [])  # asked again: not ranked, nothing read
+        await service.answer(question)
+        await service.answer(question)  # asked again: not ranked, nothing read
     assert len(released) == 2
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.recent import Recent
 from bot.standards.index import SearchIndex
 from bot.standards.learned import WEIGHT as LEARNED_WEIGHT
 from bot.standards.learned import SectionClassifier, trim_heap
@@ -36,10 +35,6 @@ CANDIDATES = 10
 # Up to this many sections a question is ranked on the event loop (well under a millisecond on
 # the bundled text, where handing it to a thread cost more than the work); past it, in a thread.
 INLINE_SECTIONS = 2000
-# The rankings of this many recent questions are kept, by their exact text: members asked to try
-# /ask after an announcement ask the same few questions, and a question's ranking depends only on
-# its text and the engine (a reload builds a new engine; a new classifier forgets them).
-RECENT_RANKS = 128
 # After this many new questions ranked, the embedding model's weight pages they read are let go:
 # a question reads a few rows of its 16 MB table, nearly each on a page of its own, and without
 # this the process kept 10 MB more of the table after 600 different questions, 1 to 4 MB with it
@@ -119,7 +114,6 @@ class Engine:
         classifier: SectionClassifier | None = None,
     ) -> None:
         self.document = document
-        self._recent: Recent[str, tuple[Ranked, ...]] = Recent()
         self._ranked_since_release = 0
         self.classifier = classifier
         self.learned_weight = LEARNED_WEIGHT
@@ -181,32 +175,13 @@ class Engine:
             for sid, score in hits
         ]
 
-    @property
-    def classifier(self) -> SectionClassifier | None:
-        """What was learned from the example questions (None without them)."""
-        return self._classifier
-
-    @classifier.setter
-    def classifier(self, classifier: SectionClassifier | None) -> None:
-        self._classifier = classifier
-        self.forget_recent()  # ranked with the one before
-
-    def forget_recent(self) -> None:
-        """Rank every question anew from now on, even one asked a moment ago."""
-        self._recent.clear()
-
     async def rank(
         self, question: str, concepts: list[Concept], *, executor: Executor | None = None
     ) -> list[Ranked]:
         """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25;
         in `executor` when given, else in a worker thread when the text is large. `concepts`:
         the parser's, of this question.
-
-        A question asked recently, word for word, gets the ranking it got then.
         """
-        recent = self._recent.get(question)
-        if recent is not None:
-            return list(recent)
         if executor is not None:
             loop = asyncio.get_running_loop()
             ranked = await loop.run_in_executor(executor, self.rank_now, question, concepts)
@@ -214,7 +189,6 @@ class Engine:
             ranked = self.rank_now(question, concepts)
         else:
             ranked = await asyncio.to_thread(self.rank_now, question, concepts)
-        self._recent.put(question, tuple(ranked), keep=RECENT_RANKS)
         self._ranked_since_release += 1
         if self._ranked_since_release >= RELEASE_PAGES_EVERY:
             self._ranked_since_release = 0

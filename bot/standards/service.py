@@ -8,18 +8,21 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from bot import heap
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.recent import Recent
 from bot.standards.compose import Composer
 from bot.standards.decide import GATE, Fit, decide
 from bot.standards.engine import Engine, Ranked
 from bot.standards.loader import load_standards
 from bot.standards.model import OUT_OF_SCOPE_SECTION, Answer, Citation, Section, StandardsDocument
+from bot.standards.query import Concept
 from bot.standards.store import Gap, QuestionStore
 from bot.tasks import Tasks
 
@@ -32,6 +35,11 @@ AUTOCOMPLETE_LIMIT = 25
 PASSAGE_LIMIT = 1500
 # Related sections must score at least this share of the best one's blended score.
 RELATED_SHARE = 0.8
+# How this many recent questions were answered is kept, by their exact text: members asked to try
+# /ask after an announcement ask the same few questions, and an answer depends only on the
+# question and the loaded text (a reload forgets them). Each asker's question is still logged
+# under its own id, and a generated answer is still composed for each.
+RECENT_ANSWERS = 128
 
 
 # Under a burst the event loop answers questions one after another. A question that would wait
@@ -129,6 +137,7 @@ class StandardsService:
         self._engine: Engine | None = None
         self._reload_lock = asyncio.Lock()
         self._votes: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._recent: Recent[str, _Decided] = Recent()
         self.queue = AnswerQueue()
 
     @property
@@ -161,6 +170,7 @@ class StandardsService:
             document = await asyncio.to_thread(load_standards, self._folder)
             engine = await Engine.build(document, cache=self._cache)
             self._engine = engine
+            self.forget_recent()
         log.info("Loaded standards %s (%d sections)", document.version, len(document.sections))
         return document
 
@@ -168,6 +178,7 @@ class StandardsService:
         """Reload from disk for /admin standards reload."""
         previous = self.document.version
         document = await self.load()
+        heap.settle()  # the text before is let go, the new one set aside like start-up's
         return ReloadResult(document.version, previous, len(document.sections))
 
     def start(self, tasks: Tasks) -> None:
@@ -194,8 +205,24 @@ class StandardsService:
         finally:
             self.queue.leave()
 
+    def forget_recent(self) -> None:
+        """Work every question out anew from now on, even one asked a moment ago."""
+        self._recent.clear()
+
     async def _answer(self, question: str) -> Answer:
         engine = self.engine
+        decided = self._recent.get(question)
+        if decided is None or decided.engine is not engine:
+            decided = await self._decide(engine, question)
+            self._recent.put(question, decided, keep=RECENT_ANSWERS)
+        answer = decided.answer
+        if decided.cited:
+            answer = await self._maybe_compose(answer, decided.cited, decided.concepts)
+        question_id = await self._store.record(answer, engine.document.version)
+        return replace(answer, question_id=question_id)
+
+    async def _decide(self, engine: Engine, question: str) -> _Decided:
+        """Rank the sections for a question and decide how to answer it (without its id)."""
         concepts = engine.parser.concepts(question)
         ranked = await engine.rank(question, concepts, executor=self.queue.ranker)
         gate = GATE if engine.classifier is not None else None
@@ -237,7 +264,7 @@ class StandardsService:
                 for r in ranked[1:]
                 if r.score >= top.score * RELATED_SHARE and r.section.id != OUT_OF_SCOPE_SECTION
             ]
-            cited = [top, *related[:MAX_RELATED]]
+            cited = (top, *related[:MAX_RELATED])
             answer = Answer(
                 question=question,
                 covered=True,
@@ -245,11 +272,12 @@ class StandardsService:
                 passage=_cap(engine.best_passage(top.section, concepts)),
                 citations=tuple(self.citation(r.section) for r in cited),
             )
-            answer = await self._maybe_compose(answer, cited, concepts)
-        question_id = await self._store.record(answer, self.document.version)
-        return _with_id(answer, question_id)
+            return _Decided(engine, answer, cited, concepts)  # a model may compose from these
+        return _Decided(engine, answer)
 
-    async def _maybe_compose(self, answer: Answer, cited: list[Ranked], concepts: list) -> Answer:
+    async def _maybe_compose(
+        self, answer: Answer, cited: tuple[Ranked, ...], concepts: list[Concept]
+    ) -> Answer:
         if self._composer is None:
             return answer
         passages = [
@@ -355,7 +383,11 @@ def _closest_first(ranked: list[Ranked], out_of_scope: bool) -> list[Section]:
     return sections
 
 
-def _with_id(answer: Answer, question_id: int) -> Answer:
-    from dataclasses import replace
+@dataclass(frozen=True, slots=True)
+class _Decided:
+    """How a question is answered from one loaded text, before it is logged under an id."""
 
-    return replace(answer, question_id=question_id)
+    engine: Engine
+    answer: Answer
+    cited: tuple[Ranked, ...] = ()  # the sections a model may compose a fuller answer from
+    concepts: list[Concept] = field(default_factory=list)
