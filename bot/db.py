@@ -16,12 +16,12 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar
 
 import aiosqlite
 
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 5000
 _C = TypeVar("_C")
+_T = TypeVar("_T")
 # The writer's page cache (SQLite's default is 2 MB). A poll writes thousands of rows into several
 # indexes at once; with 2 MB their pages fall out of the cache between rows, and writing 100,000
 # alert rows took twice as long (bench/alerts_ingest_bench.py).
@@ -173,6 +174,68 @@ class Connection(Protocol):
     async def fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[Row]: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One statement of a transaction given as a script (`Database.atomically`): the script
+    gets back its first row or None (`rows="one"`), all its rows (`"all"`), or its `Result`."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+    rows: Literal["one", "all", "none"] = "none"
+
+
+# A transaction as a generator: it yields Steps, is sent what each gave, and returns its result.
+Script = Generator[Step, Any, _T]
+
+
+async def run_script(conn: Connection, script: Script[_T]) -> _T:
+    """Drive a script through a transaction's connection, one awaited statement at a time."""
+    reply: Any = None
+    try:
+        while True:
+            step = script.send(reply)
+            if step.rows == "one":
+                reply = await conn.fetchone(step.sql, step.params)
+            elif step.rows == "all":
+                reply = await conn.fetchall(step.sql, step.params)
+            else:
+                reply = await conn.execute(step.sql, step.params)
+    except StopIteration as stop:
+        return stop.value
+    finally:
+        script.close()
+
+
+def _run_script_now(conn: sqlite3.Connection, script: Script[_T]) -> _T:
+    """A script as one SQLite transaction on the calling thread (aiosqlite's, for the writer)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        reply: Any = None
+        while True:
+            try:
+                step = script.send(reply)
+            except StopIteration as stop:
+                conn.execute("COMMIT")
+                return stop.value
+            cursor = conn.execute(step.sql, step.params)
+            try:
+                if step.rows == "none":
+                    reply = Result(cursor.rowcount, cursor.lastrowid)
+                else:
+                    # Every row is read, as _fetchone does: a statement left half-read (an
+                    # INSERT … RETURNING) would still be running at COMMIT.
+                    rows = cursor.fetchall()
+                    reply = next(iter(rows), None) if step.rows == "one" else rows
+            finally:
+                cursor.close()
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        script.close()
+
+
 class Scoped(Generic[_C]):
     """A driver connection lent to one transaction: usable until `end()`, refused after."""
 
@@ -240,6 +303,8 @@ class Backend(Protocol):
     where: str  # the file, or the server with its password left out: for messages
 
     def transaction(self) -> AbstractAsyncContextManager[Connection]: ...
+
+    async def atomically(self, script: Script[_T]) -> _T: ...
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None: ...
 
@@ -310,6 +375,23 @@ class Database:
             self._write_failed(exc)
             raise
         self._write_worked()
+
+    async def atomically(self, script: Script[_T]) -> _T:
+        """Run a transaction given as a script of Steps (see `Step`): committed when it
+        returns, rolled back when a statement or the script fails.
+
+        On SQLite the whole script runs in one trip to the writer's thread (the script's own
+        Python runs there too, so it must not touch the event loop): a sign-up's five
+        statements, BEGIN and COMMIT included, were five trips, 490 µs of CPU against 140 µs
+        in one. On PostgreSQL each statement is awaited in `transaction()`.
+        """
+        try:
+            result = await self._backend.atomically(script)
+        except BaseException as exc:
+            self._write_failed(exc)
+            raise
+        self._write_worked()
+        return result
 
     def _write_failed(self, exc: BaseException) -> None:
         reason = _refusal(exc)
@@ -586,23 +668,16 @@ class SQLiteBackend:
                     await self._to_the_end("ROLLBACK")
                 raise
 
-    async def _to_the_end(self, sql: str) -> None:
-        """Run BEGIN, COMMIT or ROLLBACK to its end even when the caller is cancelled meanwhile.
+    async def atomically(self, script: Script[_T]) -> _T:
+        async with self._write_lock:
+            # aiosqlite runs the function on its thread with its sqlite3 connection (its
+            # `_execute`, the call all of its own methods are made of).
+            raw = self._conn._conn  # noqa: SLF001
+            return await _to_the_end(self._conn._execute(_run_script_now, raw, script))  # noqa: SLF001
 
-        The statement runs on aiosqlite's thread whatever happens to the awaiting task; a caller
-        that stopped waiting would judge `in_transaction` before BEGIN had run, skip the ROLLBACK
-        and leave a transaction open for every later write. So the cancellation waits for it.
-        """
-        pending = asyncio.ensure_future(self._conn.execute(sql))
-        try:
-            await asyncio.shield(pending)
-        except asyncio.CancelledError:
-            while not pending.done():
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.wait({pending})
-            if not pending.cancelled():
-                pending.exception()  # seen here; the cancellation is what the caller gets
-            raise
+    async def _to_the_end(self, sql: str) -> None:
+        """Run BEGIN, COMMIT or ROLLBACK to its end even when the caller is cancelled meanwhile."""
+        await _to_the_end(self._conn.execute(sql))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         if self._reader is not None:
@@ -623,6 +698,26 @@ class SQLiteBackend:
             return
         async with self._write_lock:
             await backup(self._conn, target)
+
+
+async def _to_the_end(work: Awaitable[_T]) -> _T:
+    """Await work on aiosqlite's thread to its end even when the caller is cancelled meanwhile.
+
+    The work runs on that thread whatever happens to the awaiting task; a caller that stopped
+    waiting would judge `in_transaction` before BEGIN had run, skip the ROLLBACK and leave a
+    transaction open for every later write, or let the next writer in while a script still runs.
+    So the cancellation waits for it.
+    """
+    pending = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(pending)
+    except asyncio.CancelledError:
+        while not pending.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait({pending})
+        if not pending.cancelled():
+            pending.exception()  # seen here; the cancellation is what the caller gets
+        raise
 
 
 def check_not_newer(current: int, latest: int, where: str) -> None:

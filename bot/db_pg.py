@@ -36,7 +36,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
@@ -50,10 +50,13 @@ from bot.db import (
     Result,
     Row,
     Scoped,
+    Script,
     check_not_newer,
+    run_script,
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _Conn = asyncpg.Connection | PoolConnectionProxy
 
@@ -300,6 +303,10 @@ class PostgresBackend:
                 yield tx
             finally:
                 tx.end()
+
+    async def atomically(self, script: Script[T]) -> T:
+        async with self.transaction() as conn:
+            return await run_script(conn, script)
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         return cast(Row | None, await self._reads.fetchrow(translate(sql), *params))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import re
 from datetime import UTC, datetime
@@ -209,8 +210,10 @@ class PledgeButton(
         )
 
 
+@functools.cache
 def pledge_buttons(*actions: str) -> discord.ui.View:
-    """A view of PledgeButtons."""
+    """A view of PledgeButtons (the same for every signer: built once, sent as often as
+    needed)."""
     return persistent_view(*(PledgeButton(action) for action in actions))
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from bot.alerts.outbox import Delivery, Outbox
 from bot.alerts.store import AlertStore
-from bot.db import Connection, Database, Result, Row
+from bot.db import Connection, Database, Result, Row, Script, Step
 from tests.alerts.conftest import T0, bill
 
 
@@ -138,3 +138,85 @@ async def test_reads_cannot_write(db: Database) -> None:
         (sqlite3.OperationalError, asyncpg.PostgresError), match="readonly|read-only"
     ):
         await db.fetchall("DELETE FROM bot_state RETURNING key")
+
+
+def _state_script(keys: list[str], *, fail_after: int | None = None) -> Script[list[str]]:
+    """Write a bot_state row per key, read them back; a bad statement after `fail_after`."""
+    for n, key in enumerate(keys):
+        if n == fail_after:
+            yield Step("INSERT INTO no_such_table VALUES (1)")
+        written = yield Step(
+            "INSERT INTO bot_state (key, value, updated_at) VALUES (?, 'v', 'now')", (key,)
+        )
+        assert written.rowcount == 1
+    row = yield Step("SELECT COUNT(*) AS n FROM bot_state WHERE key LIKE 's%'", rows="one")
+    rows = yield Step("SELECT key FROM bot_state WHERE key LIKE 's%' ORDER BY key", rows="all")
+    assert row is not None and row["n"] == len(rows)
+    return [r["key"] for r in rows]
+
+
+async def _keys(db: Database) -> list[str]:
+    rows = await db.fetchall("SELECT key FROM bot_state WHERE key LIKE 's%' ORDER BY key")
+    return [r["key"] for r in rows]
+
+
+async def test_a_script_commits_what_it_wrote_and_returns_its_result(db: Database) -> None:
+    assert await db.atomically(_state_script(["s1", "s2"])) == ["s1", "s2"]
+    assert await _keys(db) == ["s1", "s2"]
+
+
+async def test_a_script_whose_statement_fails_writes_nothing(db: Database) -> None:
+    with pytest.raises((sqlite3.OperationalError, asyncpg.PostgresError)):
+        await db.atomically(_state_script(["s1", "s2", "s3"], fail_after=2))
+    assert await _keys(db) == []
+    assert await db.atomically(_state_script(["s4"])) == ["s4"], "and the next one works"
+
+
+async def test_a_script_that_fails_itself_writes_nothing(db: Database) -> None:
+    def failing() -> Script[None]:
+        yield Step("INSERT INTO bot_state (key, value, updated_at) VALUES ('s1', 'v', 'now')")
+        raise ValueError("the script's own error")
+
+    with pytest.raises(ValueError, match="own error"):
+        await db.atomically(failing())
+    assert await _keys(db) == []
+
+
+async def test_on_sqlite_a_script_is_one_trip_to_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = await Database.open(tmp_path / "bot.db")
+    try:
+        writer = db._backend._conn  # type: ignore[attr-defined]  # noqa: SLF001
+        trips: list[object] = []
+        execute = writer._execute  # noqa: SLF001
+
+        def counted(fn: Any, *args: Any) -> Any:
+            trips.append(fn)
+            return execute(fn, *args)
+
+        monkeypatch.setattr(writer, "_execute", counted)
+        assert await db.atomically(_state_script(["s1", "s2", "s3"])) == ["s1", "s2", "s3"]
+        assert len(trips) == 1
+    finally:
+        await db.close()
+
+
+async def test_a_cancelled_script_leaves_all_or_nothing_and_the_writer_free(db: Database) -> None:
+    slow = (
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) "
+        "SELECT COUNT(*) FROM n"
+    )
+
+    def script() -> Script[None]:
+        yield Step("INSERT INTO bot_state (key, value, updated_at) VALUES ('s1', 'v', 'now')")
+        yield Step(slow, rows="one")
+        yield Step("INSERT INTO bot_state (key, value, updated_at) VALUES ('s2', 'v', 'now')")
+
+    task = asyncio.ensure_future(db.atomically(script()))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await _keys(db) in ([], ["s1", "s2"])
+    assert await db.atomically(_state_script(["s3"])) in (["s3"], ["s1", "s2", "s3"])

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.csvfile import to_csv
-from bot.db import Database, is_unique_violation, scalar
+from bot.db import Database, Script, Step, is_unique_violation, scalar
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
 from bot.pledges.model import (
@@ -191,50 +191,9 @@ class PledgeService:
         feed: str | None,
     ) -> SignResult:
         text = self.pledge_text()
-        now = _now()
-        async with self._db.transaction() as conn:
-            found = await conn.fetchone(_SIGNING, (channel.key, user_id, user_id))
-            # One row, with or without a pledge.
-            existing = Pledge.from_row(found) if found and found["id"] is not None else None
-            claimed = bool(found and found["claimed"])
-            same_channel = existing is not None and existing.channel_key == channel.key
-            if claimed:
-                status, reason = PledgeStatus.REVIEW, "channel already claimed by another signer"
-            elif existing is not None and same_channel and existing.status is PledgeStatus.VERIFIED:
-                status, reason = PledgeStatus.VERIFIED, None
-            else:
-                status, reason = PledgeStatus.PENDING, None
-            keep_verified = status is PledgeStatus.VERIFIED and existing is not None
-            code = existing.verify_code if same_channel and existing else new_code()
-            values = (
-                guild_id,
-                form.creator_type.value,
-                form.public_name,
-                channel.url,
-                channel.key,
-                feed,
-                form.audience,
-                int(form.show_on_wall),
-                status.value,
-                reason,
-                code,
-                text.version,
-                text.sha256,
-                now,
-                now,
-            )
-            if existing is None:
-                stored_row = await conn.fetchone(_INSERT, (user_id, *values))
-            else:
-                verified = (
-                    (existing.verified_at, existing.verified_by) if keep_verified else (None, None)
-                )
-                stored_row = await conn.fetchone(_UPDATE, (*values, *verified, user_id))
-            event = "updated" if existing else "signed"
-            await conn.execute(_EVENT, (event, form.creator_type.value, now))
-            if status is PledgeStatus.REVIEW:
-                await conn.execute(_EVENT, ("review", form.creator_type.value, now))
-        return SignResult(Pledge.from_row(stored_row), updated=existing is not None)
+        return await self._db.atomically(
+            _sign_script(user_id, guild_id, form, channel, feed, text, _now())
+        )
 
     def _feed_for(self, channel: ChannelUrl, raw_feed: str | None) -> str | None:
         """The RSS feed given with a podcast link: required for Spotify, optional for Apple."""
@@ -411,6 +370,58 @@ class PledgeService:
         scope = self._scope(guild_id)
         rows = await self._db.fetchall(_ALL, (scope, scope))
         return to_csv(EXPORT_COLUMNS, ([row[c] for c in EXPORT_COLUMNS] for row in rows))
+
+
+def _sign_script(
+    user_id: int,
+    guild_id: int | None,
+    form: PledgeForm,
+    channel: ChannelUrl,
+    feed: str | None,
+    text: PledgeText,
+    now: str,
+) -> Script[SignResult]:
+    """A sign-up's transaction (one trip to SQLite's writer: see `Database.atomically`)."""
+    found = yield Step(_SIGNING, (channel.key, user_id, user_id), rows="one")
+    # One row, with or without a pledge.
+    existing = Pledge.from_row(found) if found and found["id"] is not None else None
+    claimed = bool(found and found["claimed"])
+    same_channel = existing is not None and existing.channel_key == channel.key
+    if claimed:
+        status, reason = PledgeStatus.REVIEW, "channel already claimed by another signer"
+    elif existing is not None and same_channel and existing.status is PledgeStatus.VERIFIED:
+        status, reason = PledgeStatus.VERIFIED, None
+    else:
+        status, reason = PledgeStatus.PENDING, None
+    keep_verified = status is PledgeStatus.VERIFIED and existing is not None
+    code = existing.verify_code if same_channel and existing else new_code()
+    values = (
+        guild_id,
+        form.creator_type.value,
+        form.public_name,
+        channel.url,
+        channel.key,
+        feed,
+        form.audience,
+        int(form.show_on_wall),
+        status.value,
+        reason,
+        code,
+        text.version,
+        text.sha256,
+        now,
+        now,
+    )
+    if existing is None:
+        stored_row = yield Step(_INSERT, (user_id, *values), rows="one")
+    else:
+        verified = (existing.verified_at, existing.verified_by) if keep_verified else (None, None)
+        stored_row = yield Step(_UPDATE, (*values, *verified, user_id), rows="one")
+    event = "updated" if existing else "signed"
+    yield Step(_EVENT, (event, form.creator_type.value, now))
+    if status is PledgeStatus.REVIEW:
+        yield Step(_EVENT, ("review", form.creator_type.value, now))
+    return SignResult(Pledge.from_row(stored_row), updated=existing is not None)
 
 
 def pledge_text_from(section_body: str, version: str, *, example: bool = False) -> PledgeText:

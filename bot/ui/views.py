@@ -29,13 +29,29 @@ class SafeModal(discord.ui.Modal):
         await report_error(interaction, error)
 
 
+class SentButtons(discord.ui.View):
+    """Stateless buttons as they are sent: DynamicItems the bot registered (`add_dynamic_items`)
+    answer their clicks, after a restart too, so nothing of the view is kept once it is sent.
+
+    Their payload is worked out once, and discord.py keeps no copy per message (a View of
+    DynamicItems went into its view store for every answer, only to be looked up by nothing).
+    """
+
+    def __init__(self, *items: discord.ui.Item[Any]) -> None:
+        super().__init__(timeout=None)
+        self._components = [{"type": 1, "components": [i.to_component_dict() for i in items]}]
+
+    def to_components(self) -> list[dict[str, Any]]:
+        return self._components
+
+    def is_finished(self) -> bool:
+        return True  # never to be stored: the registered DynamicItems dispatch the clicks
+
+
 def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
-    """A view of stateless buttons (DynamicItems, which answer after a restart too): no
+    """A row of stateless buttons (DynamicItems, which answer after a restart too): no
     timeout, and nothing about it is kept once it is sent."""
-    view = discord.ui.View(timeout=None)
-    for item in items:
-        view.add_item(item)
-    return view
+    return SentButtons(*items)
 
 
 def funnel_errors(callback: F) -> F:
