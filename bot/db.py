@@ -673,11 +673,11 @@ class SQLiteBackend:
             # aiosqlite runs the function on its thread with its sqlite3 connection (its
             # `_execute`, the call all of its own methods are made of).
             raw = self._conn._conn  # noqa: SLF001
-            return await _to_the_end(self._conn._execute(_run_script_now, raw, script))  # noqa: SLF001
+            return await to_the_end(self._conn._execute(_run_script_now, raw, script))  # noqa: SLF001
 
     async def _to_the_end(self, sql: str) -> None:
         """Run BEGIN, COMMIT or ROLLBACK to its end even when the caller is cancelled meanwhile."""
-        await _to_the_end(self._conn.execute(sql))
+        await to_the_end(self._conn.execute(sql))
 
     async def fetchone(self, sql: str, params: Iterable[Any] = ()) -> Row | None:
         if self._reader is not None:
@@ -700,13 +700,13 @@ class SQLiteBackend:
             await backup(self._conn, target)
 
 
-async def _to_the_end(work: Awaitable[_T]) -> _T:
-    """Await work on aiosqlite's thread to its end even when the caller is cancelled meanwhile.
+async def to_the_end(work: Awaitable[_T]) -> _T:
+    """Await work to its end even when the caller is cancelled meanwhile; the cancellation is
+    raised once the work is done (pass a Task to learn then how it ended).
 
-    The work runs on that thread whatever happens to the awaiting task; a caller that stopped
+    Work on aiosqlite's thread runs whatever happens to the awaiting task; a caller that stopped
     waiting would judge `in_transaction` before BEGIN had run, skip the ROLLBACK and leave a
     transaction open for every later write, or let the next writer in while a script still runs.
-    So the cancellation waits for it.
     """
     pending = asyncio.ensure_future(work)
     try:

@@ -22,7 +22,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from bot.db import Database, writes_refused
+from bot.db import Database, to_the_end, writes_refused
 from bot.tasks import Tasks, wait_event
 
 log = logging.getLogger(__name__)
@@ -87,13 +87,20 @@ class WriteBehind:
             if not self._rows:
                 return 0
             rows, self._rows = self._rows, []
+            write = asyncio.ensure_future(self._write(rows))
             try:
-                async with self._db.transaction() as conn:
-                    await self._db.insert_many(conn, self._table, self._columns, rows)
+                # Cancelled (the loop stopped by close()) while writing, the write still ends:
+                # rows it committed must not be queued again and written twice.
+                await to_the_end(write)
             except BaseException:
-                self._rows[:0] = rows  # keep them, in order, for the next flush
+                if write.cancelled() or write.exception() is not None:
+                    self._rows[:0] = rows  # keep them, in order, for the next flush
                 raise
             return len(rows)
+
+    async def _write(self, rows: list[Sequence[Any]]) -> None:
+        async with self._db.transaction() as conn:
+            await self._db.insert_many(conn, self._table, self._columns, rows)
 
     async def close(self) -> None:
         """Stop the loop and write what is still queued."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from bot.db import Database
 from bot.standards.service import StandardsService
@@ -152,4 +155,31 @@ async def test_close_stops_the_loop_when_a_batch_filled_up_just_before(tmp_path:
     assert len(tasks) == 0
     assert await _stored(db) == list(range(5))
     await tasks.close()
+    await db.close()
+
+
+async def test_a_batch_being_written_when_shutdown_cancels_the_loop_is_written_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db, tasks, writer = await _started(tmp_path, max_rows=3)
+    committed, go_on = asyncio.Event(), asyncio.Event()
+    backend: Any = db._backend  # noqa: SLF001
+    to_the_end = backend._to_the_end  # noqa: SLF001
+
+    async def slow_commit(sql: str) -> None:
+        await to_the_end(sql)
+        if sql == "COMMIT":  # committed; the answer is still on its way when shutdown comes
+            committed.set()
+            await go_on.wait()
+
+    monkeypatch.setattr(backend, "_to_the_end", slow_commit)
+    for n in range(3):
+        await writer.add((n,))
+    await committed.wait()
+    stopping = asyncio.ensure_future(tasks.close())  # the bot cancels its tasks first
+    await asyncio.sleep(0)
+    go_on.set()
+    await stopping
+    await writer.close()  # then closes its services: nothing is left to write again
+    assert await _stored(db) == [0, 1, 2]
     await db.close()
