@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
-from xml.sax import SAXParseException
 
 from bot.alerts.items import AlertItem
 from bot.alerts.sources import HttpGetter, Page, SourceError, UnchangedEntries, get
@@ -43,6 +42,8 @@ def _check_size(body: bytes) -> None:
 def _parse_slow(body: bytes) -> Any:
     """The hardened feedparser path, for every feed the fast path can't read."""
     # Imported on first use (about 8 MB): a bot whose feed sources are off never loads them.
+    from xml.sax import SAXParseException
+
     import feedparser
     from defusedxml import DefusedXmlException
 

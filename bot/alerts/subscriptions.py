@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
-
-import regex
 
 from bot.alerts.items import AlertItem, ItemKind
 from bot.alerts.matcher import CREATORS, TAG_RULES
+from bot.alerts.patterns import compiled
 from bot.errors import UserFacingError
 
 ALL = "all"
@@ -113,15 +111,10 @@ def pattern_text(item: AlertItem) -> str:
     return f"{item.title}\n{item.status or ''}\n{item.identifier}"
 
 
-@lru_cache(maxsize=512)
-def _compiled(pattern: str) -> regex.Pattern[str]:
-    return regex.compile(pattern, regex.IGNORECASE | regex.V1)
-
-
 def pattern_matches(pattern: str, text: str) -> bool:
     """Search text for an admin's pattern, giving up (no match) after the time limit."""
     try:
-        return _compiled(pattern).search(text, timeout=PATTERN_TIMEOUT_SECONDS) is not None
+        return compiled(pattern).search(text, timeout=PATTERN_TIMEOUT_SECONDS) is not None
     except TimeoutError:
         return False
 
@@ -133,8 +126,10 @@ def parse_pattern(raw: str | None) -> str | None:
     pattern = raw.strip()
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise UserFacingError(f"The pattern can be at most {MAX_PATTERN_LENGTH} characters.")
+    import regex  # imported by `compiled` the first time anyway
+
     try:
-        _compiled(pattern)
+        compiled(pattern)
     except regex.error as exc:
         raise UserFacingError(f"That pattern is not a valid regular expression: {exc}.") from None
     return pattern

@@ -13,11 +13,10 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from html.parser import HTMLParser
-from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from typing import TYPE_CHECKING, Any
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
 
 PODCAST_NAMESPACES = (
     "https://podcastindex.org/namespace/1.0",
@@ -161,6 +160,12 @@ def feed_descriptions(body: str) -> tuple[str, ...]:
 
     Episode notes are left out: guests and sponsors write those too.
     """
+    # The XML parser is loaded with the first feed checked, not at start (0.7 MB).
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import fromstring
+
     try:
         root = fromstring(body.encode())
     except (ParseError, DefusedXmlException, ValueError) as exc:

@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer
+import Stemmer
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-_STEMMER = snowballstemmer.stemmer("english")
+_STEMMER = Stemmer.Stemmer("english")
 # Typo corrections kept per loaded text (a word and its correction: well under a megabyte).
 CORRECTIONS_KEPT = 4096
 
@@ -323,9 +323,8 @@ SYNONYM_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 
-@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The English (Porter2) stem of a lowercase word."""
+    """The English (Porter2) stem of a lowercase word (PyStemmer keeps the recent ones)."""
     return _STEMMER.stemWord(word)
 
 
