@@ -16,7 +16,7 @@ from bot.ui.checks import per_user_limit
 from bot.ui.paginator import Paginator
 from bot.ui.replies import defer_if_late, reply, reply_private
 from bot.ui.standards import answer_embed, section_embed, section_list_pages
-from bot.ui.views import funnel_errors, persistent_view
+from bot.ui.views import SentButtons, button_payload, funnel_errors
 
 
 def _service(interaction: discord.Interaction) -> StandardsService:
@@ -29,18 +29,21 @@ class AnswerButton(
 ):
     """Helpful / Not helpful / Show full section under an answer; survives restarts."""
 
+    ACTIONS = ("full", "up", "down")
     LABELS = {"up": "Helpful", "down": "Not helpful", "full": "Show full section"}
 
     def __init__(self, action: str, question_id: int, section_id: str) -> None:
-        style = discord.ButtonStyle.primary if action == "full" else discord.ButtonStyle.secondary
-        super().__init__(
-            discord.ui.Button(
-                label=self.LABELS[action],
-                style=style,
-                custom_id=f"std:{action}:{question_id}:{section_id}",
-            )
-        )
+        label, style, custom_id = self.looks(action, question_id, section_id)
+        super().__init__(discord.ui.Button(label=label, style=style, custom_id=custom_id))
         self.action, self.question_id, self.section_id = action, question_id, section_id
+
+    @classmethod
+    def looks(
+        cls, action: str, question_id: int, section_id: str
+    ) -> tuple[str, discord.ButtonStyle, str]:
+        """(label, style, custom id) of one button: what is sent, and what a click brings."""
+        style = discord.ButtonStyle.primary if action == "full" else discord.ButtonStyle.secondary
+        return cls.LABELS[action], style, f"std:{action}:{question_id}:{section_id}"
 
     @classmethod
     async def from_custom_id(
@@ -68,8 +71,11 @@ def answer_view(answer: Answer) -> discord.ui.View | None:
     if not answer.covered or answer.question_id is None or answer.top_section_id is None:
         return None
     question_id, section_id = answer.question_id, answer.top_section_id
-    return persistent_view(
-        *(AnswerButton(a, question_id, section_id) for a in ("full", "up", "down"))
+    return SentButtons(
+        *(
+            button_payload(*AnswerButton.looks(a, question_id, section_id))
+            for a in AnswerButton.ACTIONS
+        )
     )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import discord
 
+from bot.standards.model import Answer, Citation
 from bot.ui.views import persistent_view
 from cogs.admin import ReviewButton
 from cogs.alerts import NotRelevantButton
 from cogs.pledges import PledgeButton, pledge_buttons
-from cogs.standards import AnswerButton
+from cogs.standards import AnswerButton, answer_view
 
 
 def _as_discord_sends(*items: discord.ui.Item) -> list[dict]:
@@ -27,6 +28,18 @@ async def test_the_payload_is_the_one_a_view_of_the_same_buttons_gives() -> None
     ]
     for row in rows:
         assert persistent_view(*row).to_components() == _as_discord_sends(*row)
+    # The buttons under an answer are built from their looks alone, not from Items.
+    answer = Answer(
+        question="q",
+        covered=True,
+        confidence=0.9,
+        passage="p",
+        citations=(Citation("consent-training", "Consent", "1.0", None),),
+        question_id=7,
+    )
+    view = answer_view(answer)
+    assert view is not None
+    assert view.to_components() == _as_discord_sends(*rows[0])
 
 
 async def test_nothing_is_kept_once_sent_and_the_bot_wide_buttons_are_built_once() -> None:

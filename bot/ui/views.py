@@ -33,13 +33,15 @@ class SentButtons(discord.ui.View):
     """Stateless buttons as they are sent: DynamicItems the bot registered (`add_dynamic_items`)
     answer their clicks, after a restart too, so nothing of the view is kept once it is sent.
 
-    Their payload is worked out once, and discord.py keeps no copy per message (a View of
-    DynamicItems went into its view store for every answer, only to be looked up by nothing).
+    Built from the buttons' payloads (`button_payload`), not from Item objects, and never put in
+    discord.py's view store: a View of DynamicItems went there for every answer, only to be looked
+    up by nothing, and building the three buttons under an answer cost more than the rest of
+    its rendering.
     """
 
-    def __init__(self, *items: discord.ui.Item[Any]) -> None:
+    def __init__(self, *buttons: dict[str, Any]) -> None:
         super().__init__(timeout=None)
-        self._components = [{"type": 1, "components": [i.to_component_dict() for i in items]}]
+        self._components = [{"type": 1, "components": list(buttons)}]
 
     def to_components(self) -> list[dict[str, Any]]:
         return self._components
@@ -48,10 +50,21 @@ class SentButtons(discord.ui.View):
         return True  # never to be stored: the registered DynamicItems dispatch the clicks
 
 
+def button_payload(label: str, style: discord.ButtonStyle, custom_id: str) -> dict[str, Any]:
+    """A button as discord.py sends it (`Button.to_component_dict`), without building one."""
+    return {
+        "type": 2,
+        "style": style.value,
+        "disabled": False,
+        "label": label,
+        "custom_id": custom_id,
+    }
+
+
 def persistent_view(*items: discord.ui.Item[Any]) -> discord.ui.View:
     """A row of stateless buttons (DynamicItems, which answer after a restart too): no
     timeout, and nothing about it is kept once it is sent."""
-    return SentButtons(*items)
+    return SentButtons(*(item.to_component_dict() for item in items))
 
 
 def funnel_errors(callback: F) -> F:
