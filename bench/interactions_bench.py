@@ -13,9 +13,10 @@ announcement ask the same few things, which the bot ranks once; and "ask new", w
 was asked before):
 - ack p50/p99: from the emulator sending the interaction to the bot's callback arriving (for
   /pledge sign the slower of the modal opening and the submission's answer);
-- answers/s: N divided by the time from the first interaction sent to the last callback (for
-  /pledge sign: all N open the modal at once, then, after a pause that is not counted, all N
-  submit at once; the rate is N over the two bursts' time together);
+- answers/s: N divided by the time from the first interaction sent to the last answer shown (for
+  /ask, a deferred answer's followup; for /pledge sign: all N open the modal at once, then,
+  after a pause that is not counted, all N submit at once; the rate is N over the two bursts'
+  time together);
 - RSS of the bot process after each burst (all its repetitions), and its peak (VmHWM) at the end;
 - the bot process's CPU time per interaction in the burst (from /proc/PID/stat, all its
   threads), which the machine's other load moves far less than the rates.
@@ -130,16 +131,19 @@ async def burst(
 ) -> tuple[list[float], float]:
     """One burst of `line`; "ask new" starts at the `first` of NEW_QUESTIONS."""
 
-    async def ask(n: int, user: User) -> float:
-        record = await fake.invoke("ask", user=user, question=QUESTIONS[n % len(QUESTIONS)])
-        await record.responded(timeout=120)
-        return record.response_time or 0.0
-
-    async def ask_new(n: int, user: User) -> float:
-        question = NEW_QUESTIONS[(first + n) % len(NEW_QUESTIONS)]
+    async def answered(question: str, user: User) -> float:
+        """The acknowledgement's time; the burst lasts until the answer itself is shown (after
+        a deferral, its followup), so a burst's deferred answers don't spill into the next."""
         record = await fake.invoke("ask", user=user, question=question)
         await record.responded(timeout=120)
+        await record.message(timeout=120)
         return record.response_time or 0.0
+
+    async def ask(n: int, user: User) -> float:
+        return await answered(QUESTIONS[n % len(QUESTIONS)], user)
+
+    async def ask_new(n: int, user: User) -> float:
+        return await answered(NEW_QUESTIONS[(first + n) % len(NEW_QUESTIONS)], user)
 
     async def help_(n: int, user: User) -> float:
         record = await fake.invoke("help", user=user)
