@@ -29,14 +29,8 @@ async def test_the_payload_is_the_one_a_view_of_the_same_buttons_gives() -> None
     for row in rows:
         assert persistent_view(*row).to_components() == _as_discord_sends(*row)
     # The buttons under an answer are built from their looks alone, not from Items.
-    answer = Answer(
-        question="q",
-        covered=True,
-        confidence=0.9,
-        passage="p",
-        citations=(Citation("consent-training", "Consent", "1.0", None),),
-        question_id=7,
-    )
+    cited = (Citation("consent-training", "Consent", "1.0", None),)
+    answer = Answer("Who decides?", True, 0.9, "Ask first.", cited, question_id=7)
     view = answer_view(answer)
     assert view is not None
     assert view.to_components() == _as_discord_sends(*rows[0])
