@@ -368,13 +368,8 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """Run a block of writes atomically: committed on success, rolled back on error."""
-        try:
-            async with self._backend.transaction() as conn:
-                yield conn
-        except BaseException as exc:
-            self._write_failed(exc)
-            raise
-        self._write_worked()
+        async with self._writing(), self._backend.transaction() as conn:
+            yield conn
 
     async def atomically(self, script: Script[_T]) -> _T:
         """Run a transaction given as a script of Steps (see `Step`): committed when it
@@ -385,13 +380,19 @@ class Database:
         statements, BEGIN and COMMIT included, were five trips, 490 µs of CPU against 140 µs
         in one. On PostgreSQL each statement is awaited in `transaction()`.
         """
+        async with self._writing():
+            return await self._backend.atomically(script)
+
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Around every write: tell the admins once when the database starts refusing writes,
+        and once when it takes them again."""
         try:
-            result = await self._backend.atomically(script)
+            yield
         except BaseException as exc:
             self._write_failed(exc)
             raise
         self._write_worked()
-        return result
 
     def _write_failed(self, exc: BaseException) -> None:
         reason = _refusal(exc)

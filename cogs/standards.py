@@ -107,8 +107,8 @@ class Standards(commands.Cog):
         service = self.bot.standards
         validate_question(question)  # a bad question is told at once, not after "thinking…"
         if service.generates_answers or service.answers_late:
-            # A model composes the answer, or the questions before this one will take over a
-            # second: "thinking…" now, inside Discord's window, and the answer after.
+            # A model composes the answer, or the questions before this one will take a quarter
+            # of a second or more: "thinking…" now, inside Discord's window, and the answer after.
             await interaction.response.defer(ephemeral=private, thinking=True)
         elif not service.answers_at_once:
             # The answer may wait (a large text ranked in a thread, a database round trip):
