@@ -106,16 +106,15 @@ class Standards(commands.Cog):
         """
         service = self.bot.standards
         validate_question(question)  # a bad question is told at once, not after "thinking…"
-        if service.generates_answers or service.answers_late:
-            # A model composes the answer, or the questions before this one will take a quarter
-            # of a second or more: "thinking…" now, inside Discord's window, and the answer after.
-            await interaction.response.defer(ephemeral=private, thinking=True)
-        elif not service.answers_at_once:
-            # The answer may wait (a large text ranked in a thread, a database round trip):
-            # one that already waited behind a burst says "thinking…" first. An answer that
-            # waits on nothing is sent as soon as that deferral would be, so it isn't deferred:
-            # a deferral would only double its requests.
-            await defer_if_late(interaction, ephemeral=private)
+        ahead = service.queue.wait_seconds  # the questions being answered before this one
+        if service.generates_answers:
+            await interaction.response.defer(ephemeral=private, thinking=True)  # a model composes
+        elif ahead or not service.answers_at_once:
+            # It waits behind others, or its answer may wait (a large text ranked in a thread, a
+            # database round trip): "thinking…" first when it will have waited a second by then.
+            # Alone, an answer that waits on nothing is sent as soon as a deferral would be, so
+            # it isn't deferred: a deferral would only double its requests.
+            await defer_if_late(interaction, ephemeral=private, ahead=ahead)
         answer = await service.answer(question)
         embed = answer_embed(answer, service.document, self.bot.settings.standards_help_channel_id)
         if not answer.covered and not private and interaction.response.is_done():

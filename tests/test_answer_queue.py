@@ -5,24 +5,28 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import discord
 import pytest
 
 from bot.db import Database
 from bot.errors import UserFacingError
+from bot.standards import engine as engine_module
 from bot.standards import service as service_module
 from bot.standards.model import Answer
 from bot.standards.service import (
-    DEFER_BEHIND_SECONDS,
     FIRST_PACE_SECONDS,
+    LONGEST_INTERVAL_SECONDS,
     PACE_WEIGHT,
     AnswerQueue,
     StandardsService,
 )
 from bot.tasks import Tasks
+from bot.ui.replies import LATE_AFTER_SECONDS
 from cogs.standards import Standards
 
 FIXTURE = Path(__file__).parent / "fixtures" / "standards"
@@ -56,9 +60,9 @@ async def test_the_pace_is_learned_from_answers_given_while_others_waited() -> N
     queue.leave()
     expected = FIRST_PACE_SECONDS + PACE_WEIGHT * (0.025 - FIRST_PACE_SECONDS)
     assert queue.pace == pytest.approx(expected)
-    clock.now += 60.0  # a minute for one answer counts as DEFER_BEHIND_SECONDS at most
+    clock.now += 60.0  # a minute for one answer counts as LONGEST_INTERVAL_SECONDS at most
     queue.leave()
-    expected += PACE_WEIGHT * (DEFER_BEHIND_SECONDS - expected)
+    expected += PACE_WEIGHT * (LONGEST_INTERVAL_SECONDS - expected)
     assert queue.pace == pytest.approx(expected) and queue.waiting == 0
     await queue.enter()  # alone, after a quiet spell: the gap since the burst is not a pace
     clock.now += 30.0
@@ -107,18 +111,21 @@ async def test_in_a_burst_the_questions_far_back_are_late_and_all_are_answered_a
         return run_in_executor(executor, *args)
 
     monkeypatch.setattr(asyncio.get_running_loop(), "run_in_executor", counted)
-    late: list[bool] = []
+    ahead: list[float] = []
 
     async def ask(n: int) -> Answer:
-        late.append(service.answers_late)  # as /ask looks before it answers
+        ahead.append(service.queue.wait_seconds)  # as /ask looks before it answers
         return await service.answer(f"{QUESTIONS[n % len(QUESTIONS)]} ({n})")
 
     size = 300
     answers = await asyncio.gather(*(ask(n) for n in range(size)))
-    behind = int(DEFER_BEHIND_SECONDS / FIRST_PACE_SECONDS)  # questions ahead that make one late
+    # Each question expects to wait for those that arrived before it (a few may be answered
+    # before the last arrive).
+    late = [wait >= LATE_AFTER_SECONDS for wait in ahead]
+    behind = int(LATE_AFTER_SECONDS / FIRST_PACE_SECONDS)  # questions ahead that make one late
     assert not any(late[: behind - 5]) and all(late[behind + 5 :])
     assert ranked_apart and all(e is ranked_apart[0] for e in ranked_apart), "one thread"
-    assert service.queue.waiting == 0 and not service.answers_late
+    assert service.queue.waiting == 0 and service.queue.wait_seconds == 0
     # Ranked in the thread or on the loop, a question gets the same answer.
     service.forget_recent()
     for n in range(0, size, 15):
@@ -141,29 +148,64 @@ class Response:
         self.calls.append("message")
 
 
-def _interaction() -> Any:
+def _interaction(age: float = 0.05) -> Any:
     response = Response()
 
     async def followup_send(**kwargs: Any) -> None:
         response.calls.append("followup")
 
-    return SimpleNamespace(response=response, followup=SimpleNamespace(send=followup_send))
+    created = discord.utils.utcnow() - timedelta(seconds=age)
+    followup = SimpleNamespace(send=followup_send)
+    return SimpleNamespace(created_at=created, response=response, followup=followup)
 
 
-async def test_ask_defers_a_question_that_would_wait_and_answers_others_at_once(
-    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("age", "ahead", "calls"),
+    [
+        (0.05, 0.0, ["message"]),  # alone and fresh: the answer is the acknowledgement
+        (2.0, 0.0, ["message"]),  # late but alone: a deferral would not come any sooner
+        (0.05, 0.5, ["message"]),  # a short queue: answered by the time it is half a second old
+        (0.05, LATE_AFTER_SECONDS, ["defer", "followup"]),  # a long queue
+        (0.6, 0.5, ["defer", "followup"]),  # neither alone, but together over a second
+        (2.0, 0.01, ["defer", "followup"]),  # late, and others still ahead
+    ],
+)
+async def test_ask_defers_a_question_whose_age_and_wait_reach_a_second(
+    service: StandardsService,
+    monkeypatch: pytest.MonkeyPatch,
+    age: float,
+    ahead: float,
+    calls: list[str],
 ) -> None:
     settings = SimpleNamespace(standards_help_channel_id=None)
     cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
     await service.answer(QUESTIONS[0])  # the question log knows its next id
     assert service.answers_at_once
-    prompt = _interaction()
-    await Standards.ask_command.callback(cog, prompt, QUESTIONS[0])  # type: ignore[arg-type]
-    assert prompt.response.calls == ["message"]
-    monkeypatch.setattr(StandardsService, "answers_late", property(lambda self: True))
-    queued = _interaction()
-    await Standards.ask_command.callback(cog, queued, QUESTIONS[0])  # type: ignore[arg-type]
-    assert queued.response.calls == ["defer", "followup"]
+    monkeypatch.setattr(AnswerQueue, "wait_seconds", property(lambda self: ahead))
+    asked = _interaction(age)
+    await Standards.ask_command.callback(cog, asked, QUESTIONS[0])  # type: ignore[arg-type]
+    assert asked.response.calls == calls
+
+
+async def test_ask_defers_a_late_question_whose_answer_may_wait(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = SimpleNamespace(standards_help_channel_id=None)
+    cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
+    monkeypatch.setattr(engine_module, "INLINE_SECTIONS", 1)  # ranked in a worker thread
+    assert not service.answers_at_once
+    fresh, late = _interaction(0.05), _interaction(LATE_AFTER_SECONDS + 0.5)
+    await Standards.ask_command.callback(cog, fresh, QUESTIONS[0])  # type: ignore[arg-type]
+    await Standards.ask_command.callback(cog, late, QUESTIONS[0])  # type: ignore[arg-type]
+    assert (fresh.response.calls, late.response.calls) == (["message"], ["defer", "followup"])
+
+
+async def test_a_bad_question_is_told_at_once_however_long_the_queue(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = SimpleNamespace(standards_help_channel_id=None)
+    cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
+    monkeypatch.setattr(AnswerQueue, "wait_seconds", property(lambda self: 60.0))
     # A bad question, however long the queue: the error funnel answers it privately at once
     # (no public "thinking…" first), and nothing is asked or logged.
     before = await service.answer(QUESTIONS[1])

@@ -45,3 +45,11 @@ async def test_one_already_answered_is_left_alone() -> None:
     answered = interaction(age=5, done=True)
     assert not await defer_if_late(answered)
     assert answered.response.deferred is None
+
+
+async def test_one_that_will_have_waited_behind_others_is_deferred_now() -> None:
+    queued = interaction(age=0.4)
+    assert not await defer_if_late(queued, ahead=LATE_AFTER_SECONDS - 0.5)
+    assert queued.response.deferred is None
+    assert await defer_if_late(queued, ahead=LATE_AFTER_SECONDS - 0.3)
+    assert queued.response.deferred == {"ephemeral": False, "thinking": True}

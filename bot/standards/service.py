@@ -42,13 +42,12 @@ RELATED_SHARE = 0.8
 RECENT_ANSWERS = 128
 
 
-# Under a burst the event loop answers questions one after another. A question that would wait
-# longer than this behind the ones before it is deferred ("thinking…") before it waits, so it is
-# acknowledged inside Discord's 3 seconds however long the queue: 1,000 new questions at once took
-# 4–5 s to answer (bench.interactions_bench 1000, "ask new"), and the last handlers only started
-# then, too late even to defer. At 0.5 s a few of the questions answered without a deferral still
-# came after 3 s in one run of three (README, "A thousand new questions at once").
-DEFER_BEHIND_SECONDS = 0.25
+# Under a burst the event loop answers questions one after another, and /ask defers ("thinking…")
+# a question whose age plus its expected wait behind the others (`AnswerQueue.wait_seconds`)
+# reaches a second (bot/ui/replies.py, LATE_AFTER_SECONDS), so it is acknowledged inside Discord's
+# 3 seconds however long the queue. An interval between two answers counts for the pace at most
+# LONGEST_INTERVAL_SECONDS (a pause in a burst is not its pace).
+LONGEST_INTERVAL_SECONDS = 0.25
 # How long a question holds the loop (answering it, replying, and the rest of the interaction)
 # until a burst has been timed: 1.5–5 ms in the interactions bench. Each interval between two
 # answers of a burst then moves the estimate by PACE_WEIGHT of the difference.
@@ -102,7 +101,7 @@ class AnswerQueue:
         self.waiting -= 1
         now = self._clock()
         if self._last is not None:
-            self.pace += PACE_WEIGHT * (min(now - self._last, DEFER_BEHIND_SECONDS) - self.pace)
+            self.pace += PACE_WEIGHT * (min(now - self._last, LONGEST_INTERVAL_SECONDS) - self.pace)
         self._last = now if self.waiting else None
 
 
@@ -190,11 +189,6 @@ class StandardsService:
         await self._store.close()
 
     # ------------------------------------------------------------------ answering
-    @property
-    def answers_late(self) -> bool:
-        """Whether a question asked now would wait over DEFER_BEHIND_SECONDS behind others."""
-        return self.queue.wait_seconds >= DEFER_BEHIND_SECONDS
-
     async def answer(self, question: str) -> Answer:
         """Answer a question from the standards, or decline with the closest sections (in turn
         with the other questions being answered: see AnswerQueue)."""
