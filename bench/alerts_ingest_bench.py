@@ -6,11 +6,14 @@ The feed is generated in GovInfo's RSS shape and parsed by GovInfoBills itself (
 httpx.MockTransport). GovInfoBills refuses documents over 5 MB (MAX_FEED_BYTES), so the entries
 are served as pages of PAGE_SIZE, and each page is one poll: fetched, parsed and ingested (one
 transaction) before the next page is read, as the scheduler polls a feed; only one page's items
-are in memory at a time. A quarter of the bills concern creators and AI; ten subscriptions (a
-few with filters) get outbox rows for them. The source is seeded first, so the cycle's items are
-really new; a second cycle with the same items measures the unchanged (dedup) path. The
-baseline is bare aiosqlite: the same number of alert_items rows in one transaction with
-executemany. A last line compares the lxml fast path with feedparser itself on one page.
+are in memory at a time. The pages wait in files, as on a server, and each is read when it is
+fetched, so the process holds no more of the feed than the bot would. The cycle collector is set
+up as the bot's is once it is ready (bot/heap.py, `settle`) before the cycles. A quarter of the
+bills concern creators and AI; ten subscriptions (a few with filters) get outbox rows for them.
+The source is seeded first, so the cycle's items are really new; a second cycle with the same
+items measures the unchanged (dedup) path. The baseline is bare aiosqlite: the same number of
+alert_items rows in one transaction with executemany. A last line compares the lxml fast path
+with feedparser itself on one page.
 
 On a shared machine the wall-clock rates fall with the load of other processes, so each cycle
 also prints its CPU time (every thread of the process) and items per CPU second: what the cycle
@@ -54,6 +57,7 @@ import aiosqlite
 import feedparser
 import httpx
 
+from bot import heap
 from bot.alerts import store as store_module
 from bot.alerts.fastfeed import parse_fast
 from bot.alerts.feeds import MAX_FEED_BYTES
@@ -135,14 +139,17 @@ def feed_document(numbers: range, now: datetime) -> bytes:
     ).encode()
 
 
-def feed_pages(start: int, count: int, now: datetime, prefix: str) -> dict[str, bytes]:
-    """URL -> RSS document, PAGE_SIZE entries each."""
+def feed_pages(start: int, count: int, now: datetime, prefix: str, folder: Path) -> dict[str, Path]:
+    """URL -> RSS document written in folder, PAGE_SIZE entries each. The documents wait on disk,
+    as on a server, and are read when fetched: only the page being polled is in this process."""
     pages = {}
     for page, first in enumerate(range(start, start + count, PAGE_SIZE)):
         numbers = range(first, min(first + PAGE_SIZE, start + count))
         body = feed_document(numbers, now)
         assert len(body) <= MAX_FEED_BYTES, "a page must stay under GovInfoBills' 5 MB limit"
-        pages[f"{BASE_URL}-{prefix}{page}.xml"] = body
+        path = folder / f"{prefix}{page}.xml"
+        path.write_bytes(body)
+        pages[f"{BASE_URL}-{prefix}{page}.xml"] = path
     return pages
 
 
@@ -302,9 +309,9 @@ async def cycle(
     )
 
 
-def mock_client(pages: dict[str, bytes]) -> httpx.AsyncClient:
+def mock_client(pages: dict[str, Path]) -> httpx.AsyncClient:
     def serve(request: httpx.Request) -> httpx.Response:
-        body = pages[str(request.url)]
+        body = pages[str(request.url)].read_bytes()
         return httpx.Response(200, content=body, headers={"Content-Type": "application/rss+xml"})
 
     return httpx.AsyncClient(transport=httpx.MockTransport(serve))
@@ -403,11 +410,11 @@ def print_cycle(c: Cycle) -> None:
     )
 
 
-async def profile_cycle(pages: dict[str, bytes], now: datetime, folder: Path, count: int) -> None:
+async def profile_cycle(pages: dict[str, Path], now: datetime, folder: Path, count: int) -> None:
     """An all-new cycle under cProfile, in a fresh database; print the top entries."""
     db = await Database.open(folder / "profile.db")
     store = AlertStore(db)
-    seed = feed_pages(10**7, SEED_ITEMS, now, "pseed")
+    seed = feed_pages(10**7, SEED_ITEMS, now, "pseed", folder)
     async with mock_client({**pages, **seed}) as client:
         await store.ingest(GovInfoBills.name, await parse(client, list(seed)))
         for options in SUBSCRIPTIONS:
@@ -432,14 +439,14 @@ async def profile_cycle(pages: dict[str, bytes], now: datetime, folder: Path, co
 
 async def main(count: int, profile: bool, trace: bool) -> None:
     now = datetime.now(UTC)
-    start = time.perf_counter()
-    seed_pages = feed_pages(10**7, SEED_ITEMS, now, "seed")
-    pages = feed_pages(0, count, now, "")
-    made = time.perf_counter() - start
-    size = sum(len(b) for b in pages.values())
     timer = StageTimer()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        start = time.perf_counter()
+        seed_pages = feed_pages(10**7, SEED_ITEMS, now, "seed", folder)
+        pages = feed_pages(0, count, now, "", folder)
+        made = time.perf_counter() - start
+        size = sum(path.stat().st_size for path in pages.values())
         db = await Database.open(folder / "alerts.db")
         store = AlertStore(db)
         async with mock_client({**seed_pages, **pages}) as client:
@@ -447,6 +454,7 @@ async def main(count: int, profile: bool, trace: bool) -> None:
             assert seeded.seeded and seeded.queued == 0
             for options in SUBSCRIPTIONS:
                 await store.subscribe(1, 100, **options)
+            heap.settle()  # the collector set up as the bot's is once it is ready
             rss_before = max_rss_mb()
             timer.install()
             try:
