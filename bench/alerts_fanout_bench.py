@@ -28,7 +28,7 @@ from pathlib import Path
 
 from bot.alerts.store import MAX_SUBSCRIPTIONS_PER_GUILD, AlertStore
 from bot.db import Database
-from bot.localdiscord import BotProcess, FakeDiscord
+from bot.localdiscord import CONNECTED, BotProcess, FakeDiscord
 from tests.alertsources import BillsFeed, FeedBill
 
 DISCORD_GLOBAL_LIMIT = 50.0  # requests per second, per bot
@@ -94,7 +94,7 @@ async def one_run(rate: str, count: int, workdir: Path) -> Run:
             assert "first poll" in seeded, seeded
             # Slash commands work from IDENTIFY on, but the poster starts at discord.py's READY
             # event, which waits 2 s (guild_ready_timeout) for more guilds: wait for it here.
-            await until_logged(bot, "Connected as")
+            await bot.until_logged(CONNECTED)
             feed.bills.append(FeedBill(7913, "Artificial Intelligence Creator Protection Act"))
             asked = time.monotonic()
             queued = await poll(fake)
@@ -130,15 +130,6 @@ async def one_run(rate: str, count: int, workdir: Path) -> Run:
             exit_code=exit_code,
             unclean=bot.unclean_lines(),
         )
-
-
-async def until_logged(bot: BotProcess, text: str, tries: int = 600) -> None:
-    """Wait for a line of the bot's log (checked every 50 ms, 30 s at most)."""
-    for _ in range(tries):
-        if text in bot.log():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the bot never logged {text!r}:\n{bot.log()}")
 
 
 async def poll(fake: FakeDiscord) -> str:

@@ -79,6 +79,11 @@ class BareBot(discord.Client):
         )
         await self.tree.sync()
 
+    async def on_ready(self) -> None:
+        # As coalition-bot logs it (bot.localdiscord.CONNECTED; not imported, so this bot loads
+        # nothing of coalition-bot's): the bench waits for it before the first burst.
+        print(f"Connected as {self.user}")
+
     async def close(self) -> None:
         await super().close()
         if self.db is not None:

@@ -3,8 +3,9 @@
 Run: .venv/bin/python -m bench.interactions_bench [N ...] [--only bare|coalition] [--env K=V]
 
 Both bots run at once as child processes (as tests/e2e runs them, without dev mode), each against
-its own local Discord emulator (bot/localdiscord) in this process; each burst runs --reps times
-(3), alternating between the two bots, and the run with the median rate is reported. The bare bot
+its own local Discord emulator (bot/localdiscord) in this process. The bursts begin once each
+bot has had discord.py's READY event (2 s after it connects). Each burst runs --reps times (3),
+alternating between the two bots, and the run with the median rate is reported. The bare bot
 (bench/bare_bot.py) has the same three commands and does the least for each: /ask and /help reply
 with one embed, /pledge sign opens a two-field modal and stores the submission with one aiosqlite
 insert. For each burst size N (200 and 1,000 by default), N new members fire each command at
@@ -36,7 +37,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.localdiscord import BotProcess, FakeDiscord, InteractionRecord, User
+from bot.localdiscord import CONNECTED, BotProcess, FakeDiscord, InteractionRecord, User
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = (
@@ -205,10 +206,14 @@ class Live:
 async def start(name: str, stack: AsyncExitStack, workdir: Path, extra: dict[str, str]) -> Live:
     fake = await stack.enter_async_context(FakeDiscord())
     fake.interaction_window = None  # count late answers instead of failing on them
-    env = {"LOG_LEVEL": "WARNING", **extra}
+    env = {"LOG_LEVEL": "INFO", **extra}  # INFO: "Connected as" (nothing per interaction)
     cls = BareBotProcess if name == "bare" else BotProcess
     bot = await stack.enter_async_context(cls(fake, workdir, env, dev_mode=False))
     await bot.until_ready()
+    # Commands work from IDENTIFY on, but discord.py's READY event comes 2 s later (it waits for
+    # more guilds), and with it what the bot does once ready: sets start-up's objects aside from
+    # the collector (a full collection) and starts its background work. Bursts begin after it.
+    await bot.until_logged(CONNECTED)
     assert bot.proc is not None
     return Live(Run(name), fake, bot, bot.proc.pid)
 

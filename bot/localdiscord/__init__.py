@@ -1,7 +1,7 @@
 """A local Discord emulator for end-to-end tests of the real bot; see README.md here."""
 
 from bot.localdiscord.model import Channel, Role, User
-from bot.localdiscord.process import BotProcess
+from bot.localdiscord.process import CONNECTED, BotProcess
 from bot.localdiscord.server import (
     AUTOCOMPLETE_RESULT,
     CHANNEL_MESSAGE,
@@ -16,6 +16,7 @@ from bot.localdiscord.server import (
 __all__ = [
     "AUTOCOMPLETE_RESULT",
     "CHANNEL_MESSAGE",
+    "CONNECTED",
     "DEFERRED_MESSAGE",
     "DEFERRED_UPDATE",
     "MODAL",

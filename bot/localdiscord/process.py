@@ -17,6 +17,9 @@ REPO = Path(__file__).resolve().parents[2]
 # Shared by the bots this starts (tests, benchmarks): the classifier is learned once per text.
 SHARED_CACHE = Path(tempfile.gettempdir()) / "coalition-bot-standards-cache"
 
+# What the bot logs (at INFO) on discord.py's READY event, which comes after IDENTIFY and command
+# registration (`until_ready`): discord.py waits 2 s (guild_ready_timeout) for more guilds first.
+CONNECTED = "Connected as"
 # Lines that mean the bot did not shut down (or run) cleanly.
 UNCLEAN_MARKERS = (
     "Task was destroyed but it is pending",
@@ -122,6 +125,14 @@ class BotProcess:
             await self.stop()
             raise AssertionError(f"the bot never became ready:\n{self.log()}") from None
         return self
+
+    async def until_logged(self, text: str, timeout: float = 30.0) -> None:
+        """Wait for a line of the bot's log (read every 50 ms); fail if it never comes."""
+        for _ in range(int(timeout / 0.05)):
+            if text in self.log():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the bot never logged {text!r}:\n{self.log()}")
 
     async def kill(self) -> None:
         """End the bot abruptly (SIGKILL), as a crash or power loss would."""
