@@ -159,6 +159,13 @@ def _interaction(age: float = 0.05) -> Any:
     return SimpleNamespace(created_at=created, response=response, followup=followup)
 
 
+async def _ask(service: StandardsService, interaction: Any, question: str) -> None:
+    """/ask as the cog runs it, with the service under test."""
+    settings = SimpleNamespace(standards_help_channel_id=None)
+    cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
+    await Standards.ask_command.callback(cog, interaction, question)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("age", "ahead", "calls"),
     [
@@ -177,41 +184,35 @@ async def test_ask_defers_a_question_whose_age_and_wait_reach_a_second(
     ahead: float,
     calls: list[str],
 ) -> None:
-    settings = SimpleNamespace(standards_help_channel_id=None)
-    cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
     await service.answer(QUESTIONS[0])  # the question log knows its next id
     assert service.answers_at_once
     monkeypatch.setattr(AnswerQueue, "wait_seconds", property(lambda self: ahead))
     asked = _interaction(age)
-    await Standards.ask_command.callback(cog, asked, QUESTIONS[0])  # type: ignore[arg-type]
+    await _ask(service, asked, QUESTIONS[0])
     assert asked.response.calls == calls
 
 
 async def test_ask_defers_a_late_question_whose_answer_may_wait(
     service: StandardsService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = SimpleNamespace(standards_help_channel_id=None)
-    cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
     monkeypatch.setattr(engine_module, "INLINE_SECTIONS", 1)  # ranked in a worker thread
     assert not service.answers_at_once
     fresh, late = _interaction(0.05), _interaction(LATE_AFTER_SECONDS + 0.5)
-    await Standards.ask_command.callback(cog, fresh, QUESTIONS[0])  # type: ignore[arg-type]
-    await Standards.ask_command.callback(cog, late, QUESTIONS[0])  # type: ignore[arg-type]
+    await _ask(service, fresh, QUESTIONS[0])
+    await _ask(service, late, QUESTIONS[0])
     assert (fresh.response.calls, late.response.calls) == (["message"], ["defer", "followup"])
 
 
 async def test_a_bad_question_is_told_at_once_however_long_the_queue(
     service: StandardsService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings = SimpleNamespace(standards_help_channel_id=None)
-    cog = Standards(SimpleNamespace(standards=service, settings=settings))  # type: ignore[arg-type]
     monkeypatch.setattr(AnswerQueue, "wait_seconds", property(lambda self: 60.0))
     # A bad question, however long the queue: the error funnel answers it privately at once
     # (no public "thinking…" first), and nothing is asked or logged.
     before = await service.answer(QUESTIONS[1])
     bad = _interaction()
     with pytest.raises(UserFacingError):
-        await Standards.ask_command.callback(cog, bad, "x" * 301)  # type: ignore[arg-type]
+        await _ask(service, bad, "x" * 301)
     assert bad.response.calls == [] and service.queue.waiting == 0
     after = await service.answer(QUESTIONS[1])
     assert before.question_id is not None and after.question_id == before.question_id + 1

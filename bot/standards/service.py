@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,8 @@ RELATED_SHARE = 0.8
 # question and the loaded text (a reload forgets them). Each asker's question is still logged
 # under its own id, and a generated answer is still composed for each.
 RECENT_ANSWERS = 128
+# Who voted on which answer, for the most recent votes (one vote per person per answer).
+VOTES_KEPT = 10_000
 
 
 # Under a burst the event loop answers questions one after another, and /ask defers ("thinking…")
@@ -135,7 +136,7 @@ class StandardsService:
         self._store = QuestionStore(db)
         self._engine: Engine | None = None
         self._reload_lock = asyncio.Lock()
-        self._votes: OrderedDict[tuple[int, int], None] = OrderedDict()
+        self._votes: Recent[tuple[int, int], bool] = Recent()  # (question id, voter)
         self._recent: Recent[str, _Decided] = Recent()
         self.queue = AnswerQueue()
 
@@ -331,13 +332,11 @@ class StandardsService:
     async def feedback(self, question_id: int, user_id: int, helpful: bool) -> bool:
         """Count one vote per person per answer (who voted is kept in memory only)."""
         key = (question_id, user_id)
-        if key in self._votes:
+        if self._votes.get(key):
             return False
         if not await self._store.feedback(question_id, helpful):
             raise UserFacingError("That answer is too old to rate.")
-        self._votes[key] = None
-        if len(self._votes) > 10_000:
-            self._votes.popitem(last=False)
+        self._votes.put(key, True, keep=VOTES_KEPT)
         return True
 
     async def gaps(self, limit: int = 100) -> list[Gap]:
