@@ -113,11 +113,25 @@ def is_unique_violation(exc: BaseException) -> bool:
 _SQLITE_UNIQUE = (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """Rows for `Database.insert_many`, made ready where the caller has time to spare (a worker
+    thread working out the next batch): on SQLite their JSON text, on PostgreSQL the rows."""
+
+    count: int
+    rows: Sequence[Sequence[Any]] = ()
+    text: str | None = None  # the rows as one JSON array of arrays (SQLite)
+
+
+def _json_text(rows: Sequence[Sequence[Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False)
+
+
 async def _json_rows(rows: Sequence[Sequence[Any]]) -> str:
     """Rows as one JSON array of arrays (in a worker thread when there are many)."""
     if len(rows) <= _JSON_INLINE_ROWS:
-        return json.dumps(rows, ensure_ascii=False)
-    return await asyncio.to_thread(json.dumps, rows, ensure_ascii=False)
+        return _json_text(rows)
+    return await asyncio.to_thread(_json_text, rows)
 
 
 def placeholders(count: int) -> str:
@@ -461,12 +475,20 @@ class Database:
         sql = "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)"
         return [int(row[0]) for row in await conn.fetchall(sql, (table, count))]
 
+    def prepare_rows(self, rows: Sequence[Sequence[Any]]) -> PreparedRows:
+        """Rows made ready for `insert_many` now, so that the insert itself only writes: called
+        in a worker thread, it takes the rows' JSON text off the path of the database thread,
+        which otherwise waits for it (in a thread beside a busy one) before every insert."""
+        if self.dialect == SQLITE and _JSON_ROWS:
+            return PreparedRows(len(rows), text=_json_text(rows))
+        return PreparedRows(len(rows), rows=rows)
+
     async def insert_many(
         self,
         conn: Connection,
         table: str,
         columns: Sequence[str],
-        rows: Sequence[Sequence[Any]],
+        rows: Sequence[Sequence[Any]] | PreparedRows,
         *,
         on_conflict: str = "",
     ) -> int:
@@ -480,7 +502,8 @@ class Database:
         others run, for about the same work. On PostgreSQL the server does the writing, and
         executemany sends the rows in one round trip.
         """
-        if not rows:
+        prepared = rows if isinstance(rows, PreparedRows) else PreparedRows(len(rows), rows)
+        if not prepared.count:
             return 0
         names = ", ".join(columns)
         if self.dialect == SQLITE and _JSON_ROWS:
@@ -489,11 +512,12 @@ class Database:
                 f"INSERT INTO {table} ({names}) SELECT {values} FROM json_each(?) "  # noqa: S608 - our own names
                 f"WHERE true {on_conflict}"  # WHERE: an upsert's SELECT needs one
             )
-            result = await conn.execute(sql, (await _json_rows(rows),))
+            text = prepared.text if prepared.text is not None else await _json_rows(prepared.rows)
+            result = await conn.execute(sql, (text,))
         else:
             marks = placeholders(len(columns))
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}"  # noqa: S608 - our own names
-            result = await conn.executemany(sql, rows)
+            result = await conn.executemany(sql, prepared.rows)
         return result.rowcount
 
     async def backup_to(self, target: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,7 @@ from bot.db import (
     Database,
     DatabaseError,
     Migration,
+    PreparedRows,
     backup_file,
     bundled_migrations,
     is_unique_violation,
@@ -183,9 +185,16 @@ async def test_the_writer_checkpoints_its_log_in_large_steps(tmp_path: Path) -> 
         await db.close()
 
 
+@pytest.mark.parametrize("prepared", [False, True], ids=["rows", "prepared rows"])
 async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
-    db: Database,
+    db: Database, *, prepared: bool
 ) -> None:
+    """The same whether the rows are given as they are or made ready first (prepare_rows, in a
+    worker thread, as the alert store does one batch ahead of its writes)."""
+
+    def given(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]] | PreparedRows:
+        return db.prepare_rows(rows) if prepared else rows
+
     columns = ("docket_id", "name", "added_by", "added_at")
     rows = [
         (1, 'Quotes " and \\ backslash, a\nnewline', 1_234_567_890_123_456_789, "2026-12-01"),
@@ -193,12 +202,12 @@ async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
         (3, "", 0, "2026-12-01"),
     ]
     async with db.transaction() as conn:
-        assert await db.insert_many(conn, "alert_tracked_cases", columns, rows) == 3
-        assert await db.insert_many(conn, "alert_tracked_cases", columns, []) == 0
+        assert await db.insert_many(conn, "alert_tracked_cases", columns, given(rows)) == 3
+        assert await db.insert_many(conn, "alert_tracked_cases", columns, given([])) == 0
         again = [(3, "taken", None, "2026-12-02"), (4, "new", None, "2026-12-02")]
         conflict = "ON CONFLICT (docket_id) DO NOTHING"
         inserted = await db.insert_many(
-            conn, "alert_tracked_cases", columns, again, on_conflict=conflict
+            conn, "alert_tracked_cases", columns, given(again), on_conflict=conflict
         )
         assert inserted == 1
     stored = await db.fetchall(

@@ -29,7 +29,7 @@ from bot.alerts.patterns import PatternRun
 from bot.alerts.records import storable
 from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription, pattern_text
-from bot.db import Connection, Database, placeholders, scalar
+from bot.db import Connection, Database, PreparedRows, placeholders, scalar
 from bot.errors import UserFacingError
 
 log = logging.getLogger(__name__)
@@ -255,6 +255,7 @@ class AlertStore:
             known=known,
             judged=judged,
             ids=iter(await self._db.new_ids(conn, "alert_items", new)),
+            prepare=self._db.prepare_rows,
         )
         batches = [
             unique[start : start + BATCH_SIZE] for start in range(0, len(unique), BATCH_SIZE)
@@ -484,10 +485,10 @@ class AlertStore:
 class _Rows:
     """One batch's writes, worked out before they start."""
 
-    inserts: list[tuple[Any, ...]]
+    inserts: PreparedRows
     updates: list[tuple[Any, ...]]
     fingerprints: list[tuple[str, int]]
-    outbox: list[tuple[Any, ...]]
+    outbox: PreparedRows
 
 
 @dataclass
@@ -504,14 +505,19 @@ class _Plan:
     known: dict[tuple[str, str], Any]  # stored rows by (source, external id)
     judged: dict[tuple[str, str], tuple[AlertItem, bool]]  # judged before the transaction
     ids: Iterator[int]  # the new items' ids, in order
+    prepare: Callable[[list[tuple[Any, ...]]], PreparedRows]  # Database.prepare_rows
     counts: dict[str, int] = field(
         default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0, "queued": 0}
     )
     relevant: list[AlertItem] = field(default_factory=list)
 
     def rows(self, items: list[tuple[AlertItem, str]]) -> _Rows:
-        """The item inserts and updates, fingerprint updates and outbox rows of one batch."""
-        out = _Rows([], [], [], [])
+        """The item inserts and updates, fingerprint updates and outbox rows of one batch, the
+        inserts made ready to write (their JSON text on SQLite: here, not in the write)."""
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        fingerprints: list[tuple[str, int]] = []
+        outbox: list[tuple[Any, ...]] = []
         stamp = self.stamp
         for raw, digest in items:
             key = (raw.source, raw.external_id)
@@ -520,19 +526,19 @@ class _Plan:
                 self.counts["unchanged"] += 1
                 if raw.entry_hash and row["entry_hash"] != raw.entry_hash:
                     # The same content from a different entry: next time, skip it unread.
-                    out.fingerprints.append((raw.entry_hash, row["id"]))
+                    fingerprints.append((raw.entry_hash, row["id"]))
                 continue  # unchanged items are not even matched again
             item, is_relevant = self.judged.get(key) or _judged(raw)
             if row is None:
                 item_id, version, change, previous = next(self.ids), 1, "new", None
-                out.inserts.append(
+                inserts.append(
                     (item_id, item.source, item.external_id, *_columns(item, is_relevant, digest))
                     + (1, stamp, stamp)
                 )
             else:
                 item_id, version, change = row["id"], row["version"] + 1, "updated"
                 previous = row["status"]
-                out.updates.append((*_columns(item, is_relevant, digest), stamp, item_id))
+                updates.append((*_columns(item, is_relevant, digest), stamp, item_id))
             self.counts[change] += 1
             if not is_relevant or not self.fresh(item, self.now):
                 continue
@@ -547,10 +553,10 @@ class _Plan:
                     # A subscription only hears of what was first seen or changed after it began.
                     if sub.created_at <= stamp:
                         nonce = _nonce(sub.id, item_id, version)
-                        out.outbox.append(
+                        outbox.append(
                             (sub.id, item_id, version, change, previous, nonce, stamp, stamp)
                         )
-        return out
+        return _Rows(self.prepare(inserts), updates, fingerprints, self.prepare(outbox))
 
     @cached_property
     def alike(self) -> list[tuple[Subscription, list[Subscription]]]:
