@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.alerts.matcher import _NOISE, _judge, match_topic
+from bot.alerts.matcher import _NOISE, _judge, _rule, match_topic
 
 DATA = Path(__file__).parents[1] / "data"
 TITLES = [
@@ -230,3 +230,15 @@ def test_any_mix_of_the_terms_gets_the_same_verdict(words: list[str], sep: str) 
     assert match_topic(text) == _full(text)
     assert match_topic(text.lower()) == _full(text.lower())
     assert match_topic(text.upper()) == _full(text.upper())
+
+
+def test_a_rule_in_any_case_is_written_in_lower_case() -> None:
+    """The one pass searches a rule's any-case part in the lower-cased text: written with a
+    capital it could never match there, so the rule is refused where it is defined."""
+    with pytest.raises(ValueError, match="lower case"):
+        _rule(r"\bNO FAKES\b")
+    rule = _rule(r"\bno fakes\b|\w+ \S", r"\bNO FAKES Act\b")
+    text = "The No Fakes Act"
+    assert rule.search(text)
+    assert rule.search_ascii(text, text.lower())
+    assert not rule.search_ascii("no-fakes", "no-fakes")
