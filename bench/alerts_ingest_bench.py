@@ -12,8 +12,10 @@ up as the bot's is once it is ready (bot/heap.py, `settle`) before the cycles. A
 bills concern creators and AI; ten subscriptions (a few with filters) get outbox rows for them.
 The source is seeded first, so the cycle's items are really new; a second cycle with the same
 items measures the unchanged (dedup) path. The baseline is bare aiosqlite: the same number of
-alert_items rows in one transaction with executemany. A last line compares the lxml fast path
-with feedparser itself on one page.
+alert_items rows in one transaction with executemany. One line compares the lxml fast path with
+feedparser itself on one page; the last measures how much of a second CPU this machine gives: the
+same pure-Python loop alone, then in two processes at once (2.0x the work of one on two free
+cores). Cycle 1's CPU time over that capacity bounds its rate however well its threads overlap.
 
 On a shared machine the wall-clock rates fall with the load of other processes, so each cycle
 also prints its CPU time (every thread of the process) and items per CPU second: what the cycle
@@ -43,6 +45,8 @@ import io
 import os
 import pstats
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -476,6 +480,7 @@ async def main(count: int, profile: bool, trace: bool) -> None:
         hop = await round_trip_us(folder / "hop.db")
         pinned = await pinned_round_trip_us(folder / "hop.db")
         fast_rate, feedparser_rate = parser_rates(now)
+        capacity, alone, together = parallel_capacity()
 
         print(
             f"items: {count:,} GovInfo bills in {len(pages)} RSS page(s) of <= {PAGE_SIZE:,} "
@@ -502,6 +507,12 @@ async def main(count: int, profile: bool, trace: bool) -> None:
             f"aiosqlite round trip:  {hop:7.1f} us per awaited statement{on_one_cpu}; the store "
             f"awaits a few per batch of {store_module.BATCH_SIZE:,} items"
         )
+        print(
+            f"this machine:          {os.cpu_count()} CPUs; two busy processes at once get "
+            f"{capacity:.2f}x the work of one done ({alone:.2f}s alone, {together:.2f}s for the "
+            f"slower of two); at that, cycle 1's CPU time alone allows at most "
+            f"{first.items * capacity / first.cpu:,.0f} items/s"
+        )
         if traced_peak is not None:
             print(f"tracemalloc peak:      {traced_peak:7.1f} MB during cycle 1 (timed with it on)")
         if profile:
@@ -523,6 +534,35 @@ def parser_rates(now: datetime) -> tuple[float, float]:
     slow_time = time.perf_counter() - start
     assert len(slow.entries) == PARSER_SAMPLE
     return PARSER_SAMPLE / fast_time, PARSER_SAMPLE / slow_time
+
+
+# A pure-Python loop: the same work run alone and then twice at once, in two processes.
+_SPIN = (
+    "import time\n"
+    "start = time.perf_counter()\n"
+    "total = 0\n"
+    "for n in range(SPINS):\n"
+    "    total += n\n"
+    "print(time.perf_counter() - start)\n"
+)
+SPINS = 15_000_000
+
+
+def parallel_capacity() -> tuple[float, float, float]:
+    """How much work two busy processes at once get done, in units of one running alone: 2.0 on
+    two free cores. Returns (capacity, seconds alone, seconds of the slower of the two)."""
+
+    def spin(count: int) -> list[float]:
+        code = _SPIN.replace("SPINS", str(SPINS))
+        runs = [
+            subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)  # noqa: S603 - our own code
+            for _ in range(count)
+        ]
+        return [float(run.communicate()[0]) for run in runs]
+
+    alone = min(spin(1)[0] for _ in range(2))
+    together = spin(2)
+    return sum(alone / t for t in together), alone, max(together)
 
 
 def arguments() -> argparse.Namespace:
