@@ -536,16 +536,16 @@ def parser_rates(now: datetime) -> tuple[float, float]:
     return PARSER_SAMPLE / fast_time, PARSER_SAMPLE / slow_time
 
 
+SPINS = 15_000_000
 # A pure-Python loop: the same work run alone and then twice at once, in two processes.
 _SPIN = (
     "import time\n"
     "start = time.perf_counter()\n"
     "total = 0\n"
-    "for n in range(SPINS):\n"
+    f"for n in range({SPINS}):\n"
     "    total += n\n"
     "print(time.perf_counter() - start)\n"
 )
-SPINS = 15_000_000
 
 
 def parallel_capacity() -> tuple[float, float, float]:
@@ -553,9 +553,8 @@ def parallel_capacity() -> tuple[float, float, float]:
     two free cores. Returns (capacity, seconds alone, seconds of the slower of the two)."""
 
     def spin(count: int) -> list[float]:
-        code = _SPIN.replace("SPINS", str(SPINS))
         runs = [
-            subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)  # noqa: S603 - our own code
+            subprocess.Popen([sys.executable, "-c", _SPIN], stdout=subprocess.PIPE, text=True)  # noqa: S603 - our own code
             for _ in range(count)
         ]
         return [float(run.communicate()[0]) for run in runs]
