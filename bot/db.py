@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import json
+import functools
 import logging
 import re
 import sqlite3
@@ -43,11 +43,19 @@ WRITER_CACHE_KIB = 8192
 # also ran a checkpoint, and writing 100,000 items and 200,000 outbox rows took 15% longer than
 # with 8,192 (32 MiB of log, a file that stays beside the database at about that size).
 WAL_CHECKPOINT_PAGES = 8192
-# SQLite 3.38 added the ->> operator that insert_many reads its JSON rows with.
-_JSON_ROWS = sqlite3.sqlite_version_info >= (3, 38, 0)
-# Past this many rows insert_many writes their JSON in a worker thread, not on the event loop
-# (10,000 outbox rows, one alert to 10,000 servers, take about 20 ms to write out).
-_JSON_INLINE_ROWS = 1000
+# insert_many on SQLite writes its rows as statements of many rows each (INSERT … SELECT … FROM
+# (VALUES (…), (…), …)). One statement takes Python's global lock once to bind its values and
+# writes without it, where executemany takes the lock back after every row (beside a busy thread
+# each row waited for that thread's turn to end: 20,000 rows took 190 s instead of 0.04 s).
+# Every statement holds a power of two of rows, up to what SQLite's limit on bound values lets
+# (and _STATEMENT_ROWS), the last padded with rows of NULLs that its WHERE leaves out: a table
+# gets a dozen statement sizes for SQLite to keep compiled (one compiled per row count, 128
+# sizes of a few hundred rows held 80 MB). Before, the rows went as one JSON array read with
+# json_each: SQLite before 3.45 parses a row's JSON again for every column it reads, and the
+# 100,000 items of bench/alerts_ingest_bench.py took twice as long to write.
+_STATEMENT_ROWS = 1024
+# Past this many rows insert_many lays out their values in a worker thread, not on the event loop.
+_INLINE_ROWS = 1000
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
 
@@ -116,22 +124,76 @@ _SQLITE_UNIQUE = (sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PR
 @dataclass(frozen=True, slots=True)
 class PreparedRows:
     """Rows for `Database.insert_many`, made ready where the caller has time to spare (a worker
-    thread working out the next batch): on SQLite their JSON text, on PostgreSQL the rows."""
+    thread working out the next batch): on SQLite laid out as its statements bind them, on
+    PostgreSQL the rows."""
 
     count: int
     rows: Sequence[Sequence[Any]] = ()
-    text: str | None = None  # the rows as one JSON array of arrays (SQLite)
+    statements: _Statements | None = None  # SQLite
 
 
-def _json_text(rows: Sequence[Sequence[Any]]) -> str:
-    return json.dumps(rows, ensure_ascii=False)
+@dataclass(frozen=True, slots=True)
+class _Statements:
+    """Rows laid out for SQLite's multi-row INSERT: `size` rows a statement, and each
+    statement's values (before each row a 1, which the padding rows have as NULL)."""
+
+    width: int
+    size: int
+    values: list[list[Any]]
 
 
-async def _json_rows(rows: Sequence[Sequence[Any]]) -> str:
-    """Rows as one JSON array of arrays (in a worker thread when there are many)."""
-    if len(rows) <= _JSON_INLINE_ROWS:
-        return _json_text(rows)
-    return await asyncio.to_thread(_json_text, rows)
+def _sqlite_variables() -> int:
+    """How many values one SQLite statement may bind (32,766 since SQLite 3.32; 999 before)."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        return probe.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    finally:
+        probe.close()
+
+
+_SQLITE_VARIABLES = _sqlite_variables()
+
+
+def _statements(rows: Sequence[Sequence[Any]], width: int) -> _Statements:
+    """Rows of `width` values laid out for `_insert_sql`: the smallest power of two of rows a
+    statement that holds them all, or as many statements of the largest size as they need."""
+    most = 1
+    while most < _STATEMENT_ROWS and 2 * most * (width + 1) <= _SQLITE_VARIABLES:
+        most *= 2
+    size = 1
+    while size < len(rows) and size < most:
+        size *= 2
+    values: list[list[Any]] = []
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        flat: list[Any] = []
+        for row in chunk:
+            if len(row) != width:
+                raise ValueError(f"a row of {len(row)} values for {width} columns")
+            flat.append(1)
+            flat.extend(row)
+        flat.extend([None] * ((width + 1) * (size - len(chunk))))
+        values.append(flat)
+    return _Statements(width, size, values)
+
+
+async def _laid_out(rows: Sequence[Sequence[Any]], width: int) -> _Statements:
+    """`_statements`, in a worker thread when there are many rows."""
+    if len(rows) <= _INLINE_ROWS:
+        return _statements(rows, width)
+    return await asyncio.to_thread(_statements, rows, width)
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(table: str, columns: tuple[str, ...], size: int, on_conflict: str) -> str:
+    """INSERT of `size` rows bound as laid out by `_statements`; padding rows are left out."""
+    row = f"({placeholders(len(columns) + 1)})"
+    picked = ", ".join(f"column{n + 2}" for n in range(len(columns)))
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our own names
+        f"SELECT {picked} FROM (VALUES {', '.join([row] * size)}) "
+        f"WHERE column1 IS NOT NULL {on_conflict}"
+    )
 
 
 def placeholders(count: int) -> str:
@@ -475,12 +537,12 @@ class Database:
         sql = "SELECT nextval(pg_get_serial_sequence(?, 'id')) FROM generate_series(1, ?)"
         return [int(row[0]) for row in await conn.fetchall(sql, (table, count))]
 
-    def prepare_rows(self, rows: Sequence[Sequence[Any]]) -> PreparedRows:
-        """Rows made ready for `insert_many` now, so that the insert itself only writes: called
-        in a worker thread, it takes the rows' JSON text off the path of the database thread,
-        which otherwise waits for it (in a thread beside a busy one) before every insert."""
-        if self.dialect == SQLITE and _JSON_ROWS:
-            return PreparedRows(len(rows), text=_json_text(rows))
+    def prepare_rows(self, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> PreparedRows:
+        """Rows for `columns` made ready for `insert_many` now, so that the insert itself only
+        writes: called in a worker thread, it takes laying out their values off the path of the
+        database thread, which otherwise waits for it (in a thread beside a busy one)."""
+        if self.dialect == SQLITE:
+            return PreparedRows(len(rows), statements=_statements(rows, len(columns)))
         return PreparedRows(len(rows), rows=rows)
 
     async def insert_many(
@@ -495,27 +557,22 @@ class Database:
         """Insert rows (values in `columns` order, text, numbers or None) inside the write
         transaction `conn`; return how many went in (`on_conflict`: an ON CONFLICT clause).
 
-        On SQLite the rows go as one JSON array in one statement. executemany takes Python's
-        global lock back after every row, so beside a thread running Python each row waited for
-        that thread's turn to end (20,000 rows took 190 s instead of 0.04 s beside a busy
-        thread); one statement holds the lock once, and the database thread writes while the
-        others run, for about the same work. On PostgreSQL the server does the writing, and
+        On SQLite the rows go in statements of many rows each (see _STATEMENT_ROWS), all in
+        one call to the database thread; on PostgreSQL the server does the writing, and
         executemany sends the rows in one round trip.
         """
         prepared = rows if isinstance(rows, PreparedRows) else PreparedRows(len(rows), rows)
         if not prepared.count:
             return 0
-        names = ", ".join(columns)
-        if self.dialect == SQLITE and _JSON_ROWS:
-            values = ", ".join(f"value->>{n}" for n in range(len(columns)))
-            sql = (
-                f"INSERT INTO {table} ({names}) SELECT {values} FROM json_each(?) "  # noqa: S608 - our own names
-                f"WHERE true {on_conflict}"  # WHERE: an upsert's SELECT needs one
-            )
-            text = prepared.text if prepared.text is not None else await _json_rows(prepared.rows)
-            result = await conn.execute(sql, (text,))
+        if self.dialect == SQLITE:
+            laid_out = prepared.statements or await _laid_out(prepared.rows, len(columns))
+            if laid_out.width != len(columns):
+                raise ValueError(f"rows of {laid_out.width} values for {len(columns)} columns")
+            sql = _insert_sql(table, tuple(columns), laid_out.size, on_conflict)
+            result = await conn.executemany(sql, laid_out.values)
         else:
             marks = placeholders(len(columns))
+            names = ", ".join(columns)
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}"  # noqa: S608 - our own names
             result = await conn.executemany(sql, prepared.rows)
         return result.rowcount

@@ -193,7 +193,7 @@ async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
     worker thread, as the alert store does one batch ahead of its writes)."""
 
     def given(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]] | PreparedRows:
-        return db.prepare_rows(rows) if prepared else rows
+        return db.prepare_rows(columns, rows) if prepared else rows
 
     columns = ("docket_id", "name", "added_by", "added_at")
     rows = [

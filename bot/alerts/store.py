@@ -505,7 +505,7 @@ class _Plan:
     known: dict[tuple[str, str], Any]  # stored rows by (source, external id)
     judged: dict[tuple[str, str], tuple[AlertItem, bool]]  # judged before the transaction
     ids: Iterator[int]  # the new items' ids, in order
-    prepare: Callable[[list[tuple[Any, ...]]], PreparedRows]  # Database.prepare_rows
+    prepare: Callable[[tuple[str, ...], list[tuple[Any, ...]]], PreparedRows]  # prepare_rows
     counts: dict[str, int] = field(
         default_factory=lambda: {"new": 0, "updated": 0, "unchanged": 0, "queued": 0}
     )
@@ -513,7 +513,7 @@ class _Plan:
 
     def rows(self, items: list[tuple[AlertItem, str]]) -> _Rows:
         """The item inserts and updates, fingerprint updates and outbox rows of one batch, the
-        inserts made ready to write (their JSON text on SQLite: here, not in the write)."""
+        inserts made ready to write (laid out for SQLite here, not in the write)."""
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
         fingerprints: list[tuple[str, int]] = []
@@ -556,7 +556,12 @@ class _Plan:
                         outbox.append(
                             (sub.id, item_id, version, change, previous, nonce, stamp, stamp)
                         )
-        return _Rows(self.prepare(inserts), updates, fingerprints, self.prepare(outbox))
+        return _Rows(
+            self.prepare(ITEM_COLUMNS, inserts),
+            updates,
+            fingerprints,
+            self.prepare(OUTBOX_COLUMNS, outbox),
+        )
 
     @cached_property
     def alike(self) -> list[tuple[Subscription, list[Subscription]]]:
