@@ -571,6 +571,8 @@ class Database:
             sql = _insert_sql(table, tuple(columns), laid_out.size, on_conflict)
             result = await conn.executemany(sql, laid_out.values)
         else:
+            if any(len(row) != len(columns) for row in prepared.rows):
+                raise ValueError(f"a row without one value for each of {len(columns)} columns")
             marks = placeholders(len(columns))
             names = ", ".join(columns)
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}"  # noqa: S608 - our own names

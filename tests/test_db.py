@@ -217,6 +217,21 @@ async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
     assert [tuple(r) for r in stored] == [*rows, (4, "new", None, "2026-12-02")]
 
 
+@pytest.mark.parametrize("prepared", [False, True], ids=["rows", "prepared rows"])
+async def test_insert_many_refuses_a_row_without_a_value_for_each_column(
+    db: Database, *, prepared: bool
+) -> None:
+    columns = ("docket_id", "name", "added_by", "added_at")
+    rows = [(11, "whole", None, "2026-12-01"), (12, "short", "2026-12-01")]
+    with pytest.raises(ValueError, match="4 columns"):
+        async with db.transaction() as conn:
+            given = db.prepare_rows(columns, rows) if prepared else rows
+            await db.insert_many(conn, "alert_tracked_cases", columns, given)
+    assert (
+        await db.fetchall("SELECT name FROM alert_tracked_cases WHERE docket_id IN (11, 12)") == []
+    )
+
+
 async def test_unique_violations_are_told_apart_from_other_failed_writes(db: Database) -> None:
     insert = "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, 'now')"
     await db.execute(insert, ("k", "v"))
