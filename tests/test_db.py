@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot import db as db_module
 from bot.db import (
     WAL_CHECKPOINT_PAGES,
     WRITER_CACHE_KIB,
@@ -215,6 +216,26 @@ async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
         "WHERE docket_id < 10 ORDER BY docket_id"
     )
     assert [tuple(r) for r in stored] == [*rows, (4, "new", None, "2026-12-02")]
+
+
+def test_sqlite_insert_statements_come_in_a_few_sizes_within_the_bound_values_limit() -> None:
+    """Any number of rows is written with statements of a power of two of rows (SQLite keeps
+    each compiled size, so a size per row count would fill its cache), none binding more values
+    than SQLite takes, the padding all NULL and every row's values in order after its marker."""
+    for width in (1, 3, 8, 22):
+        sizes = set()
+        for count in (*range(1, 70), 1000, 1023, 1024, 1025, 2000, 4097):
+            rows = [tuple(f"{n}:{c}" for c in range(width)) for n in range(count)]
+            laid_out = db_module._statements(rows, width)
+            sizes.add(laid_out.size)
+            assert laid_out.size & (laid_out.size - 1) == 0
+            assert laid_out.size * (width + 1) <= db_module._SQLITE_VARIABLES
+            values = [v for statement in laid_out.values for v in statement]
+            assert len(values) == len(laid_out.values) * laid_out.size * (width + 1)
+            written = [values[at : at + width + 1] for at in range(0, len(values), width + 1)]
+            assert [tuple(row[1:]) for row in written if row[0] == 1] == rows
+            assert all(set(row) == {None} for row in written[count:])
+        assert len(sizes) <= 12
 
 
 @pytest.mark.parametrize("prepared", [False, True], ids=["rows", "prepared rows"])
