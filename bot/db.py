@@ -154,9 +154,16 @@ def _sqlite_variables() -> int:
 _SQLITE_VARIABLES = _sqlite_variables()
 
 
+def _check_widths(rows: Sequence[Sequence[Any]], width: int) -> None:
+    """Refuse rows that do not hold one value for each of `width` columns (both backends)."""
+    if any(len(row) != width for row in rows):
+        raise ValueError(f"a row without one value for each of {width} columns")
+
+
 def _statements(rows: Sequence[Sequence[Any]], width: int) -> _Statements:
     """Rows of `width` values laid out for `_insert_sql`: the smallest power of two of rows a
     statement that holds them all, or as many statements of the largest size as they need."""
+    _check_widths(rows, width)
     most = 1
     while most < _STATEMENT_ROWS and 2 * most * (width + 1) <= _SQLITE_VARIABLES:
         most *= 2
@@ -168,8 +175,6 @@ def _statements(rows: Sequence[Sequence[Any]], width: int) -> _Statements:
         chunk = rows[start : start + size]
         flat: list[Any] = []
         for row in chunk:
-            if len(row) != width:
-                raise ValueError(f"a row of {len(row)} values for {width} columns")
             flat.append(1)
             flat.extend(row)
         flat.extend([None] * ((width + 1) * (size - len(chunk))))
@@ -571,8 +576,7 @@ class Database:
             sql = _insert_sql(table, tuple(columns), laid_out.size, on_conflict)
             result = await conn.executemany(sql, laid_out.values)
         else:
-            if any(len(row) != len(columns) for row in prepared.rows):
-                raise ValueError(f"a row without one value for each of {len(columns)} columns")
+            _check_widths(prepared.rows, len(columns))
             marks = placeholders(len(columns))
             names = ", ".join(columns)
             sql = f"INSERT INTO {table} ({names}) VALUES ({marks}) {on_conflict}"  # noqa: S608 - our own names

@@ -593,8 +593,8 @@ class _Plan:
 
 
 async def _write(db: Database, conn: Connection, rows: _Rows, plan: _Plan) -> None:
-    """One batch's writes: new items and outbox rows each in one statement (Database.insert_many),
-    updates with executemany (an all-new poll has none)."""
+    """One batch's writes: new items and outbox rows each in one call of many-row statements
+    (Database.insert_many), updates with executemany (an all-new poll has none)."""
     await db.insert_many(conn, "alert_items", ITEM_COLUMNS, rows.inserts)
     if rows.updates:
         await conn.executemany(_UPDATE_ITEM, rows.updates)
