@@ -1,4 +1,4 @@
-"""Questions in a burst: how long one more would wait, deferring it first, ranking off the loop."""
+"""Questions in a burst: how long one more would wait, deferring it first, ranking in turns."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.db import Database
 from bot.errors import UserFacingError
 from bot.standards import engine as engine_module
 from bot.standards import service as service_module
+from bot.standards.engine import Turns
 from bot.standards.model import Answer
 from bot.standards.service import (
     FIRST_PACE_SECONDS,
@@ -49,7 +50,7 @@ class Clock:
 async def test_the_pace_is_learned_from_answers_given_while_others_waited() -> None:
     clock = Clock()
     queue = AnswerQueue(clock)
-    assert queue.wait_seconds == 0 and queue.ranker is None
+    assert queue.wait_seconds == 0
     for _ in range(3):
         await queue.enter()
     assert queue.wait_seconds == pytest.approx(3 * FIRST_PACE_SECONDS)
@@ -70,16 +71,63 @@ async def test_the_pace_is_learned_from_answers_given_while_others_waited() -> N
     assert queue.pace == pytest.approx(expected)
 
 
-async def test_rankings_go_to_one_thread_only_while_others_wait() -> None:
-    queue = AnswerQueue()
-    await queue.enter()
-    assert queue.ranker is None, "alone: ranked on the loop"
-    await queue.enter()
-    ranker = queue.ranker
-    assert ranker is not None and queue.ranker is ranker
-    assert await asyncio.get_running_loop().run_in_executor(ranker, sum, (1, 2)) == 3
-    queue.close()
-    assert queue._ranker is None
+class Passes:
+    """Counts the passes of the event loop while it runs (a task that yields once a pass)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._task = asyncio.ensure_future(self._tick())
+
+    async def _tick(self) -> None:
+        while True:
+            self.count += 1
+            await asyncio.sleep(0)
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
+async def test_rankings_take_turns_one_per_pass_of_the_loop_first_come_first_served() -> None:
+    turns = Turns()
+    passes = Passes()
+    ranked: list[tuple[int, int]] = []  # (question, pass)
+
+    async def rank(n: int) -> None:
+        await turns.take()
+        try:
+            ranked.append((n, passes.count))
+        finally:
+            turns.end()
+
+    await asyncio.gather(*(rank(n) for n in range(50)))
+    passes.stop()
+    assert [n for n, _ in ranked] == list(range(50)), "in the order they came"
+    assert len({p for _, p in ranked}) == 50, "never two in one pass"
+    await turns.take()  # all done: the next takes its turn at once
+    turns.end()
+
+
+async def test_a_question_cancelled_in_the_queue_or_on_its_turn_does_not_hold_the_others() -> None:
+    turns = Turns()
+    ranked: list[int] = []
+    await turns.take()  # a ranking under way: the rest wait
+
+    async def rank(n: int) -> None:
+        await turns.take()
+        try:
+            ranked.append(n)
+        finally:
+            turns.end()
+
+    tasks = [asyncio.ensure_future(rank(n)) for n in range(4)]
+    await asyncio.sleep(0)  # all four wait
+    tasks[1].cancel()  # gave up while waiting
+    turns.end()  # the ranking under way is done: the first waiting one is given its turn...
+    await asyncio.sleep(0)
+    tasks[0].cancel()  # ...and cancelled before it ran
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert ranked == [2, 3]
+    assert [isinstance(r, asyncio.CancelledError) for r in results] == [True, True, False, False]
 
 
 @pytest.fixture
@@ -103,14 +151,15 @@ async def test_in_a_burst_the_questions_far_back_are_late_and_all_are_answered_a
     alone = [await service.answer(q) for q in QUESTIONS]
     service.forget_recent()
     monkeypatch.setattr(service_module, "PACE_WEIGHT", 0.0)  # the pace stays FIRST_PACE_SECONDS
-    ranked_apart: list[Any] = []
-    run_in_executor = asyncio.get_running_loop().run_in_executor
+    passes = Passes()
+    ranked_in: list[int] = []  # the pass of the loop each question was ranked in
+    rank_now = service.engine.rank_now
 
-    def counted(executor: Any, *args: Any) -> Any:
-        ranked_apart.append(executor)
-        return run_in_executor(executor, *args)
+    def counted(*args: Any) -> Any:
+        ranked_in.append(passes.count)
+        return rank_now(*args)
 
-    monkeypatch.setattr(asyncio.get_running_loop(), "run_in_executor", counted)
+    monkeypatch.setattr(service.engine, "rank_now", counted)
     ahead: list[float] = []
 
     async def ask(n: int) -> Answer:
@@ -124,9 +173,10 @@ async def test_in_a_burst_the_questions_far_back_are_late_and_all_are_answered_a
     late = [wait >= LATE_AFTER_SECONDS for wait in ahead]
     behind = int(LATE_AFTER_SECONDS / FIRST_PACE_SECONDS)  # questions ahead that make one late
     assert not any(late[: behind - 5]) and all(late[behind + 5 :])
-    assert ranked_apart and all(e is ranked_apart[0] for e in ranked_apart), "one thread"
+    assert len(ranked_in) == size and len(set(ranked_in)) == size, "one ranking per pass"
+    passes.stop()
     assert service.queue.waiting == 0 and service.queue.wait_seconds == 0
-    # Ranked in the thread or on the loop, a question gets the same answer.
+    # Ranked in turns or alone, a question gets the same answer.
     service.forget_recent()
     for n in range(0, size, 15):
         one = await service.answer(f"{QUESTIONS[n % len(QUESTIONS)]} ({n})")

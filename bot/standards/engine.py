@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Sequence
-from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from bot.standards.query import (
 )
 from bot.standards.semantic import Embedder, SemanticIndex, shared_embedder
 
-__all__ = ["Engine", "Ranked", "learn", "semantic_text"]
+__all__ = ["Engine", "Ranked", "Turns", "learn", "semantic_text"]
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +102,49 @@ class Ranked:
     learned: float = 0.0
 
 
+class Turns:
+    """Rankings on the event loop, one per pass of it: a question whose ranking would follow
+    another's in the same pass waits for the next, first in first out.
+
+    Tasks that become ready together run one after another in one pass of asyncio's loop before
+    it reads its sockets again, so 1,000 questions arriving at once were ranked back to back and
+    the gateway's next interactions were read only after all of them. With turns the loop reads
+    the gateway (and defers the questions that will wait, see bot/ui/replies.py) and sends the
+    answers between two rankings. A worker thread did that too, but ranking beside the loop
+    under Python's one lock made each ranking cost two to three times as much CPU
+    (bench.interactions_bench, "ask new").
+    """
+
+    def __init__(self) -> None:
+        self._busy = False  # a ranking ran in this pass, or the next question was given its turn
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def take(self) -> None:
+        """Wait for this ranking's turn (at once when none ran in this pass of the loop)."""
+        if self._busy:
+            turn = asyncio.get_running_loop().create_future()
+            self._waiting.append(turn)
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.done() and not turn.cancelled():
+                    self._pass_on()  # given the turn, then cancelled: the next one takes it
+                raise
+        self._busy = True
+
+    def end(self) -> None:
+        """This ranking is done: the next waiting one is given its turn in the next pass."""
+        asyncio.get_running_loop().call_soon(self._pass_on)
+
+    def _pass_on(self) -> None:
+        while self._waiting:
+            turn = self._waiting.popleft()
+            if not turn.done():  # not cancelled while it waited
+                turn.set_result(None)
+                return
+        self._busy = False
+
+
 class Engine:
     """One loaded document with its index, vocabulary and per-section stems."""
 
@@ -176,19 +218,22 @@ class Engine:
         ]
 
     async def rank(
-        self, question: str, concepts: list[Concept], *, executor: Executor | None = None
+        self, question: str, concepts: list[Concept], *, turns: Turns | None = None
     ) -> list[Ranked]:
-        """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25;
-        in `executor` when given, else in a worker thread when the text is large. `concepts`:
-        the parser's, of this question.
+        """Candidates from both retrievers, ordered by a blend of coverage, meaning and BM25; on
+        the event loop, in `turns` with other questions when given, or in a worker thread when
+        the text is large. `concepts`: the parser's, of this question.
         """
-        if executor is not None:
-            loop = asyncio.get_running_loop()
-            ranked = await loop.run_in_executor(executor, self.rank_now, question, concepts)
-        elif self.ranks_inline:
+        if not self.ranks_inline:
+            ranked = await asyncio.to_thread(self.rank_now, question, concepts)
+        elif turns is None:
             ranked = self.rank_now(question, concepts)
         else:
-            ranked = await asyncio.to_thread(self.rank_now, question, concepts)
+            await turns.take()
+            try:
+                ranked = self.rank_now(question, concepts)
+            finally:
+                turns.end()
         self._ranked_since_release += 1
         if self._ranked_since_release >= RELEASE_PAGES_EVERY:
             self._ranked_since_release = 0

@@ -6,7 +6,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from bot.errors import UserFacingError
 from bot.recent import Recent
 from bot.standards.compose import Composer
 from bot.standards.decide import GATE, Fit, decide
-from bot.standards.engine import Engine, Ranked
+from bot.standards.engine import Engine, Ranked, Turns
 from bot.standards.loader import load_standards
 from bot.standards.model import OUT_OF_SCOPE_SECTION, Answer, Citation, Section, StandardsDocument
 from bot.standards.query import Concept
@@ -64,7 +63,7 @@ class AnswerQueue:
         self.pace = FIRST_PACE_SECONDS
         self._clock = clock
         self._last: float | None = None  # the last answer, when others were waiting behind it
-        self._ranker: ThreadPoolExecutor | None = None
+        self.turns = Turns()  # the questions' rankings, one per pass of the event loop
 
     @property
     def wait_seconds(self) -> float:
@@ -76,25 +75,6 @@ class AnswerQueue:
         deferred if need be) before this one is worked out."""
         self.waiting += 1
         await asyncio.sleep(0)
-
-    @property
-    def ranker(self) -> Executor | None:
-        """Where to rank while others wait: one worker thread, so that in a burst the event loop
-        keeps reading the gateway and sending acknowledgements between the rankings (on the
-        loop, each ranking held everything else for a few milliseconds, and of 1,000 new
-        questions at once 999 were acknowledged after 3 s). None with nobody waiting: a ranking
-        on the loop is cheaper than a hand-over to a thread."""
-        if self.waiting <= 1:
-            return None
-        if self._ranker is None:
-            self._ranker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ranker")
-        return self._ranker
-
-    def close(self) -> None:
-        """Let the ranking thread go (it ends once its ranking, if any, is done)."""
-        if self._ranker is not None:
-            self._ranker.shutdown(wait=False)
-            self._ranker = None
 
     def leave(self) -> None:
         """One question answered (or failed); the time since the one before it, in a burst,
@@ -186,7 +166,6 @@ class StandardsService:
         self._store.start(tasks)
 
     async def close(self) -> None:
-        self.queue.close()
         await self._store.close()
 
     # ------------------------------------------------------------------ answering
@@ -219,7 +198,7 @@ class StandardsService:
     async def _decide(self, engine: Engine, question: str) -> _Decided:
         """Rank the sections for a question and decide how to answer it (without its id)."""
         concepts = engine.parser.concepts(question)
-        ranked = await engine.rank(question, concepts, executor=self.queue.ranker)
+        ranked = await engine.rank(question, concepts, turns=self.queue.turns)
         gate = GATE if engine.classifier is not None else None
         decision = decide(ranked, self._min_confidence, gate=gate)
         filler_match = engine.filler_match(question) if not ranked else None
