@@ -660,8 +660,10 @@ class _AutoCommit:
 class SQLiteBackend:
     """A writer connection behind a lock, and a separate WAL connection for reads.
 
-    Writers take turns through `transaction()`; `fetchone`/`fetchall` read on their own
-    connection, so they see committed rows only, never a transaction still in flight. An
+    Writers take turns through `transaction()`; a script (`atomically`) is one whole transaction
+    on the writer's thread, queued there behind the ones before without taking a turn unless a
+    `transaction()` is under way. `fetchone`/`fetchall` read on their own connection, so they
+    see committed rows only, never a transaction still in flight. An
     in-memory database (":memory:") can't be shared by two connections: there the reads take
     the writer's lock instead, which keeps the same guarantee at the cost of waiting.
     """
@@ -757,11 +759,20 @@ class SQLiteBackend:
                 raise
 
     async def atomically(self, script: Script[_T]) -> _T:
+        # A script is a whole transaction in one call on aiosqlite's thread, which runs its calls
+        # one at a time in the order they were made, so scripts need not take turns through the
+        # lock: they wait only while a `transaction()` of awaited statements (or a migration)
+        # holds it, and one that takes it later queues its BEGIN behind the scripts before.
+        if not self._write_lock.locked():
+            return await self._run_script(script)
         async with self._write_lock:
-            # aiosqlite runs the function on its thread with its sqlite3 connection (its
-            # `_execute`, the call all of its own methods are made of).
-            raw = self._conn._conn  # noqa: SLF001
-            return await to_the_end(self._conn._execute(_run_script_now, raw, script))  # noqa: SLF001
+            return await self._run_script(script)
+
+    async def _run_script(self, script: Script[_T]) -> _T:
+        # aiosqlite runs the function on its thread with its sqlite3 connection (its
+        # `_execute`, the call all of its own methods are made of).
+        raw = self._conn._conn  # noqa: SLF001
+        return await to_the_end(self._conn._execute(_run_script_now, raw, script))  # noqa: SLF001
 
     async def _to_the_end(self, sql: str) -> None:
         """Run BEGIN, COMMIT or ROLLBACK to its end even when the caller is cancelled meanwhile."""
