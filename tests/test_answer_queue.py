@@ -266,3 +266,69 @@ async def test_a_bad_question_is_told_at_once_however_long_the_queue(
     assert bad.response.calls == [] and service.queue.waiting == 0
     after = await service.answer(QUESTIONS[1])
     assert before.question_id is not None and after.question_id == before.question_id + 1
+
+
+async def test_askers_of_the_same_question_at_once_share_one_ranking(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rankings: list[str] = []
+    rank_now = service.engine.rank_now
+
+    def counted(question: str, *args: Any) -> Any:
+        rankings.append(question)
+        return rank_now(question, *args)
+
+    monkeypatch.setattr(service.engine, "rank_now", counted)
+    answers = await asyncio.gather(*(service.answer(QUESTIONS[n % 4]) for n in range(200)))
+    assert sorted(rankings) == sorted(QUESTIONS), "each question ranked once"
+    for n, answer in enumerate(answers):
+        assert answer.question == QUESTIONS[n % 4]
+        assert answer.top_section_id == answers[n % 4].top_section_id
+    assert len({a.question_id for a in answers}) == 200, "each asker's question logged"
+
+
+async def test_when_the_asker_deciding_a_question_goes_away_the_others_are_still_answered(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rankings: list[str] = []
+    rank_now = service.engine.rank_now
+
+    def counted(question: str, *args: Any) -> Any:
+        rankings.append(question)
+        return rank_now(question, *args)
+
+    monkeypatch.setattr(service.engine, "rank_now", counted)
+    # Questions that others are answering ahead: these take their turns to be ranked.
+    ahead = [asyncio.ensure_future(service.answer(f"{QUESTIONS[1]} ({n})")) for n in range(3)]
+    first = asyncio.ensure_future(service.answer(QUESTIONS[0]))
+    others = [asyncio.ensure_future(service.answer(QUESTIONS[0])) for _ in range(3)]
+    for _ in range(100):  # until the first asker waits for its turn to rank
+        if QUESTIONS[0] in service._deciding:  # noqa: SLF001
+            break
+        await asyncio.sleep(0)
+    first.cancel()
+    answers = await asyncio.gather(*others)
+    assert all(a.top_section_id == answers[0].top_section_id for a in answers)
+    assert rankings.count(QUESTIONS[0]) == 1, "one of the others ranked it, once"
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.gather(*ahead)
+
+
+async def test_when_deciding_a_question_fails_the_others_asking_it_try_it_themselves(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rank_now = service.engine.rank_now
+    failures = [RuntimeError("a broken ranking")]
+
+    def failing_once(*args: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return rank_now(*args)
+
+    monkeypatch.setattr(service.engine, "rank_now", failing_once)
+    results = await asyncio.gather(
+        *(service.answer(QUESTIONS[0]) for _ in range(3)), return_exceptions=True
+    )
+    assert isinstance(results[0], RuntimeError)
+    assert all(isinstance(r, Answer) and r.covered == results[1].covered for r in results[1:])  # type: ignore[union-attr]

@@ -118,6 +118,7 @@ class StandardsService:
         self._reload_lock = asyncio.Lock()
         self._votes: Recent[tuple[int, int], bool] = Recent()  # (question id, voter)
         self._recent: Recent[str, _Decided] = Recent()
+        self._deciding: dict[str, asyncio.Future[_Decided]] = {}  # questions being decided now
         self.queue = AnswerQueue()
 
     @property
@@ -185,15 +186,43 @@ class StandardsService:
 
     async def _answer(self, question: str) -> Answer:
         engine = self.engine
-        decided = self._recent.get(question)
-        if decided is None or decided.engine is not engine:
-            decided = await self._decide(engine, question)
-            self._recent.put(question, decided, keep=RECENT_ANSWERS)
+        decided = await self._decided(engine, question)
         answer = decided.answer
         if decided.cited:
             answer = await self._maybe_compose(answer, decided.cited, decided.concepts)
         question_id = await self._store.record(answer, engine.document.version)
         return replace(answer, question_id=question_id)
+
+    async def _decided(self, engine: Engine, question: str) -> _Decided:
+        """How the question is answered: as decided for it a moment ago, or as it is being
+        decided for another asker now (a burst of members asking the same few questions at once
+        had each asker rank it: 151 rankings for 200 questions of four), else decided here."""
+        decided = self._recent.get(question)
+        if decided is not None and decided.engine is engine:
+            return decided
+        while (deciding := self._deciding.get(question)) is not None:
+            try:
+                decided = await asyncio.shield(deciding)
+            except asyncio.CancelledError:
+                if deciding.cancelled():
+                    continue  # the asker deciding it went away (or failed): decide it here
+                raise
+            if decided.engine is engine:
+                return decided
+            break  # decided from the text before a reload
+        deciding = asyncio.get_running_loop().create_future()
+        self._deciding[question] = deciding
+        try:
+            decided = await self._decide(engine, question)
+        except BaseException:
+            deciding.cancel()  # whoever waits decides it itself (and meets its own error)
+            raise
+        finally:
+            if self._deciding.get(question) is deciding:
+                del self._deciding[question]
+        deciding.set_result(decided)
+        self._recent.put(question, decided, keep=RECENT_ANSWERS)
+        return decided
 
     async def _decide(self, engine: Engine, question: str) -> _Decided:
         """Rank the sections for a question and decide how to answer it (without its id)."""
