@@ -268,9 +268,8 @@ async def test_a_bad_question_is_told_at_once_however_long_the_queue(
     assert before.question_id is not None and after.question_id == before.question_id + 1
 
 
-async def test_askers_of_the_same_question_at_once_share_one_ranking(
-    service: StandardsService, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _rankings(service: StandardsService, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The questions the service ranks from now on, in order."""
     rankings: list[str] = []
     rank_now = service.engine.rank_now
 
@@ -279,6 +278,13 @@ async def test_askers_of_the_same_question_at_once_share_one_ranking(
         return rank_now(question, *args)
 
     monkeypatch.setattr(service.engine, "rank_now", counted)
+    return rankings
+
+
+async def test_askers_of_the_same_question_at_once_share_one_ranking(
+    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rankings = _rankings(service, monkeypatch)
     answers = await asyncio.gather(*(service.answer(QUESTIONS[n % 4]) for n in range(200)))
     assert sorted(rankings) == sorted(QUESTIONS), "each question ranked once"
     for n, answer in enumerate(answers):
@@ -290,14 +296,7 @@ async def test_askers_of_the_same_question_at_once_share_one_ranking(
 async def test_when_the_asker_deciding_a_question_goes_away_the_others_are_still_answered(
     service: StandardsService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rankings: list[str] = []
-    rank_now = service.engine.rank_now
-
-    def counted(question: str, *args: Any) -> Any:
-        rankings.append(question)
-        return rank_now(question, *args)
-
-    monkeypatch.setattr(service.engine, "rank_now", counted)
+    rankings = _rankings(service, monkeypatch)
     # Questions that others are answering ahead: these take their turns to be ranked.
     ahead = [asyncio.ensure_future(service.answer(f"{QUESTIONS[1]} ({n})")) for n in range(3)]
     first = asyncio.ensure_future(service.answer(QUESTIONS[0]))

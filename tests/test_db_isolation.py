@@ -183,24 +183,35 @@ async def test_a_script_that_fails_itself_writes_nothing(db: Database) -> None:
     assert await _keys(db) == []
 
 
-async def test_on_sqlite_a_script_is_one_trip_to_the_writer(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    """A SQLite database of its own, for what only SQLite's writer thread does."""
     db = await Database.open(tmp_path / "bot.db")
-    try:
-        writer = db._backend._conn  # type: ignore[attr-defined]  # noqa: SLF001
-        trips: list[object] = []
-        execute = writer._execute  # noqa: SLF001
+    yield db
+    await db.close()
 
-        def counted(fn: Any, *args: Any) -> Any:
-            trips.append(fn)
-            return execute(fn, *args)
 
-        monkeypatch.setattr(writer, "_execute", counted)
-        assert await db.atomically(_state_script(["s1", "s2", "s3"])) == ["s1", "s2", "s3"]
-        assert len(trips) == 1
-    finally:
-        await db.close()
+def _trips_to_the_writer(db: Database, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The calls handed to SQLite's writer thread from now on."""
+    writer = db._backend._conn  # type: ignore[attr-defined]  # noqa: SLF001
+    trips: list[object] = []
+    execute = writer._execute  # noqa: SLF001
+
+    def counted(fn: Any, *args: Any) -> Any:
+        trips.append(fn)
+        return execute(fn, *args)
+
+    monkeypatch.setattr(writer, "_execute", counted)
+    return trips
+
+
+async def test_on_sqlite_a_script_is_one_trip_to_the_writer(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = sqlite_db
+    trips = _trips_to_the_writer(db, monkeypatch)
+    assert await db.atomically(_state_script(["s1", "s2", "s3"])) == ["s1", "s2", "s3"]
+    assert len(trips) == 1
 
 
 async def test_a_cancelled_script_leaves_all_or_nothing_and_the_writer_free(db: Database) -> None:
@@ -224,73 +235,57 @@ async def test_a_cancelled_script_leaves_all_or_nothing_and_the_writer_free(db: 
 
 
 async def test_on_sqlite_scripts_queue_on_the_writer_without_waiting_for_the_one_before(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    db = await Database.open(tmp_path / "bot.db")
+    db = sqlite_db
+    trips = _trips_to_the_writer(db, monkeypatch)
+    first_runs, let_go = threading.Event(), threading.Event()
+
+    def held() -> Script[list[str]]:
+        first_runs.set()  # on the writer's thread: it is busy with this script until let go
+        let_go.wait(timeout=30)
+        return (yield from _state_script(["s0"]))
+
+    first = asyncio.ensure_future(db.atomically(held()))
     try:
-        writer = db._backend._conn  # type: ignore[attr-defined]  # noqa: SLF001
-        trips: list[object] = []
-        execute = writer._execute  # noqa: SLF001
-
-        def counted(fn: Any, *args: Any) -> Any:
-            trips.append(fn)
-            return execute(fn, *args)
-
-        monkeypatch.setattr(writer, "_execute", counted)
-        first_runs, let_go = threading.Event(), threading.Event()
-
-        def held() -> Script[list[str]]:
-            first_runs.set()  # on the writer's thread: it is busy with this script until let go
-            let_go.wait(timeout=30)
-            return (yield from _state_script(["s0"]))
-
-        first = asyncio.ensure_future(db.atomically(held()))
-        try:
-            await asyncio.to_thread(first_runs.wait, 30)
-            rest = [
-                asyncio.ensure_future(db.atomically(_state_script([f"s{n}"]))) for n in (1, 2, 3)
-            ]
-            for _ in range(100):  # a few passes of the loop: each script is handed to the writer
-                if len(trips) == 4:
-                    break
-                await asyncio.sleep(0)
-            assert len(trips) == 4, "queued behind the running script, not waiting for its answer"
-        finally:
-            let_go.set()
-        assert await first == ["s0"]
-        assert [await task for task in rest] == [
-            ["s0", "s1"],
-            ["s0", "s1", "s2"],
-            ["s0", "s1", "s2", "s3"],
-        ], "run in the order they came, each whole"
+        await asyncio.to_thread(first_runs.wait, 30)
+        rest = [asyncio.ensure_future(db.atomically(_state_script([f"s{n}"]))) for n in (1, 2, 3)]
+        for _ in range(100):  # a few passes of the loop: each script is handed to the writer
+            if len(trips) == 4:
+                break
+            await asyncio.sleep(0)
+        assert len(trips) == 4, "queued behind the running script, not waiting for its answer"
     finally:
-        await db.close()
+        let_go.set()
+    assert await first == ["s0"]
+    assert [await task for task in rest] == [
+        ["s0", "s1"],
+        ["s0", "s1", "s2"],
+        ["s0", "s1", "s2", "s3"],
+    ], "run in the order they came, each whole"
 
 
 async def test_on_sqlite_scripts_and_transactions_at_once_keep_each_other_whole(
-    tmp_path: Path,
+    sqlite_db: Database,
 ) -> None:
-    db = await Database.open(tmp_path / "bot.db")
-    try:
-        await db.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('n', '0', 'now')")
+    db = sqlite_db
+    await db.execute("INSERT INTO bot_state (key, value, updated_at) VALUES ('n', '0', 'now')")
 
-        def bump() -> Script[None]:
-            row = yield Step("SELECT value FROM bot_state WHERE key = 'n'", rows="one")
+    def bump() -> Script[None]:
+        row = yield Step("SELECT value FROM bot_state WHERE key = 'n'", rows="one")
+        assert row is not None
+        yield Step("UPDATE bot_state SET value = ? WHERE key = 'n'", (str(int(row[0]) + 1),))
+
+    async def bump_awaited() -> None:
+        async with db.transaction() as tx:
+            row = await tx.fetchone("SELECT value FROM bot_state WHERE key = 'n'")
             assert row is not None
-            yield Step("UPDATE bot_state SET value = ? WHERE key = 'n'", (str(int(row[0]) + 1),))
+            await asyncio.sleep(0)  # others run meanwhile; none may write in between
+            await tx.execute(
+                "UPDATE bot_state SET value = ? WHERE key = 'n'", (str(int(row[0]) + 1),)
+            )
 
-        async def bump_awaited() -> None:
-            async with db.transaction() as tx:
-                row = await tx.fetchone("SELECT value FROM bot_state WHERE key = 'n'")
-                assert row is not None
-                await asyncio.sleep(0)  # others run meanwhile; none may write in between
-                await tx.execute(
-                    "UPDATE bot_state SET value = ? WHERE key = 'n'", (str(int(row[0]) + 1),)
-                )
-
-        work = [bump_awaited() if n % 4 == 0 else db.atomically(bump()) for n in range(80)]
-        await asyncio.gather(*work)
-        row = await db.fetchone("SELECT value FROM bot_state WHERE key = 'n'")
-        assert row is not None and row[0] == "80", "no read-modify-write lost"
-    finally:
-        await db.close()
+    work = [bump_awaited() if n % 4 == 0 else db.atomically(bump()) for n in range(80)]
+    await asyncio.gather(*work)
+    row = await db.fetchone("SELECT value FROM bot_state WHERE key = 'n'")
+    assert row is not None and row[0] == "80", "no read-modify-write lost"
