@@ -1,10 +1,11 @@
 """Writes that need not delay a reply, stored in batches off the response path.
 
-A `WriteBehind` queues rows for one table and writes them with `Database.insert_many` (one
-statement of many rows on SQLite) in one transaction when `max_rows` are waiting or `interval`
-seconds have passed, whichever is first. Not a statement a row: during a burst the event loop runs
-Python without pause, and executemany's every row waited for its turn at Python's global lock
-(up to 5 ms each), holding the database thread for seconds that other commands waited behind.
+A `WriteBehind` queues rows for one table and writes them with `Database.insert_many`
+(statements of many rows each on SQLite) in one transaction when `max_rows` are waiting or
+`interval` seconds have passed, whichever is first. Not a statement a row: during a burst the
+event loop runs Python without pause, and executemany's every row waited for its turn at Python's
+global lock (up to 5 ms each), holding the database thread for seconds that other commands waited
+behind.
 `close()` (on shutdown) writes whatever is still queued, so nothing that was queued is lost on a
 clean stop; a failed batch stays queued and is tried again by the next flush. Readers that must
 see the rows (a report, a vote on a just-asked question) call `flush()` first.
