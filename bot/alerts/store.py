@@ -765,6 +765,7 @@ def _nonce(subscription_id: int, item_id: int, version: int) -> str:
     hash, which no fixed-width nonce can equal.
     """
     if item_id < 16**11 and subscription_id < 16**7 and version < 16**5:
-        return f"{item_id:011x}{subscription_id:07x}{version:05x}"
+        # %-formatting: the same text as f"{item_id:011x}…", in half the time (one per row).
+        return "%011x%07x%05x" % (item_id, subscription_id, version)  # noqa: UP031
     digest = hashlib.sha256(f"{subscription_id}:{item_id}:{version}".encode()).hexdigest()
     return digest[:25]

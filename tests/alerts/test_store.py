@@ -377,6 +377,8 @@ def test_delivery_nonces_are_unique_fit_discord_and_rise_with_the_rows() -> None
     # so the unique index on them grows at its end.
     written = [_nonce(s, i, 1) for i in range(1, 300) for s in range(1, 12)]
     assert written == sorted(written)
+    # Item id, subscription id and version in hex, 11, 7 and 5 digits wide.
+    assert _nonce(7, 0x2A, 3) == "0000000002a" + "0000007" + "00003"
     # Past the fixed widths a 25-character hash, never equal to a fixed-width nonce.
     huge = _nonce(16**7, 1, 1)
     assert len(huge) == 25 != len(_nonce(1, 1, 1))
