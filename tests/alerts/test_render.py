@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from bot.alerts.feeds import strip_html
 from bot.alerts.items import ItemKind, StoredItem
 from bot.ui.alerts import alert_embed, digest_embed, latest_pages, stage_words, why_line
@@ -31,6 +33,28 @@ def test_feed_text_is_stripped_escaped_capped_and_pings_nobody() -> None:
     assert embed["author"]["name"] == "Bill · United States"
     assert embed["url"] == item.url
     assert len(str(embed)) < 6000
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A bill",
+        " A bill",
+        "A bill ",
+        "A  bill",
+        "A\tbill",
+        "A\nbill",
+        "A\u00a0bill",
+        "A\u2028bill",
+        "A\u3000bill",
+        "A\x1fbill",
+        "\u200bA bill",
+        "A",
+        " ",
+    ],
+)
+def test_plain_feed_text_comes_out_with_single_spaces_between_words(text: str) -> None:
+    assert strip_html(text) == " ".join(text.split())
 
 
 def test_the_title_is_the_name_with_its_number_and_stages_read_in_plain_words() -> None:
