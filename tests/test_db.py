@@ -186,6 +186,57 @@ async def test_the_writer_checkpoints_its_log_in_large_steps(tmp_path: Path) -> 
         await db.close()
 
 
+async def _write_rows(db: Database, count: int) -> None:
+    async with db.transaction() as conn:
+        await conn.executemany(
+            "INSERT INTO a (v) VALUES (?)", [(f"row {n}",) for n in range(count)]
+        )
+
+
+async def test_a_commit_of_many_rows_is_checkpointed_beside_the_writer(tmp_path: Path) -> None:
+    """Past CHECKPOINT_AFTER_ROWS changed rows a checkpoint on its own connection copies the log
+    into the database file (the writer's own would wait for WAL_CHECKPOINT_PAGES)."""
+    path = tmp_path / "bot.db"
+    db = await Database.open(path, SAMPLE)
+    backend = db._backend  # noqa: SLF001
+    assert isinstance(backend, db_module.SQLiteBackend)
+    try:
+        await _write_rows(db, db_module.CHECKPOINT_AFTER_ROWS - 1)
+        assert backend.checkpointing is None
+        size = path.stat().st_size  # the rows are in the log, not yet in the file
+        await _write_rows(db, 1)
+        assert backend.checkpointing is not None
+        await backend.checkpointing
+        assert path.stat().st_size > size  # copied into the database file
+        assert backend.checkpointing is None
+        await _write_rows(db, 1)  # the next starts after as many rows again
+        assert backend.checkpointing is None
+    finally:
+        await db.close()
+
+
+async def test_closing_lets_a_checkpoint_under_way_finish(tmp_path: Path) -> None:
+    db = await Database.open(tmp_path / "bot.db", SAMPLE)
+    backend = db._backend  # noqa: SLF001
+    assert isinstance(backend, db_module.SQLiteBackend)
+    await _write_rows(db, db_module.CHECKPOINT_AFTER_ROWS)
+    checkpoint = backend.checkpointing
+    assert checkpoint is not None
+    await db.close()
+    assert checkpoint.done() and not checkpoint.cancelled() and checkpoint.exception() is None
+
+
+async def test_a_database_in_memory_has_no_log_to_checkpoint() -> None:
+    db = await Database.open(":memory:", SAMPLE)
+    try:
+        await _write_rows(db, db_module.CHECKPOINT_AFTER_ROWS)
+        backend = db._backend  # noqa: SLF001
+        assert isinstance(backend, db_module.SQLiteBackend)
+        assert backend.checkpointing is None
+    finally:
+        await db.close()
+
+
 @pytest.mark.parametrize("prepared", [False, True], ids=["rows", "prepared rows"])
 async def test_insert_many_stores_every_value_as_given_and_counts_what_went_in(
     db: Database, *, prepared: bool
