@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import subprocess
@@ -89,6 +90,7 @@ def instructions(valgrind: str, step: str, count: int) -> int:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},  # the same set and dict orders in every run
     )
     found = _COLLECTED.search(run.stderr)
     if found is None:
