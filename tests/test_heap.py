@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
 from collections.abc import Iterator
 
@@ -58,3 +59,47 @@ def test_a_lower_threshold_is_raised_and_a_higher_one_kept() -> None:
     gc.set_threshold(heap.YOUNG_THRESHOLD * 2, 10, 10)
     heap.settle()
     assert gc.get_threshold() == (heap.YOUNG_THRESHOLD * 2, 10, 10)
+
+
+def test_collections_are_held_off_until_the_last_block_in_any_thread_ends() -> None:
+    assert gc.isenabled()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    def first() -> None:
+        with heap.collections_held_off():
+            first_in.set()
+            second_in.wait()
+        first_out.set()
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    first_in.wait()
+    with heap.collections_held_off():
+        second_in.set()
+        first_out.wait()
+        seen.append(gc.isenabled())  # the other thread's block has ended, this one hasn't
+    worker.join()
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_a_block_that_fails_turns_collections_back_on() -> None:
+    @heap.collections_held_off()
+    def failing() -> None:
+        assert not gc.isenabled()
+        raise ValueError("boom")
+
+    with pytest.raises(ValueError, match="boom"):
+        failing()
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_before_stays_off() -> None:
+    gc.disable()
+    try:
+        with heap.collections_held_off():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -18,11 +18,13 @@ from typing import Any
 
 from bot.alerts.items import AlertItem
 from bot.alerts.sources import HttpGetter, Page, SourceError, UnchangedEntries, get
+from bot.heap import collections_held_off
 
 MAX_FEED_BYTES = 5_000_000
 _TAGS = re.compile(r"<[^>]+>")
 
 
+@collections_held_off()
 def parse_feed(body: bytes) -> Any:
     """Parse a feed; raise SourceError when it is not a feed at all."""
     _check_size(body)
@@ -160,6 +162,7 @@ async def fetch_items(
     return Page(items=[item for _, item in read], cursor=new_cursor, unchanged=skipped)
 
 
+@collections_held_off()
 def _raw_entries(body: bytes) -> list[Any] | None:
     """The items unread (fastfeed.RawItem), or None when the fast path can't read them."""
     _check_size(body)
@@ -168,6 +171,7 @@ def _raw_entries(body: bytes) -> list[Any] | None:
     return stream_items(body)
 
 
+@collections_held_off()
 def _read_entries(
     entries: list[tuple[int, Any]], build: EntryItem
 ) -> list[tuple[int, AlertItem]] | None:
@@ -182,6 +186,7 @@ def _read_entries(
     return read_raw_items([(raw, (n, raw.fingerprint)) for n, raw in entries], numbered)
 
 
+@collections_held_off()
 def _read_whole(body: bytes, build: EntryItem) -> list[AlertItem]:
     parsed = _parse_slow(body)
     built = (build(entry, None) for entry in parsed.entries)

@@ -31,6 +31,7 @@ from bot.alerts.sources import parse_utc
 from bot.alerts.subscriptions import Subscription, pattern_text
 from bot.db import Connection, Database, PreparedRows, placeholders, scalar
 from bot.errors import UserFacingError
+from bot.heap import collections_held_off
 
 log = logging.getLogger(__name__)
 
@@ -511,6 +512,7 @@ class _Plan:
     )
     relevant: list[AlertItem] = field(default_factory=list)
 
+    @collections_held_off()
     def rows(self, items: list[tuple[AlertItem, str]]) -> _Rows:
         """The item inserts and updates, fingerprint updates and outbox rows of one batch, the
         inserts made ready to write (laid out for SQLite here, not in the write)."""
@@ -606,6 +608,7 @@ async def _write(db: Database, conn: Connection, rows: _Rows, plan: _Plan) -> No
     plan.counts["queued"] += queued
 
 
+@collections_held_off()
 def _usable(
     source: str, items: Iterable[AlertItem], hash_fields: tuple[str, ...]
 ) -> tuple[list[tuple[AlertItem, str]], list[str]]:
@@ -614,6 +617,7 @@ def _usable(
     return _latest_per_key(good), skipped
 
 
+@collections_held_off()
 def _judge_changed(
     unique: list[tuple[AlertItem, str]], known: dict[tuple[str, str], str]
 ) -> dict[tuple[str, str], tuple[AlertItem, bool]]:
