@@ -687,6 +687,7 @@ class SQLiteBackend:
         self._checkpointer: aiosqlite.Connection | None = None
         self.checkpointing: asyncio.Task[None] | None = None
         self._checkpointed_at = 0
+        self._closing = False
 
     @classmethod
     async def open(cls, path: Path, migrations: list[Migration]) -> SQLiteBackend:
@@ -719,6 +720,7 @@ class SQLiteBackend:
         return db
 
     async def close(self) -> None:
+        self._closing = True  # no checkpoint starts after this
         if self.checkpointing is not None:
             await asyncio.wait({self.checkpointing})  # its work on its thread runs to the end
         if self._checkpointer is not None:
@@ -729,8 +731,8 @@ class SQLiteBackend:
 
     def _after_commit(self) -> None:
         """Start a checkpoint in the background once CHECKPOINT_AFTER_ROWS more rows changed."""
-        if self._reader is None or self.checkpointing is not None:
-            return  # in memory (no log), or one is under way
+        if self._reader is None or self.checkpointing is not None or self._closing:
+            return  # in memory (no log), one is under way, or the database is closing
         changed = self._conn.total_changes
         if changed - self._checkpointed_at < CHECKPOINT_AFTER_ROWS:
             return

@@ -224,6 +224,8 @@ async def test_closing_lets_a_checkpoint_under_way_finish(tmp_path: Path) -> Non
     assert checkpoint is not None
     await db.close()
     assert checkpoint.done() and not checkpoint.cancelled() and checkpoint.exception() is None
+    backend._after_commit()  # a commit ending as the database closes  # noqa: SLF001
+    assert backend.checkpointing is None
 
 
 async def test_a_database_in_memory_has_no_log_to_checkpoint() -> None:
