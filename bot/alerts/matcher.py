@@ -22,7 +22,7 @@ _I = re.IGNORECASE
 # The patterns searched only in ASCII text (`Rule.fold` and `Rule.cased`, the one pass) are
 # compiled as ASCII patterns: in an ASCII text \b and \w mean the same either way, and the regex
 # engine tests a character for a word character from a table instead of Unicode's properties
-# (a fifth of its time in the matcher's searches).
+# (the matcher ran 15% fewer instructions a title).
 _ASCII = re.ASCII
 
 CREATORS = "creators"
