@@ -391,6 +391,10 @@ class TopicMatch:
     tier: str | None = None  # "creators", "ai-policy", or None when unrelated
 
 
+# The verdict on most texts, made once (a frozen value, shared).
+_UNRELATED = TopicMatch(False)
+
+
 @dataclass(frozen=True, slots=True)
 class _Rules:
     """The rules to search in a text: all of them, or those its words allow (`_rules_for`)."""
@@ -444,7 +448,7 @@ def match_topic(*texts: str | None) -> TopicMatch:
         text = _NOISE.sub(" ", text)
         lowered = text.lower()
     candidates = _candidates(text, lowered)
-    return _judge(text, candidates, lowered) if candidates else TopicMatch(False)
+    return _judge(text, candidates, lowered) if candidates else _UNRELATED
 
 
 def _judge(text: str, only: frozenset[str] | None = None, lowered: str | None = None) -> TopicMatch:
@@ -452,7 +456,7 @@ def _judge(text: str, only: frozenset[str] | None = None, lowered: str | None = 
     to those that can match, and searches them in the lower-cased text where they may."""
     rules = _ALL_RULES if only is None else _rules_for(only)
     if not rules.can_match:
-        return TopicMatch(False)
+        return _UNRELATED
 
     def found(rule: Rule) -> bool:
         return rule.search(text) if lowered is None else rule.search_ascii(text, lowered)
@@ -469,7 +473,7 @@ def _judge(text: str, only: frozenset[str] | None = None, lowered: str | None = 
     elif ai:
         tier, reasons = AI_POLICY, ai
     else:
-        return TopicMatch(False)
+        return _UNRELATED
     tags = tuple(
         tag
         for tag, rule, words in rules.tags
