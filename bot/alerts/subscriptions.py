@@ -95,10 +95,14 @@ class Subscription:
             return False
         if ALL not in self.kinds and item.kind.value not in self.kinds:
             return False
-        if not any(_jurisdiction_matches(j, item.jurisdiction) for j in self.jurisdictions):
+        if ALL not in self.jurisdictions and not any(
+            _jurisdiction_matches(j, item.jurisdiction) for j in self.jurisdictions
+        ):
             return False
         if self.tags and not set(self.tags) & set(item.tags):
             return False
+        if not (self.include_terms or self.exclude_terms):
+            return True  # most subscriptions: no keywords, so no text to read
         if lowered is None:
             lowered = pattern_text(item).lower()
         if self.include_terms and not any(term in lowered for term in self.include_terms):
