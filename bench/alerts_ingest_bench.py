@@ -414,15 +414,24 @@ def print_cycle(c: Cycle) -> None:
     )
 
 
+async def seed_and_subscribe(
+    store: AlertStore, client: httpx.AsyncClient, seed_urls: list[str]
+) -> IngestResult:
+    """Seed the source with the seed pages' bills (stored, not posted) and add the ten
+    subscriptions, so a cycle's items are really new and have channels to go to."""
+    seeded = await store.ingest(GovInfoBills.name, await parse(client, seed_urls))
+    for options in SUBSCRIPTIONS:
+        await store.subscribe(1, 100, **options)
+    return seeded
+
+
 async def profile_cycle(pages: dict[str, Path], now: datetime, folder: Path, count: int) -> None:
     """An all-new cycle under cProfile, in a fresh database; print the top entries."""
     db = await Database.open(folder / "profile.db")
     store = AlertStore(db)
     seed = feed_pages(10**7, SEED_ITEMS, now, "pseed", folder)
     async with mock_client({**pages, **seed}) as client:
-        await store.ingest(GovInfoBills.name, await parse(client, list(seed)))
-        for options in SUBSCRIPTIONS:
-            await store.subscribe(1, 100, **options)
+        await seed_and_subscribe(store, client, list(seed))
         profiler = cProfile.Profile()
         start = time.perf_counter()
         profiler.enable()
@@ -454,10 +463,8 @@ async def main(count: int, profile: bool, trace: bool) -> None:
         db = await Database.open(folder / "alerts.db")
         store = AlertStore(db)
         async with mock_client({**seed_pages, **pages}) as client:
-            seeded = await store.ingest(GovInfoBills.name, await parse(client, list(seed_pages)))
+            seeded = await seed_and_subscribe(store, client, list(seed_pages))
             assert seeded.seeded and seeded.queued == 0
-            for options in SUBSCRIPTIONS:
-                await store.subscribe(1, 100, **options)
             heap.settle()  # the collector set up as the bot's is once it is ready
             rss_before = max_rss_mb()
             timer.install()

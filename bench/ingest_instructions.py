@@ -34,16 +34,15 @@ from pathlib import Path
 
 from bench.alerts_ingest_bench import (
     SEED_ITEMS,
-    SUBSCRIPTIONS,
     StageTimer,
     cycle,
     feed_pages,
     mock_client,
     parse,
     raw_inserts,
+    seed_and_subscribe,
 )
 from bot import heap
-from bot.alerts.sources.govinfo import GovInfoBills
 from bot.alerts.store import AlertStore
 from bot.db import Database
 
@@ -61,9 +60,7 @@ async def child(step: str, count: int) -> None:
         db = await Database.open(folder / "alerts.db")
         store = AlertStore(db)
         async with mock_client({**seed_pages, **pages}) as client:
-            await store.ingest(GovInfoBills.name, await parse(client, list(seed_pages)))
-            for options in SUBSCRIPTIONS:
-                await store.subscribe(1, 100, **options)
+            await seed_and_subscribe(store, client, list(seed_pages))
             items = await parse(client, list(pages))
             heap.settle()
             if step == "cycle":
