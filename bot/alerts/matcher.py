@@ -403,7 +403,6 @@ class _Rules:
     ai: tuple[tuple[str, Rule], ...]
     context: tuple[tuple[str, Rule], ...]
     pair: bool  # the likeness pair can match
-    tags: tuple[tuple[str, Rule, tuple[str, ...]], ...]  # each with the words it needs
 
     @property
     def can_match(self) -> bool:
@@ -411,13 +410,9 @@ class _Rules:
         return bool(self.creator or self.ai or self.pair)
 
 
-_ALL_RULES = _Rules(
-    CREATOR_TERMS,
-    AI_TERMS,
-    CONTEXT_TERMS,
-    True,
-    tuple((tag, rule, ()) for tag, rule in TAG_RULES.items()),
-)
+_ALL_RULES = _Rules(CREATOR_TERMS, AI_TERMS, CONTEXT_TERMS, True)
+# Each tag's rule with the words it needs in the lower-cased text (see _TAG_WORDS).
+_TAGS = tuple((tag, rule, _TAG_WORDS[tag]) for tag, rule in TAG_RULES.items())
 
 
 @lru_cache(maxsize=1024)
@@ -428,14 +423,12 @@ def _rules_for(only: frozenset[str]) -> _Rules:
     def kept(rules: tuple[tuple[str, Rule], ...]) -> tuple[tuple[str, Rule], ...]:
         return tuple((label, rule) for label, rule in rules if label in only)
 
-    tags = tuple((tag, rule, _TAG_WORDS[tag]) for tag, rule in TAG_RULES.items())
-    return _Rules(
-        kept(CREATOR_TERMS), kept(AI_TERMS), kept(CONTEXT_TERMS), "likeness pair" in only, tags
-    )
+    return _Rules(kept(CREATOR_TERMS), kept(AI_TERMS), kept(CONTEXT_TERMS), "likeness pair" in only)
 
 
 def _hits(rules: tuple[tuple[str, Rule], ...], found: Callable[[Rule], bool]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(label for label, rule in rules if found(rule)))
+    """The labels of the rules found, in order (each table's labels are distinct)."""
+    return tuple(label for label, rule in rules if found(rule))
 
 
 def match_topic(*texts: str | None) -> TopicMatch:
@@ -476,7 +469,7 @@ def _judge(text: str, only: frozenset[str] | None = None, lowered: str | None = 
         return _UNRELATED
     tags = tuple(
         tag
-        for tag, rule, words in rules.tags
+        for tag, rule, words in _TAGS
         if (lowered is None or any(word in lowered for word in words)) and found(rule)
     )
     return TopicMatch(True, reasons[:MAX_REASONS], tags, tier)

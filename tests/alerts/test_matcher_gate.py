@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.alerts.matcher import _NOISE, _judge, _rule, match_topic
+from bot.alerts.matcher import (
+    _NOISE,
+    AI_TERMS,
+    CONTEXT_TERMS,
+    CREATOR_TERMS,
+    _judge,
+    _rule,
+    match_topic,
+)
 
 DATA = Path(__file__).parents[1] / "data"
 TITLES = [
@@ -242,3 +250,10 @@ def test_a_rule_in_any_case_is_written_in_lower_case() -> None:
     assert rule.search(text)
     assert rule.search_ascii(text, text.lower())
     assert not rule.search_ascii("no-fakes", "no-fakes")
+
+
+def test_each_table_names_a_reason_once() -> None:
+    """A match's reasons are its rules' labels in order, never one named twice."""
+    for table in (AI_TERMS, CREATOR_TERMS, CONTEXT_TERMS):
+        labels = [label for label, _ in table]
+        assert len(labels) == len(set(labels))
