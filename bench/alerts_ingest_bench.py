@@ -17,6 +17,9 @@ feedparser itself on one page; the last measures how much of a second CPU this m
 same pure-Python loop alone, then in two processes at once (2.0x the work of one on two free
 cores). Cycle 1's CPU time over that capacity bounds its rate however well its threads overlap.
 
+The first line names the interpreter and how it was built (bench/interpreter.py): the same code
+ran 15-40% faster on another build of the same Python version on one machine.
+
 On a shared machine the wall-clock rates fall with the load of other processes, so each cycle
 also prints its CPU time (every thread of the process) and items per CPU second: what the cycle
 needs of an idle machine, not counting the overlap of the database thread with the event loop.
@@ -61,6 +64,7 @@ import aiosqlite
 import feedparser
 import httpx
 
+from bench.interpreter import describe
 from bot import heap
 from bot.alerts import store as store_module
 from bot.alerts.fastfeed import parse_fast
@@ -489,6 +493,7 @@ async def main(count: int, profile: bool, trace: bool) -> None:
         fast_rate, feedparser_rate = parser_rates(now)
         capacity, alone, together = parallel_capacity()
 
+        print(f"interpreter:           {describe()}")
         print(
             f"items: {count:,} GovInfo bills in {len(pages)} RSS page(s) of <= {PAGE_SIZE:,} "
             f"({size / 2**20:.1f} MB in all, generated in {made:.1f}s); "

@@ -21,7 +21,8 @@ was asked before):
 - RSS of the bot process after each burst (all its repetitions), and its peak (VmHWM) at the end;
 - the bot process's CPU time per interaction in the burst (from /proc/PID/stat, all its
   threads), which the machine's other load moves far less than the rates.
-The ratios are coalition-bot / bare bot, measured in the same run.
+The ratios are coalition-bot / bare bot, measured in the same run, both bots on the Python
+that runs the bench (named in the report's first line: bench/interpreter.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.interpreter import describe
 from bot.localdiscord import CONNECTED, BotProcess, FakeDiscord, InteractionRecord, User
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -314,7 +316,7 @@ async def main() -> None:
     extra = dict(item.split("=", 1) for item in args.env)
     with tempfile.TemporaryDirectory() as tmp:
         runs = await measure(names, args.sizes, args.reps, Path(tmp), extra)
-    print(f"median of {args.reps} alternating runs per burst")
+    print(f"median of {args.reps} alternating runs per burst; both bots on {describe()}")
     report(runs, args.sizes)
 
 
