@@ -18,7 +18,7 @@ same pure-Python loop alone, then in two processes at once (2.0x the work of one
 cores). Cycle 1's CPU time over that capacity bounds its rate however well its threads overlap.
 
 The first line names the interpreter and how it was built (bench/interpreter.py): the same code
-ran 15-40% faster on another build of the same Python version on one machine.
+ran 10-50% faster on another build of the same Python version on one machine.
 
 On a shared machine the wall-clock rates fall with the load of other processes, so each cycle
 also prints its CPU time (every thread of the process) and items per CPU second: what the cycle

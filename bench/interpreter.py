@@ -1,4 +1,4 @@
-"""Which Python ran a bench, and how it was built: the same code ran 15-40% faster on another
+"""Which Python ran a bench, and how it was built: the same code ran 10-50% faster on another
 build of the same Python version on one machine (README, "Issue 13's targets, eighth round"),
 so a figure means little without its interpreter.
 
