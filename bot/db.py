@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Self, TypeVar
 
 import aiosqlite
 
+from bot.tasks import Tasks
+
 if TYPE_CHECKING:
     from bot.db_pg import SessionLock
 
@@ -683,8 +685,10 @@ class SQLiteBackend:
         self.where = str(path)
         self._write_lock = asyncio.Lock()
         # Background checkpoints (see CHECKPOINT_AFTER_ROWS): their connection, opened at the
-        # first, the one under way, and the writer's count of changed rows at its start.
+        # first, the one under way (started through Tasks, so a failure is logged when it
+        # happens), and the writer's count of changed rows at its start.
         self._checkpointer: aiosqlite.Connection | None = None
+        self._tasks = Tasks("database")
         self.checkpointing: asyncio.Task[None] | None = None
         self._checkpointed_at = 0
         self._closing = False
@@ -737,7 +741,7 @@ class SQLiteBackend:
         if changed - self._checkpointed_at < CHECKPOINT_AFTER_ROWS:
             return
         self._checkpointed_at = changed
-        self.checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+        self.checkpointing = self._tasks.spawn(self._checkpoint(), name="checkpoint")
 
     async def _checkpoint(self) -> None:
         """Copy the log's committed pages into the database file (PASSIVE: writers and readers
