@@ -25,11 +25,10 @@ def describe(config_args: str | None = None, executable: str | None = None) -> s
     args = sysconfig.get_config_var("CONFIG_ARGS") if config_args is None else config_args
     words = [word.strip("'\"") for word in (args or "").split()]
     named = [option for option in OPTIONS if any(w.startswith(option) for w in words)]
-    unnamed = [option for option in OPTIONS if option not in named]
-    built = f"configured with {' '.join(named)}" if named else "configure options name none of"
-    if named and unnamed:
-        built += f", not {' '.join(unnamed)}"
-    elif not named:
-        built += f" {' '.join(OPTIONS)}"
+    unnamed = " ".join(option for option in OPTIONS if option not in named)
+    if not named:
+        built = f"configure options name none of {unnamed}"
+    else:
+        built = f"configured with {' '.join(named)}" + (f", not {unnamed}" if unnamed else "")
     where = executable or os.path.realpath(sys.executable)  # a venv's python is a link
     return f"{where} ({platform.python_implementation()} {platform.python_version()}; {built})"
