@@ -8,6 +8,7 @@ import ipaddress
 import logging
 import mmap
 import random
+import re
 import shutil
 import socket
 from collections.abc import AsyncIterator
@@ -19,7 +20,6 @@ import numpy as np
 import pytest
 
 from bot.db import Database
-from bot.standards import engine as engine_module
 from bot.standards import semantic as semantic_module
 from bot.standards import service as service_module
 from bot.standards.decide import (
@@ -338,18 +338,49 @@ async def test_a_question_asked_again_is_answered_as_before_and_logged_anew(
     assert ranked_now == [*asked, asked[0], asked[0]]
 
 
-async def test_the_weight_pages_new_questions_read_are_let_go_every_so_often(
-    service: StandardsService, monkeypatch: pytest.MonkeyPatch
+def mapped_kib(array: np.ndarray) -> int:
+    """How much of the memory mapping that holds `array` is in this process (its Rss)."""
+    address = array.__array_interface__["data"][0]
+    inside = False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        head = re.match(r"([0-9a-f]+)-([0-9a-f]+) ", line)
+        if head:
+            inside = int(head[1], 16) <= address < int(head[2], 16)
+        elif inside and line.startswith("Rss:"):
+            return int(line.split()[1])
+    raise AssertionError("no mapping holds the array")
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc")
+async def test_new_questions_bring_no_weight_pages_into_the_process(
+    service: StandardsService,
 ) -> None:
-    engine = service.engine
-    released: list[int] = []
-    monkeypatch.setattr(engine_module, "RELEASE_PAGES_EVERY", 3)
-    monkeypatch.setattr(engine.semantic.embedder, "release_pages", lambda: released.append(1))
-    for n in range(7):
-        question = f"can they clone my voice for ad number {n}"
-        await service.answer(question)
-        await service.answer(question)  # asked again: not ranked, nothing read
-    assert len(released) == 2
+    embedder = service.engine.semantic.embedder
+    embedder.release_pages()
+    asked = [
+        "can they clone my voice for an ad without asking",
+        "do i get paid if my podcast trains a model",
+        "what about thumbnails made with midjourney",
+        "my likeness after i die who decides",
+        "is a sponsor read by an ai voice ok",
+        "how do i say a video used generative tools",
+    ]
+    answers = [await service.answer(question) for question in asked]
+    assert all(answer.citations or answer.suggestions for answer in answers)
+    # Every row the questions needed was read from the file; the map is as it was let go.
+    assert mapped_kib(embedder._table) == 0
+
+
+def test_rows_read_from_the_file_are_the_mapped_rows() -> None:
+    embedder = shared_embedder()
+    last = embedder._table.shape[0] - 1
+    ids = np.array([0, 1, 77, 4095, 4096, last], dtype=np.int64)
+    assert embedder._row_file is not None
+    assert np.array_equal(embedder._row_file.rows(ids), embedder._table[ids])
+    # Many rows at once (a section at start) are read through the map, the same rows.
+    many = np.arange(semantic_module.READ_ROWS_AT_MOST + 1, dtype=np.int64)
+    assert np.array_equal(embedder._rows(many), embedder._table[many])
+    assert np.array_equal(embedder._rows(ids), embedder._table[ids])
 
 
 async def test_only_filler_words_rank_nothing(service: StandardsService) -> None:

@@ -34,12 +34,6 @@ CANDIDATES = 10
 # Up to this many sections a question is ranked on the event loop (well under a millisecond on
 # the bundled text, where handing it to a thread cost more than the work); past it, in a thread.
 INLINE_SECTIONS = 2000
-# After this many new questions ranked, the embedding model's weight pages they read are let go:
-# a question reads a few rows of its 16 MB table, nearly each on a page of its own, and without
-# this the process kept 10 MB more of the table after 600 different questions, 1 to 4 MB with it
-# (bench.interactions_bench, "ask new"). Letting go is one madvise call; a row read again costs
-# a page fault from the page cache (no difference in CPU per question was measurable).
-RELEASE_PAGES_EVERY = 16
 # Candidates from the word index (BM25) and from the embeddings are ordered by a blend of the
 # share of the question's words a section covers, the cosine similarity of meaning, and BM25
 # relative to the best hit. The weights were chosen on the tuning questions
@@ -156,7 +150,6 @@ class Engine:
         classifier: SectionClassifier | None = None,
     ) -> None:
         self.document = document
-        self._ranked_since_release = 0
         self.classifier = classifier
         self.learned_weight = LEARNED_WEIGHT
         self.unknown_word_factor = unknown_word_factor
@@ -234,10 +227,6 @@ class Engine:
                 ranked = self.rank_now(question, concepts)
             finally:
                 turns.end()
-        self._ranked_since_release += 1
-        if self._ranked_since_release >= RELEASE_PAGES_EVERY:
-            self._ranked_since_release = 0
-            self.semantic.embedder.release_pages()
         return ranked
 
     @property

@@ -7,6 +7,7 @@ import json
 import logging
 import math
 import mmap
+import os
 import struct
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,14 @@ TERM_DIMS = 128
 # tokens only, as before.
 TOKEN_ROW_SECTIONS = 256
 TOKEN_ROWS_BYTES = 2**20
+# Up to this many rows at once (every question: it has at most 300 characters) are read from the
+# weights file with pread, not through its memory map. A row read through the map brings its
+# 4 KB page into the process (a question's rows lie nearly each on a page of its own), where it
+# stayed until let go: 3.2 MB more after bursts of 200 new questions (bench.interactions_bench),
+# with the pages let go every 16 questions. A read leaves the page in the system's page cache
+# and copies the row's 512 bytes. More rows at once (a section's text, embedded at start) are
+# read through the map, whose pages are let go afterwards (`Embedder.release_pages`).
+READ_ROWS_AT_MOST = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +76,27 @@ def model_files() -> ModelFiles:
     return files
 
 
-def _memory_map(path: Path, key: str = "embedding.weight") -> tuple[np.ndarray, mmap.mmap]:
-    """Memory-map one tensor of a safetensors file: the array and its mapping.
+@dataclass(frozen=True, slots=True)
+class RowFile:
+    """A 2-D tensor's rows read from its file with pread (see READ_ROWS_AT_MOST)."""
+
+    fd: int  # open for the life of the process, as the memory map is
+    offset: int  # where the tensor starts in the file
+    row_bytes: int
+    dtype: np.dtype
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """The rows of these (in range) ids, in their order."""
+        size, start = self.row_bytes, self.offset
+        data = b"".join([os.pread(self.fd, size, start + size * int(i)) for i in ids])
+        if len(data) != size * len(ids):
+            raise OSError("the weights file is shorter than its header says")
+        return np.frombuffer(data, dtype=self.dtype).reshape(len(ids), -1)
+
+
+def _memory_map(path: Path, key: str = "embedding.weight") -> tuple[np.ndarray, mmap.mmap, RowFile]:
+    """Memory-map one tensor of a safetensors file: the array, its mapping and its rows' place
+    in the file (for reading a few with pread).
 
     Pages are read as rows are used and not ahead (MADV_RANDOM): a question reads a few dozen
     rows of the 32,000, so reading ahead would only charge the process for rows it never uses.
@@ -84,18 +112,24 @@ def _memory_map(path: Path, key: str = "embedding.weight") -> tuple[np.ndarray, 
     shape = tuple(entry["shape"])
     offset = 8 + header_size + entry["data_offsets"][0]
     table = np.frombuffer(mapped, dtype=dtype, count=math.prod(shape), offset=offset)
-    return table.reshape(shape), mapped
+    rows = RowFile(os.open(path, os.O_RDONLY), offset, table.itemsize * shape[1], table.dtype)
+    return table.reshape(shape), mapped, rows
 
 
 class Embedder:
     """Text to unit vectors: the mean of the token vectors, as WordLlama computes it."""
 
     def __init__(
-        self, table: np.ndarray, tokenizer: Tokenizer, mapping: mmap.mmap | None = None
+        self,
+        table: np.ndarray,
+        tokenizer: Tokenizer,
+        mapping: mmap.mmap | None = None,
+        row_file: RowFile | None = None,
     ) -> None:
         self._table = table
         self._tokenizer = tokenizer
         self._mapping = mapping
+        self._row_file = row_file
         self.dim = int(table.shape[1])
 
     @classmethod
@@ -104,8 +138,8 @@ class Embedder:
         files = model_files()
         tokenizer = Tokenizer.from_file(files.tokenizer)
         log.info("Loaded embedding model %s (%d dims)", files.weights.name, MODEL_DIM)
-        table, mapping = _memory_map(files.weights)
-        return cls(table, tokenizer, mapping)
+        table, mapping, row_file = _memory_map(files.weights)
+        return cls(table, tokenizer, mapping, row_file)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One L2-normalised float32 row per text (a text with no tokens gives zeros)."""
@@ -121,9 +155,16 @@ class Embedder:
         # Each distinct token's row once, weighted by its count: converting every token's
         # float16 row separately was 40 times slower on long sections.
         unique, counts = np.unique(ids, return_counts=True)
-        vector = np.einsum("i,ij->j", counts.astype(np.float32), self._table[unique])
+        vector = np.einsum("i,ij->j", counts.astype(np.float32), self._rows(unique))
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm > 0 else vector
+
+    def _rows(self, ids: np.ndarray) -> np.ndarray:
+        """The table's rows of these (in range) token ids: read from the file when they are few
+        (READ_ROWS_AT_MOST), else through the memory map."""
+        if self._row_file is None or len(ids) > READ_ROWS_AT_MOST:
+            return self._table[ids]
+        return self._row_file.rows(ids)
 
     def release_pages(self) -> None:
         """Let go of the weight pages read so far (embedding a whole text reads most of them).
@@ -147,7 +188,7 @@ class Embedder:
     def token_vectors(self, ids: np.ndarray, dims: int | None = None) -> np.ndarray:
         """Unit float32 rows of the given (sorted, distinct) token ids, cut to their first `dims`
         dimensions (all for None); only those rows are read."""
-        rows = np.asarray(self._table[ids, :dims], dtype=np.float32)
+        rows = np.asarray(self._rows(ids)[:, :dims], dtype=np.float32)
         norms = np.linalg.norm(rows, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         return rows / norms
