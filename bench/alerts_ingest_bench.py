@@ -455,6 +455,7 @@ async def profile_cycle(pages: dict[str, Path], now: datetime, folder: Path, cou
 
 
 async def main(count: int, profile: bool, trace: bool) -> None:
+    heap.keep_mmap_threshold()  # the allocator set up as the bot's is when it starts
     now = datetime.now(UTC)
     timer = StageTimer()
     with tempfile.TemporaryDirectory() as tmp:

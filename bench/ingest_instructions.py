@@ -52,6 +52,7 @@ _COLLECTED = re.compile(r"Collected : (\d+)")
 
 async def child(step: str, count: int) -> None:
     """Set up as bench.alerts_ingest_bench does, then run `step` (or nothing)."""
+    heap.keep_mmap_threshold()
     now = datetime(2026, 12, 1, tzinfo=UTC)  # fixed: the same bytes in every run
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

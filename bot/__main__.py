@@ -15,7 +15,7 @@ from pathlib import Path
 import aiohttp
 import discord
 
-from bot import __version__
+from bot import __version__, heap
 from bot.alerts.scheduler import PollOutcome
 from bot.cli import add_commands
 from bot.config import ConfigError, Settings, load_settings
@@ -195,6 +195,7 @@ async def _serve(
 ) -> int:
     from bot.app import CoalitionBot, point_discord_at
 
+    heap.keep_mmap_threshold()  # before start-up's big temporaries (bot/heap.py)
     # A broken database is the operator's to fix before anything talks to Discord.
     await (await Database.open(settings.database)).close()
     point_discord_at(settings)

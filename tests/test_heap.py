@@ -1,11 +1,15 @@
-"""The collector after start-up: objects alive are set aside, and are looked at again later."""
+"""The collector after start-up: objects alive are set aside, and are looked at again later;
+glibc's allocator keeps giving big blocks maps of their own."""
 
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -103,3 +107,47 @@ def test_a_collector_switched_off_before_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+_PROBE = """
+import ctypes, ctypes.util, sys
+from pathlib import Path
+from bot import heap
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+if sys.argv[1] == "keep":
+    assert heap.keep_mmap_threshold()
+libc.free(libc.malloc(8 << 20))
+block = libc.malloc(1 << 20)
+for line in Path("/proc/self/maps").read_text().splitlines():
+    if line.endswith("[heap]"):
+        start, end = (int(part, 16) for part in line.split()[0].split("-"))
+        if start <= block < end:
+            print("heap")
+"""
+
+
+def _served_from_the_heap(setting: str) -> bool:
+    """In a new process (its heap not yet cut up by other work): after an 8 MB block is freed,
+    whether a 1 MB block comes from glibc's heap rather than a map of its own."""
+    out = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", _PROBE, setting],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    return out.stdout.strip() == "heap"
+
+
+@pytest.mark.skipif(
+    heap._libc_function("mallopt") is None or not Path("/proc/self/maps").exists(),
+    reason="glibc's allocator on Linux",
+)
+def test_big_blocks_keep_maps_of_their_own_after_a_bigger_one_is_freed() -> None:
+    # Left to itself, glibc serves blocks up to the size of the biggest freed from its heap,
+    # which keeps their pages; with the threshold kept, a 1 MB block still has its own map.
+    assert _served_from_the_heap("leave")
+    assert not _served_from_the_heap("keep")

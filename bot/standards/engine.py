@@ -11,9 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.heap import trim_heap
 from bot.standards.index import SearchIndex
 from bot.standards.learned import WEIGHT as LEARNED_WEIGHT
-from bot.standards.learned import SectionClassifier, trim_heap
+from bot.standards.learned import SectionClassifier
 from bot.standards.model import OUT_OF_SCOPE_SECTION, Example, Section, StandardsDocument
 from bot.standards.query import (
     STOP_WORDS,

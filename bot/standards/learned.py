@@ -20,9 +20,6 @@ quality").
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import functools
 import hashlib
 import io
 import logging
@@ -214,24 +211,6 @@ def _key(
     digest.update(repr((x.shape, named, sections)).encode())
     digest.update(repr((HIDDEN, L2, STEPS, RATE, SEED, FIT_VERSION, np.__version__)).encode())
     return digest.hexdigest()
-
-
-def trim_heap() -> None:
-    """Hand the heap's free pages back to the system where the C library can (glibc): a
-    training's temporaries are freed, but the allocator would keep their pages."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@functools.cache
-def _malloc_trim() -> Any:
-    """glibc's malloc_trim, looked up once; None with another C library."""
-    name = ctypes.util.find_library("c")
-    try:
-        return ctypes.CDLL(name).malloc_trim if name else None
-    except (AttributeError, OSError):
-        return None
 
 
 def _start(dims: int, vocabulary: int, outputs: int) -> list[np.ndarray]:
