@@ -128,8 +128,11 @@ def _now() -> str:
 
 
 def new_code() -> str:
-    """A short one-time code that is easy to copy and hard to guess."""
-    return "CCAI-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    """A short one-time code that is easy to copy and hard to guess: eight of the alphabet's 32
+    characters (40 random bits), from one read of the system's randomness. Each byte picks one
+    character evenly, as 32 divides 256; `secrets.choice` read it twice a character on average
+    (16 system calls a code, in the database's thread during a sign-up)."""
+    return "CCAI-" + "".join(CODE_ALPHABET[byte % 32] for byte in secrets.token_bytes(8))
 
 
 class PledgeService:

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import csv
 import io
+import re
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from bot.db import Database
 from bot.errors import UserFacingError
 from bot.http import GuardedFetcher
 from bot.pledges.model import PledgeForm, PledgeStatus, next_milestone_reached
-from bot.pledges.service import PledgeService, pledge_text_from
+from bot.pledges.service import CODE_ALPHABET, PledgeService, new_code, pledge_text_from
 from bot.ratelimit import SlidingWindow
 
 PAGES: dict[str, str] = {}
@@ -63,6 +65,18 @@ async def test_sign_stores_a_consent_record(service: PledgeService) -> None:
     assert pledge.pledge_version == "1.0"
     assert pledge.pledge_text_hash == service.pledge_text().sha256
     assert pledge.verify_code.startswith("CCAI-") and len(pledge.verify_code) == 13
+
+
+def test_codes_use_every_character_of_the_alphabet_evenly() -> None:
+    assert len(set(CODE_ALPHABET)) == 32 and 256 % len(CODE_ALPHABET) == 0  # a byte picks evenly
+    codes = [new_code() for _ in range(2000)]
+    shape = re.compile(f"CCAI-[{CODE_ALPHABET}]{{8}}")
+    assert all(shape.fullmatch(code) for code in codes)
+    assert len(set(codes)) == len(codes)
+    seen = Counter("".join(code[5:] for code in codes))
+    # 16,000 characters, 500 of each expected (a standard deviation of about 22).
+    assert set(seen) == set(CODE_ALPHABET)
+    assert all(325 <= count <= 675 for count in seen.values())
 
 
 async def test_signing_again_updates_and_keeps_the_code_for_the_same_channel(
