@@ -28,6 +28,7 @@ from bot.ratelimit import SlidingWindow
 
 log = logging.getLogger(__name__)
 
+# No 0, O, 1 or I, which read alike. Its size must divide 256: a code picks a character a byte.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PLEDGE_SECTION_ID = "pledge"
 
@@ -130,9 +131,10 @@ def _now() -> str:
 def new_code() -> str:
     """A short one-time code that is easy to copy and hard to guess: eight of the alphabet's 32
     characters (40 random bits), from one read of the system's randomness. Each byte picks one
-    character evenly, as 32 divides 256; `secrets.choice` read it twice a character on average
-    (16 system calls a code, in the database's thread during a sign-up)."""
-    return "CCAI-" + "".join(CODE_ALPHABET[byte % 32] for byte in secrets.token_bytes(8))
+    character evenly, as the alphabet's size divides 256; `secrets.choice` read it twice a
+    character on average (16 system calls a code, in the database's thread during a sign-up)."""
+    size = len(CODE_ALPHABET)
+    return "CCAI-" + "".join(CODE_ALPHABET[byte % size] for byte in secrets.token_bytes(8))
 
 
 class PledgeService:

@@ -98,8 +98,9 @@ def _memory_map(path: Path, key: str = "embedding.weight") -> tuple[np.ndarray, 
     """Memory-map one tensor of a safetensors file: the array, its mapping and its rows' place
     in the file (for reading a few with pread).
 
-    Pages are read as rows are used and not ahead (MADV_RANDOM): a question reads a few dozen
-    rows of the 32,000, so reading ahead would only charge the process for rows it never uses.
+    Pages are read as rows are used and not ahead (MADV_RANDOM): a text read through the map (a
+    section's, at start) needs a few hundred rows scattered over the 32,000, so reading ahead
+    would only charge the process for rows it never uses.
     """
     with path.open("rb") as f:
         (header_size,) = struct.unpack("<Q", f.read(8))
