@@ -4,6 +4,7 @@ glibc's allocator keeps giving big blocks maps of their own."""
 from __future__ import annotations
 
 import gc
+import os
 import subprocess
 import sys
 import threading
@@ -132,12 +133,15 @@ for line in Path("/proc/self/maps").read_text().splitlines():
 def _served_from_the_heap(setting: str) -> bool:
     """In a new process (its heap not yet cut up by other work): after an 8 MB block is freed,
     whether a 1 MB block comes from glibc's heap rather than a map of its own."""
+    # glibc's own defaults: none of its MALLOC_* tunables from this environment.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALLOC_", "GLIBC_TUNABLES"))}
     out = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
         [sys.executable, "-c", _PROBE, setting],
         capture_output=True,
         text=True,
         check=True,
         cwd=Path(__file__).resolve().parents[1],
+        env=env,
     )
     return out.stdout.strip() == "heap"
 
