@@ -102,10 +102,14 @@ def _memory_map(path: Path, key: str = "embedding.weight") -> tuple[np.ndarray, 
     section's, at start) needs a few hundred rows scattered over the 32,000, so reading ahead
     would only charge the process for rows it never uses.
     """
-    with path.open("rb") as f:
-        (header_size,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(header_size))
-        mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    fd = os.open(path, os.O_RDONLY)  # opened once: mapped, and kept for RowFile's reads
+    try:
+        (header_size,) = struct.unpack("<Q", os.pread(fd, 8, 0))
+        header = json.loads(os.pread(fd, header_size, 8))
+        mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except BaseException:
+        os.close(fd)
+        raise
     if hasattr(mmap, "MADV_RANDOM"):
         mapped.madvise(mmap.MADV_RANDOM)
     entry = header[key]
@@ -113,7 +117,7 @@ def _memory_map(path: Path, key: str = "embedding.weight") -> tuple[np.ndarray, 
     shape = tuple(entry["shape"])
     offset = 8 + header_size + entry["data_offsets"][0]
     table = np.frombuffer(mapped, dtype=dtype, count=math.prod(shape), offset=offset)
-    rows = RowFile(os.open(path, os.O_RDONLY), offset, table.itemsize * shape[1], table.dtype)
+    rows = RowFile(fd, offset, table.itemsize * shape[1], table.dtype)
     return table.reshape(shape), mapped, rows
 
 
