@@ -1,5 +1,5 @@
 """Which Python ran a bench, and how it was built: the same code ran 10-50% faster on another
-build of the same Python version on one machine (README, "Issue 13's targets, eighth round"),
+build of the same Python version on one machine (docs/performance-history.md, eighth round),
 so a figure means little without its interpreter.
 
 CPython's build options `--enable-optimizations` (profile-guided optimisation) and `--with-lto`
